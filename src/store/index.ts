@@ -1,0 +1,8 @@
+/** The papertalk store: SQLite persistence for subscriptions, papers seen, digest runs and kv. */
+export { openStore, LATEST_VERSION } from './store.ts';
+export type { Store, StoreOptions, SeenInput, SubscriptionQuery, RemoveActor, ClaimOptions } from './store.ts';
+export { MIGRATIONS } from './migrations.ts';
+export type { Migration } from './migrations.ts';
+export { StoreError, UserError, isStoreError, isUserError } from './errors.ts';
+export type { StoreErrorCode } from './errors.ts';
+export type * from './types.ts';
