@@ -1,0 +1,127 @@
+/**
+ * Tells apart different people who share a name (two "Zhifeng Chen"s: ML systems and medical
+ * imaging). Evidence only: papers that list the name explicitly are linked when they share a
+ * co-author; a group of at least two such papers that shares no co-author with the person's
+ * main body of work, and whose vocabulary differs, is another person. Papers that carry the
+ * name only because it is the page owner's stay with the main person.
+ */
+import { categoryName } from './categories.ts';
+import type { Paper } from './schema.ts';
+import { nameKey, words } from './text.ts';
+import { UnionFind } from './unionFind.ts';
+
+export interface HomonymCluster {
+  papers: Paper[];
+  /** What tells this person apart, e.g. `Image and Video Processing; with Mevan Ekanayake`. */
+  label: string;
+}
+
+export interface HomonymOptions {
+  /** Smallest group of linked papers that can be another person. */
+  minClusterSize?: number;
+  /** A word is rare when at most this many of the name's papers use it. */
+  rareDf?: number;
+  /** Rare words a lone paper must share with a split-off person to join it. */
+  minShared?: number;
+}
+
+const STOP = new Set(['that', 'this', 'with', 'from', 'which', 'their', 'these', 'have', 'been', 'also', 'such', 'more', 'than', 'into', 'both', 'while', 'using', 'show', 'based', 'over', 'each', 'when', 'where', 'well', 'only', 'between', 'other', 'results', 'model', 'models', 'paper', 'propose', 'approach', 'method', 'methods']);
+
+function contentWords(p: Paper): Set<string> {
+  return new Set(words(`${p.title ?? ''} ${p.abstract ?? ''}`).filter((w) => w.length >= 4 && !STOP.has(w) && !/^\d+$/.test(w)));
+}
+
+function label(papers: Paper[], personKey: string): string {
+  const cats = new Map<string, number>();
+  const coauthors = new Map<string, number>();
+  for (const p of papers) {
+    if (p.category) cats.set(p.category, (cats.get(p.category) ?? 0) + 1);
+    for (const a of p.authors) if (nameKey(a) !== personKey) coauthors.set(a, (coauthors.get(a) ?? 0) + 1);
+  }
+  const top = <K>(m: Map<K, number>) => [...m.entries()].sort((x, y) => y[1] - x[1])[0]?.[0];
+  const cat = top(cats);
+  const co = top(coauthors);
+  return [cat ? categoryName(cat) : null, co ? `with ${co}` : null].filter(Boolean).join('; ') || 'another author of this name';
+}
+
+/**
+ * @param papers the person's papers
+ * @param personKey `nameKey` of the person
+ * @param explicit per paper id, the name keys its sources list explicitly (not as page owner)
+ */
+export function splitHomonyms(papers: Paper[], personKey: string, explicit: ReadonlyMap<string, ReadonlySet<string>>, options: HomonymOptions = {}): HomonymCluster[] {
+  const minSize = options.minClusterSize ?? 2;
+  const rareDf = options.rareDf ?? 3;
+  const minShared = options.minShared ?? 2;
+  if (papers.length < minSize * 2) return [{ papers, label: label(papers, personKey) }];
+  const isExplicit = (p: Paper) => explicit.get(p.id)?.has(personKey) ?? false;
+  const coauthorKeys = papers.map((p) => new Set(p.authors.map(nameKey).filter((k) => k !== personKey)));
+  const uf = new UnionFind(papers.length);
+  const byCoauthor = new Map<string, number>();
+  papers.forEach((p, i) => {
+    if (!isExplicit(p)) return;
+    for (const k of coauthorKeys[i]!) {
+      const j = byCoauthor.get(k);
+      if (j === undefined) byCoauthor.set(k, i);
+      else uf.union(i, j);
+    }
+  });
+  const components = uf.groups();
+  // The main person: everything not in a separable explicit group.
+  const implicitIdx = papers.map((p, i) => (isExplicit(p) ? -1 : i)).filter((i) => i >= 0);
+  const explicitGroups = components.filter((g) => g.every((i) => isExplicit(papers[i]!)));
+  explicitGroups.sort((a, b) => b.length - a.length);
+  const mainIdx = new Set<number>(implicitIdx);
+  const largest = explicitGroups[0];
+  if (largest && (mainIdx.size === 0 || largest.length > mainIdx.size)) for (const i of largest) mainIdx.add(i);
+  const mainCoauthors = new Set([...mainIdx].flatMap((i) => [...coauthorKeys[i]!]));
+  const mainCategories = new Set([...mainIdx].map((i) => papers[i]!.category).filter(Boolean));
+  const splits: number[][] = [];
+  const singles: number[] = [];
+  for (const g of explicitGroups) {
+    if (g.some((i) => mainIdx.has(i))) continue;
+    // Linked to the main person by a co-author, or working in a field the main person works in.
+    const linked =
+      g.some((i) => [...coauthorKeys[i]!].some((k) => mainCoauthors.has(k))) ||
+      g.some((i) => mainCategories.has(papers[i]!.category));
+    if (g.length >= minSize && !linked) splits.push(g);
+    else if (g.length === 1 && ![...coauthorKeys[g[0]!]!].some((k) => mainCoauthors.has(k))) singles.push(g[0]!);
+    else for (const i of g) mainIdx.add(i);
+  }
+  if (!splits.length) return [{ papers, label: label(papers, personKey) }];
+  // A lone paper joins a split-off person when it shares more rare words with that person's
+  // papers (words in few of the name's papers: `mri`, `reconstruction`) than with any paper of the main body.
+  const vocabs = papers.map(contentWords);
+  const df = new Map<string, number>();
+  for (const v of vocabs) for (const w of v) df.set(w, (df.get(w) ?? 0) + 1);
+  // Nearest neighbour: the most rare words shared with any one paper of the group.
+  const rareShared = (i: number, group: Iterable<number>) => {
+    let best = 0;
+    for (const j of group) {
+      if (j === i) continue;
+      let n = 0;
+      for (const w of vocabs[i]!) if ((df.get(w) ?? 0) <= rareDf && vocabs[j]!.has(w)) n++;
+      best = Math.max(best, n);
+    }
+    return best;
+  };
+  for (const i of singles) {
+    const toMain = rareShared(i, mainIdx);
+    let best = -1;
+    let bestScore = Math.max(toMain, minShared - 1);
+    splits.forEach((group, si) => {
+      const score = rareShared(i, group);
+      if (score > bestScore) {
+        bestScore = score;
+        best = si;
+      }
+    });
+    if (best >= 0) splits[best]!.push(i);
+    else mainIdx.add(i);
+  }
+  const clusters = [[...mainIdx].sort((a, b) => a - b), ...splits.map((s) => s.sort((a, b) => a - b))];
+  return clusters.map((c) => {
+    const ps = c.map((i) => papers[i]!);
+    return { papers: ps, label: label(ps, personKey) };
+  });
+}

@@ -1,0 +1,170 @@
+/**
+ * The loader: reads every file of the data directory, recognises its format by content,
+ * parses it, and merges everything into one corpus. Problems become `LoadIssue`s naming the
+ * file and line; nothing here throws for bad input.
+ */
+import { createHash } from 'node:crypto';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isAuthorPage, parseAuthorPage } from './authorPage.ts';
+import { isBlogArchive, parseBlogArchive } from './blogArchive.ts';
+import { inlineListingScore, parseInlineListing } from './inlineListing.ts';
+import { isLineListing, parseLineListing } from './lineListing.ts';
+import { MANIFEST_FILE, ManifestSchema, manifestEntryFor, type Manifest } from './manifest.ts';
+import { mergeCorpus } from './merge.ts';
+import type { AuthorProfile, Corpus, LoadIssue, RawPaper, RawPost } from './schema.ts';
+import { looksBinary, nameKey } from './text.ts';
+import { parseAuthorList } from './authorList.ts';
+
+export type SourceFormat = 'inline-listing' | 'line-listing' | 'author-page' | 'blog-archive';
+
+export interface SourceFile {
+  name: string;
+  text: string;
+}
+
+export interface FileReport {
+  name: string;
+  sha256: string;
+  format: SourceFormat | null;
+  papers: number;
+  posts: number;
+}
+
+export interface LoadResult {
+  corpus: Corpus;
+  issues: LoadIssue[];
+  files: FileReport[];
+}
+
+/** Recognises a file's format from its text; null when it is none of ours. */
+export function detectFormat(text: string): SourceFormat | null {
+  const lines = text.split(/\r?\n/);
+  if (isBlogArchive(lines)) return 'blog-archive';
+  if (isAuthorPage(lines)) return 'author-page';
+  if (isLineListing(lines)) return 'line-listing';
+  if (inlineListingScore(lines) > 0) return 'inline-listing';
+  return null;
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** Parses and merges in-memory files (pure: no I/O). */
+export function buildCorpus(files: SourceFile[], manifest: Manifest = { sources: [] }): LoadResult {
+  const issues: LoadIssue[] = [];
+  const papers: RawPaper[] = [];
+  const posts: RawPost[] = [];
+  const profiles: AuthorProfile[] = [];
+  const reports: FileReport[] = [];
+  const deferred: { file: SourceFile; report: FileReport; owner: string | null }[] = [];
+  const sorted = [...files].sort((a, b) => a.name.localeCompare(b.name));
+  for (const file of sorted) {
+    const report: FileReport = { name: file.name, sha256: sha256(file.text), format: null, papers: 0, posts: 0 };
+    reports.push(report);
+    if (!file.text.trim()) {
+      issues.push({ level: 'warn', file: file.name, line: 1, message: 'file is empty; skipped' });
+      continue;
+    }
+    if (looksBinary(file.text)) {
+      issues.push({ level: 'warn', file: file.name, line: 1, message: 'file is binary, not text; skipped' });
+      continue;
+    }
+    const format = detectFormat(file.text);
+    report.format = format;
+    const entry = manifestEntryFor(manifest, { name: file.name, sha256: report.sha256, text: file.text });
+    switch (format) {
+      case 'blog-archive': {
+        const r = parseBlogArchive(file.text, file.name);
+        posts.push(...r.records);
+        issues.push(...r.issues);
+        report.posts = r.records.length;
+        break;
+      }
+      case 'author-page': {
+        const r = parseAuthorPage(file.text, file.name);
+        const owner = entry?.pageOwner;
+        if (owner) for (const rec of r.records) rec.pageOwner = owner;
+        papers.push(...r.records);
+        issues.push(...r.issues);
+        report.papers = r.records.length;
+        break;
+      }
+      case 'line-listing': {
+        const r = parseLineListing(file.text, file.name);
+        const owner = entry?.pageOwner;
+        if (owner) for (const rec of r.records) rec.pageOwner = owner;
+        papers.push(...r.records);
+        issues.push(...r.issues);
+        if (r.profile) profiles.push(r.profile);
+        report.papers = r.records.length;
+        break;
+      }
+      case 'inline-listing': {
+        const owner = entry?.pageOwner ?? null;
+        if (!owner) issues.push({ level: 'warn', file: file.name, line: 1, message: `listing has no header and no page owner in ${MANIFEST_FILE}; its papers get no page owner` });
+        deferred.push({ file, report, owner });
+        break;
+      }
+      default:
+        issues.push({ level: 'warn', file: file.name, line: 1, message: 'format not recognised (not an aggregator listing, author page or blog archive); skipped' });
+    }
+  }
+  // Glued title+author lines split best with names and vocabulary from everything else.
+  if (deferred.length) {
+    const knownNames = new Set<string>();
+    for (const p of papers) for (const a of p.authors) knownNames.add(nameKey(a));
+    for (const { file } of deferred) {
+      for (const line of file.text.split(/\r?\n/)) {
+        const comma = line.indexOf(', ');
+        if (comma > 0) for (const a of parseAuthorList(line.slice(comma + 2)).authors) knownNames.add(nameKey(a));
+      }
+    }
+    const vocabulary = new Set<string>();
+    for (const f of sorted) for (const w of f.text.match(/(?<![\p{L}])[a-z]{3,}(?![\p{L}])/gu) ?? []) vocabulary.add(w);
+    for (const { file, report, owner } of deferred) {
+      const r = parseInlineListing(file.text, { source: file.name, pageOwner: owner, knownNames, vocabulary });
+      papers.push(...r.records);
+      issues.push(...r.issues);
+      report.papers = r.records.length;
+    }
+  }
+  const merged = mergeCorpus({ papers, posts, profiles });
+  issues.push(...merged.issues);
+  return { corpus: merged.corpus, issues, files: reports };
+}
+
+/** Files of the data directory that are never corpus input. */
+export function isCorpusCandidate(name: string): boolean {
+  return !name.startsWith('.') && name !== MANIFEST_FILE && !/\.(sqlite|db|json|journal|wal|shm|tmp|part|swp)$|-(wal|shm|journal)$|~$/.test(name);
+}
+
+/** Reads the data directory (I/O edge) and builds the corpus. */
+export async function loadCorpusDir(dir: string): Promise<LoadResult> {
+  const issues: LoadIssue[] = [];
+  let manifest: Manifest = { sources: [] };
+  try {
+    const raw = await readFile(join(dir, MANIFEST_FILE), 'utf8');
+    const parsed = ManifestSchema.safeParse(JSON.parse(raw));
+    if (parsed.success) manifest = parsed.data;
+    else issues.push({ level: 'warn', file: MANIFEST_FILE, message: `invalid manifest: ${parsed.error.issues[0]?.message ?? 'schema mismatch'}` });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT') issues.push({ level: 'warn', file: MANIFEST_FILE, message: `cannot read manifest: ${(err as Error).message}` });
+  }
+  const names = (await readdir(dir)).filter(isCorpusCandidate).sort();
+  const files: SourceFile[] = [];
+  for (const name of names) {
+    const path = join(dir, name);
+    try {
+      const info = await stat(path);
+      if (!info.isFile()) continue;
+      const buf = await readFile(path);
+      files.push({ name, text: buf.includes(0) ? '\u0000' : buf.toString('utf8') });
+    } catch (err) {
+      issues.push({ level: 'warn', file: name, message: `cannot read: ${(err as Error).message}` });
+    }
+  }
+  const result = buildCorpus(files, manifest);
+  result.issues.unshift(...issues);
+  return result;
+}
