@@ -1,0 +1,85 @@
+/**
+ * Acronyms and their expansions, found in the corpus itself: `mixture-of-experts (MoE)`,
+ * `text-to-speech (TTS)`, `Generalist Language Model (GLaM)`. Used for query expansion.
+ */
+import { foldDiacritics } from '../corpus/text.ts';
+
+export type AcronymMap = Map<string, string>;
+
+const PATTERN = /((?:[\p{L}\d]+[\s-]+){0,7}[\p{L}\d]+)\s*\(([\p{Lu}][\p{L}\d]{1,9})\)/gu;
+const SMALL = new Set(['of', 'and', 'the', 'for', 'to', 'in', 'on', 'with', 'a', 'an']);
+
+/** The shortest tail of `words` whose initials spell the acronym (small words optional). */
+function expansionFor(words: string[], acronym: string): string | null {
+  // A lower-case plural s is not a letter of the acronym (LLMs); an upper-case S is (TTS).
+  const target = acronym.replace(/(?<=\p{Lu})s$/u, '').toLowerCase();
+  for (let start = words.length - 1; start >= 0; start--) {
+    const tail = words.slice(start);
+    const initials = tail.filter((w) => !SMALL.has(w.toLowerCase())).map((w) => w[0]!.toLowerCase()).join('');
+    const allInitials = tail.map((w) => w[0]!.toLowerCase()).join('');
+    if (initials === target || allInitials === target) {
+      if (SMALL.has(tail[0]!.toLowerCase())) return null;
+      return tail.join(' ');
+    }
+    // Acronyms that take more than the initial of a word: GLaM = Generalist Language Model.
+    if (tail.length >= 2 && matchesLoosely(tail, target)) return tail.join(' ');
+    if (tail.length > target.length + 3) break;
+  }
+  return null;
+}
+
+/** Every acronym letter appears in order, each word contributing a prefix, first letters aligned. */
+function matchesLoosely(tail: string[], target: string): boolean {
+  const ws = tail.filter((w) => !SMALL.has(w.toLowerCase())).map((w) => w.toLowerCase());
+  let ti = 0;
+  for (const w of ws) {
+    if (target[ti] !== w[0]) return false;
+    ti++;
+    let wi = 1;
+    while (ti < target.length && wi < w.length && target[ti] === w[wi]) {
+      ti++;
+      wi++;
+    }
+  }
+  return ti === target.length && ws.length >= 2;
+}
+
+/** Finds `expansion (ACRONYM)` pairs in texts; the first expansion seen for an acronym wins. */
+export function findAcronyms(texts: Iterable<string>): AcronymMap {
+  const found = new Map<string, Map<string, number>>();
+  for (const text of texts) {
+    for (const m of text.matchAll(PATTERN)) {
+      const acronym = m[2]!;
+      if (!/[\p{Lu}].*[\p{Lu}]/u.test(acronym)) continue; // at least two capitals
+      const words = foldDiacritics(m[1]!).split(/[\s-]+/).filter(Boolean);
+      const exp = expansionFor(words, acronym);
+      if (!exp) continue;
+      const key = acronym.replace(/(?<=\p{Lu})s$/u, '').toLowerCase();
+      const counts = found.get(key) ?? new Map<string, number>();
+      const norm = exp.toLowerCase();
+      counts.set(norm, (counts.get(norm) ?? 0) + 1);
+      found.set(key, counts);
+    }
+  }
+  const out: AcronymMap = new Map();
+  for (const [acronym, counts] of found) {
+    const best = [...counts.entries()].sort((a, b) => b[1] - a[1])[0];
+    if (best) out.set(acronym, best[0]);
+  }
+  return out;
+}
+
+/**
+ * Expands a query: an acronym adds its expansion, an expansion adds its acronym.
+ * Returns the extra text to search for (empty when nothing applies).
+ */
+export function expandQuery(query: string, acronyms: AcronymMap): string[] {
+  const extra: string[] = [];
+  const lower = ` ${foldDiacritics(query).toLowerCase().replace(/[^a-z0-9]+/g, ' ')} `;
+  for (const [acronym, expansion] of acronyms) {
+    const expNorm = ` ${expansion.replace(/[^a-z0-9]+/g, ' ')} `;
+    if (lower.includes(` ${acronym} `) || lower.includes(` ${acronym}s `)) extra.push(expansion);
+    else if (lower.includes(expNorm) || lower.includes(expNorm.replace(/ $/, 's '))) extra.push(acronym);
+  }
+  return extra;
+}

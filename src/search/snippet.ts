@@ -1,0 +1,66 @@
+/**
+ * Snippets: the sentence of a text that matches the most query terms, trimmed around the
+ * first match, with the matched words' character ranges for highlighting.
+ */
+import { processTerm } from './terms.ts';
+
+export interface Snippet {
+  text: string;
+  /** [start, end) character ranges of `text` to highlight. */
+  highlights: [number, number][];
+}
+
+export interface SnippetOptions {
+  /** Longest snippet in characters (an ellipsis marks a cut). */
+  maxLength?: number;
+}
+
+const SENTENCE = /[^.!?\n]+(?:[.!?]+|$)/g;
+
+function matchRanges(text: string, terms: ReadonlySet<string>): [number, number][] {
+  const ranges: [number, number][] = [];
+  for (const m of text.matchAll(/[\p{L}\p{N}]+/gu)) {
+    const p = processTerm(m[0]);
+    if (p && terms.has(p)) ranges.push([m.index!, m.index! + m[0].length]);
+  }
+  return ranges;
+}
+
+export function makeSnippet(text: string | null, terms: ReadonlySet<string>, options: SnippetOptions = {}): Snippet | null {
+  if (!text) return null;
+  const maxLength = options.maxLength ?? 220;
+  let best: { s: string; ranges: [number, number][]; distinct: number } | null = null;
+  for (const m of text.matchAll(SENTENCE)) {
+    const s = m[0].trim();
+    if (!s) continue;
+    const ranges = matchRanges(s, terms);
+    const distinct = new Set(ranges.map(([a, b]) => processTerm(s.slice(a, b)))).size;
+    if (!best || distinct > best.distinct) best = { s, ranges, distinct };
+    if (!best.distinct && best.s !== s) continue;
+  }
+  if (!best) return null;
+  let { s, ranges } = best;
+  if (s.length > maxLength) {
+    const first = ranges[0]?.[0] ?? 0;
+    let start = Math.max(0, Math.min(first - 40, s.length - maxLength));
+    if (start > 0) start = s.indexOf(' ', start) + 1 || start;
+    let end = Math.min(s.length, start + maxLength);
+    if (end < s.length) end = s.lastIndexOf(' ', end) > start ? s.lastIndexOf(' ', end) : end;
+    const prefix = start > 0 ? '…' : '';
+    const suffix = end < s.length ? '…' : '';
+    ranges = ranges.filter(([a, b]) => a >= start && b <= end).map(([a, b]) => [a - start + prefix.length, b - start + prefix.length]);
+    s = `${prefix}${s.slice(start, end)}${suffix}`;
+  }
+  return { text: s, highlights: ranges };
+}
+
+/** Renders a snippet with a highlight function (e.g. markdown bold after escaping). */
+export function renderSnippet(snippet: Snippet, escape: (s: string) => string, mark: (s: string) => string): string {
+  let out = '';
+  let at = 0;
+  for (const [a, b] of snippet.highlights) {
+    out += escape(snippet.text.slice(at, a)) + mark(escape(snippet.text.slice(a, b)));
+    at = b;
+  }
+  return out + escape(snippet.text.slice(at));
+}
