@@ -3,6 +3,7 @@
  * `text-to-speech (TTS)`, `Generalist Language Model (GLaM)`. Used for query expansion.
  */
 import { foldDiacritics } from '../corpus/text.ts';
+import { STOP_WORDS } from './terms.ts';
 
 export type AcronymMap = Map<string, string>;
 
@@ -55,6 +56,7 @@ export function findAcronyms(texts: Iterable<string>): AcronymMap {
       const exp = expansionFor(words, acronym);
       if (!exp) continue;
       const key = acronym.replace(/(?<=\p{Lu})s$/u, '').toLowerCase();
+      if (STOP_WORDS.has(key)) continue; // IS, AS, IT: ordinary words in a query
       const counts = found.get(key) ?? new Map<string, number>();
       const norm = exp.toLowerCase();
       counts.set(norm, (counts.get(norm) ?? 0) + 1);
