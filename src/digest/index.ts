@@ -1,0 +1,21 @@
+/** Daily paper digests: input validation, selection, message model and the scheduler. */
+export {
+  parseSubscriptionInput,
+  subscriptionInputSchema,
+  checkTime,
+  checkTimezone,
+  checkCategories,
+  checkMaxPapers,
+  splitList,
+  MAX_PAPERS_MIN,
+  MAX_PAPERS_MAX,
+  MAX_PAPERS_DEFAULT,
+} from './subscriptionInput.ts';
+export type { SubscribeRawInput, SubscriptionInputOptions } from './subscriptionInput.ts';
+export { selectDigest, selectionFromIds, matchPaper, authorMatches, foldText, titleKey } from './select.ts';
+export type { SelectInput, SelectedPaper, DigestSelection } from './select.ts';
+export { formatDigest, formatAuthors, digestToText, EMBED_DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT } from './format.ts';
+export type { DigestMessage, DigestLine, FormatOptions } from './format.ts';
+export { DigestScheduler, DigestSendError, digestNonce, dueDigest } from './scheduler.ts';
+export type { DigestSender, DigestSchedulerOptions, RunOutcome, SkipReason } from './scheduler.ts';
+export { localDateOf, scheduledInstant, cronPattern, formatLocalDate } from './time.ts';
