@@ -234,7 +234,11 @@ function migrate(db: Database.Database, migrations: readonly Migration[], now: D
       db.pragma(`user_version = ${m.version}`);
       logger.info({ version: m.version, migration: m.name }, 'papertalk: store migrated');
     }
-    return pending.length > 0 ? (pending[pending.length - 1]?.version ?? current) : current;
+    const version = pending.length > 0 ? (pending[pending.length - 1]?.version ?? current) : current;
+    // A real write even when nothing is pending: SQLite silently opens a read-only file read-only,
+    // and only a write tells us (SQLITE_READONLY) — at start-up rather than at the first digest.
+    db.pragma(`user_version = ${version}`);
+    return version;
   });
   // IMMEDIATE: takes the write lock even when nothing is pending, which doubles as a write probe.
   return run.immediate();
