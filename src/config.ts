@@ -1,0 +1,75 @@
+/**
+ * Configuration from the environment (and `.env`), validated with zod at start-up.
+ * Secrets come only from here and are never logged.
+ */
+import { config as loadDotenv } from 'dotenv';
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Empty strings count as unset (`DISCORD_TOKEN=` in .env). */
+const optionalString = z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.string().trim().optional());
+const snowflake = z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.string().regex(/^\d{5,25}$/, 'must be a Discord id (digits)').optional());
+const positiveInt = (def: number) => z.preprocess((v) => (v === undefined || v === '' ? def : Number(v)), z.number().int().positive());
+
+export const ConfigSchema = z.object({
+  DISCORD_TOKEN: optionalString,
+  DISCORD_APP_ID: snowflake,
+  DISCORD_GUILD_ID: snowflake,
+  DISCORD_API_URL: z.preprocess((v) => (v === '' ? undefined : v), z.string().url('must be a URL like http://127.0.0.1:PORT/api').optional()),
+  PAPERTALK_DATA_DIR: z.preprocess((v) => (v === '' || v === undefined ? 'data' : v), z.string()),
+  PAPERTALK_DB: optionalString,
+  LOG_LEVEL: z.preprocess((v) => (v === '' || v === undefined ? 'info' : String(v).toLowerCase()), z.enum(LOG_LEVELS)),
+  /** Optional arXiv categories fetched before each digest window, e.g. `cs.CL,cs.LG`. */
+  ARXIV_CATEGORIES: optionalString,
+  ARXIV_API_URL: z.preprocess((v) => (v === '' ? undefined : v), z.string().url().optional()),
+  /** Per-user rate limit: burst size and refill per minute. */
+  RATE_LIMIT_BURST: positiveInt(5),
+  RATE_LIMIT_PER_MINUTE: positiveInt(20),
+});
+
+export interface Config {
+  discordToken: string | undefined;
+  discordAppId: string | undefined;
+  discordGuildId: string | undefined;
+  discordApiUrl: string | undefined;
+  dataDir: string;
+  dbPath: string;
+  logLevel: (typeof LOG_LEVELS)[number];
+  arxivCategories: string[];
+  arxivApiUrl: string | undefined;
+  rateLimit: { burst: number; perMinute: number };
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(`papertalk: invalid configuration: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads and validates the configuration. `env` defaults to process.env after loading `.env`. */
+export function loadConfig(env?: NodeJS.ProcessEnv): Config {
+  if (!env) {
+    loadDotenv({ quiet: true });
+    env = process.env;
+  }
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  }
+  const e = parsed.data;
+  const dataDir = e.PAPERTALK_DATA_DIR;
+  return {
+    discordToken: e.DISCORD_TOKEN,
+    discordAppId: e.DISCORD_APP_ID,
+    discordGuildId: e.DISCORD_GUILD_ID,
+    discordApiUrl: e.DISCORD_API_URL,
+    dataDir,
+    dbPath: e.PAPERTALK_DB ?? `${dataDir.replace(/\/+$/, '')}/papertalk.sqlite`,
+    logLevel: e.LOG_LEVEL,
+    arxivCategories: (e.ARXIV_CATEGORIES ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    arxivApiUrl: e.ARXIV_API_URL,
+    rateLimit: { burst: e.RATE_LIMIT_BURST, perMinute: e.RATE_LIMIT_PER_MINUTE },
+  };
+}

@@ -1,0 +1,363 @@
+/**
+ * Frame → Answer: runs the structured query against the library and writes the text the
+ * user reads. Pure: the same library and frame give the same answer.
+ */
+import type { Author, Paper, Post } from '../corpus/schema.ts';
+import { byDateDesc, type Library } from '../search/library.ts';
+import type { Snippet } from '../search/snippet.ts';
+import type { Answer, Frame, PaperRef, PostRef } from './types.ts';
+
+export interface AnswerOptions {
+  /** Results listed per answer. */
+  pageSize?: number;
+}
+
+export function paperRef(p: Paper): PaperRef {
+  return { id: p.id, title: p.title ?? '[untitled paper]', authors: p.authors, date: p.date ?? '' };
+}
+
+export function postRef(p: Post): PostRef {
+  return { id: p.id, title: p.title };
+}
+
+/** `A, B, C et al.` */
+export function shortAuthors(p: Paper, max = 3): string {
+  if (!p.authors.length) return 'authors unknown';
+  const shown = p.authors.slice(0, max).join(', ');
+  return p.authors.length > max || p.authorsTruncated ? `${shown} et al.` : shown;
+}
+
+function when(p: Paper): string {
+  return p.date ?? 'date unknown';
+}
+
+function line(p: Paper, i: number): string {
+  const cat = p.category ? `, ${p.category}` : '';
+  return `${i + 1}. ${p.title ?? '[untitled paper]'} — ${shortAuthors(p)} (${when(p)}${cat})`;
+}
+
+/** Key sentences of an abstract: the first two, which state the problem and contribution. */
+export function keySentences(abstract: string | null, max = 2): string {
+  if (!abstract) return '';
+  const sentences = abstract.match(/[^.!?]+(?:[.!?]+(?=\s|$)|$)/g)?.map((s) => s.trim()).filter((s) => s.length > 20) ?? [];
+  const picked = sentences.slice(0, max).join(' ');
+  return picked || abstract.slice(0, 300);
+}
+
+function listAuthors(names: string[]): string {
+  if (names.length <= 1) return names[0] ?? '';
+  return `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+}
+
+class AnswerBuilder {
+  papers: Paper[] = [];
+  posts: Post[] = [];
+  authors: Author[] = [];
+  authorNames: string[] = [];
+  text = '';
+  total = 0;
+  snippets: Record<string, Snippet> = {};
+  choices: Answer['choices'] = [];
+  suggestions: string[] = [];
+}
+
+function describeAuthor(a: Author): string {
+  return a.disambiguation ? `${a.name} (${a.disambiguation})` : a.name;
+}
+
+/** The papers a frame's author ids cover, with filters applied. */
+function authorPapers(lib: Library, frame: Frame): Paper[] {
+  const ids = new Set((frame.authors ?? []).flatMap((id) => lib.authors.get(id)?.paperIds ?? []));
+  let papers = [...ids].map((id) => lib.papers.get(id)!).filter(Boolean);
+  if (frame.year !== undefined) papers = papers.filter((p) => p.year === frame.year);
+  if (frame.category) papers = papers.filter((p) => p.category === frame.category);
+  if (frame.within) papers = papers.filter((p) => frame.within!.includes(p.id));
+  if (frame.topic) {
+    const hits = new Set(lib.search(frame.topic, { kinds: ['paper'], within: new Set(papers.map((p) => p.id)) }, { limit: 1000 }).hits.map((h) => h.id));
+    papers = papers.filter((p) => hits.has(p.id));
+  }
+  return papers.sort(byDateDesc);
+}
+
+function filterText(lib: Library, frame: Frame): string {
+  const parts: string[] = [];
+  if (frame.topic) parts.push(`about “${frame.topic}”`);
+  if (frame.category) parts.push(`in ${lib.suggestCategories(frame.category, 1)[0]?.name ?? frame.category}`);
+  if (frame.year !== undefined) parts.push(`in ${frame.year}`);
+  return parts.length ? ` ${parts.join(' ')}` : '';
+}
+
+function notFound(b: AnswerBuilder, lib: Library, what: string, kind: 'paper' | 'author' | 'any'): void {
+  const titles = kind !== 'author' ? lib.closestTitles(what, 3).map((p) => p.title!).filter(Boolean) : [];
+  const names = kind !== 'paper' ? lib.closestAuthors(what, 3).map((a) => a.name) : [];
+  b.suggestions = [...new Set([...titles, ...names])];
+  const label = kind === 'author' ? 'author' : kind === 'paper' ? 'paper' : 'paper or author';
+  b.text = `I don't know a ${label} called “${what}”.` + (b.suggestions.length ? ` Did you mean: ${b.suggestions.map((s) => `“${s}”`).join(', ')}?` : '');
+}
+
+/** When a name is shared by different people, say so and offer the choice. */
+function ambiguity(b: AnswerBuilder, lib: Library, frame: Frame): boolean {
+  const people = (frame.authors ?? []).map((id) => lib.authors.get(id)!).filter(Boolean);
+  if (people.length < 2) return false;
+  b.choices = people.map((a) => ({ id: a.id, label: `${describeAuthor(a)} — ${a.paperIds.length} paper${a.paperIds.length === 1 ? '' : 's'}`, kind: 'author' }));
+  return true;
+}
+
+export function answerFrame(frame: Frame, lib: Library, options: AnswerOptions = {}): Omit<Answer, 'input' | 'rephrased' | 'rewritten'> {
+  const size = options.pageSize ?? 5;
+  const b = new AnswerBuilder();
+  const papersOf = (ids: string[] | undefined) => (ids ?? []).map((id) => lib.papers.get(id)!).filter(Boolean);
+
+  switch (frame.intent) {
+    case 'help':
+      b.text = [
+        'Ask me about the papers, authors and blog posts I know. For example:',
+        '• papers about speech recognition • GPipe • who wrote it? • when was GLaM published?',
+        '• papers by Yanqi Zhou in 2023 • who are the co-authors of Nan Du? • how many papers did Zhifeng Chen publish in 2021?',
+        '• latest papers on mixture of experts • blog posts about machine translation • more like this • the second one',
+      ].join('\n');
+      break;
+    case 'reset':
+      b.text = 'Done: I forgot our conversation. Ask me anything.';
+      break;
+    case 'paper':
+    case 'about':
+    case 'authors_of':
+    case 'date_of':
+    case 'venue_of': {
+      const ps = papersOf(frame.papers);
+      if (!ps.length) {
+        notFound(b, lib, frame.unresolved ?? '', 'paper');
+        break;
+      }
+      b.papers = ps;
+      const parts = ps.map((p) => {
+        const title = p.title ?? '[untitled paper]';
+        switch (frame.intent) {
+          case 'authors_of': {
+            b.authorNames.push(...p.authors.filter((a) => !b.authorNames.includes(a)));
+            const note = p.authorsTruncated ? ' (the sources list only the first authors)' : '';
+            return `${title} was written by ${listAuthors(p.authors)}${note}.`;
+          }
+          case 'date_of':
+            return p.date ? `${title} was published ${p.date.length === 4 ? 'in ' : 'on '}${p.date}${p.venue ? ` (${p.venue})` : ''}.` : `I don't know when ${title} was published.`;
+          case 'venue_of':
+            return p.venue ? `${title} appeared in ${p.venue}${p.date ? ` (${p.date.slice(0, 4)})` : ''}.` : `The sources give no venue for ${title}${p.date ? `; it is dated ${p.date}` : ''}${p.categoryName ? ` and filed under ${p.categoryName}` : ''}.`;
+          case 'about':
+            return `${title}: ${keySentences(p.abstract) || 'the sources give no abstract.'}`;
+          default: {
+            const posts = lib.postsAbout(p.id);
+            b.posts.push(...posts);
+            return [
+              `${title}`,
+              `${shortAuthors(p, 6)} · ${when(p)}${p.categoryName ? ` · ${p.categoryName}` : ''}${p.venue ? ` · ${p.venue}` : ''}${p.hasCode ? ' · code available' : ''}`,
+              keySentences(p.abstract),
+              p.aliases.length ? `Also known as: ${p.aliases.join('; ')}` : '',
+              posts.length ? `Discussed in: ${posts.map((x) => x.title).join('; ')}` : '',
+            ].filter(Boolean).join('\n');
+          }
+        }
+      });
+      b.text = parts.join('\n');
+      b.authors = ps.flatMap((p) => p.authorIds.map((id) => lib.authors.get(id)!)).filter(Boolean);
+      if (frame.intent !== 'authors_of') b.authors = [];
+      break;
+    }
+    case 'author': {
+      const people = (frame.authors ?? []).map((id) => lib.authors.get(id)!).filter(Boolean);
+      if (!people.length) {
+        notFound(b, lib, frame.unresolved ?? frame.authorName ?? '', 'author');
+        break;
+      }
+      b.authors = people;
+      const lines = people.map((a) => {
+        const papers = lib.papersOf(a.id);
+        const years = papers.map((p) => p.year).filter((y): y is number => y !== null);
+        const span = years.length ? ` (${Math.min(...years)}–${Math.max(...years)})` : '';
+        const co = lib.coauthors(a.id).slice(0, 3).map((c) => c.author.name);
+        const profile = a.profile ? ` Profile: h-index ${a.profile.hIndex ?? '?'}, ${a.profile.citations?.toLocaleString('en-US') ?? '?'} citations.` : '';
+        return `${describeAuthor(a)}: ${papers.length} paper${papers.length === 1 ? '' : 's'} here${span}. Frequent co-authors: ${co.join(', ') || 'none listed'}.${profile}`;
+      });
+      if (ambiguity(b, lib, frame)) lines.unshift(`${people.length} different people are named ${people[0]!.name}:`);
+      b.papers = people.flatMap((a) => lib.papersOf(a.id)).sort(byDateDesc).slice(0, size);
+      b.total = new Set(people.flatMap((a) => a.paperIds)).size;
+      b.text = lines.join('\n');
+      break;
+    }
+    case 'papers_by':
+    case 'count': {
+      const people = (frame.authors ?? []).map((id) => lib.authors.get(id)!).filter(Boolean);
+      if (!people.length) {
+        notFound(b, lib, frame.unresolved ?? '', 'author');
+        break;
+      }
+      b.authors = people;
+      const papers = authorPapers(lib, frame);
+      b.total = papers.length;
+      b.papers = frame.intent === 'count' ? papers : papers.slice(0, size);
+      const who = people.length > 1 ? `${people[0]!.name} (${people.length} different people share this name)` : people[0]!.name;
+      if (ambiguity(b, lib, frame)) {
+        b.choices = b.choices.map((c) => ({ ...c }));
+      }
+      if (frame.intent === 'count') {
+        b.text = `${who} has ${papers.length} paper${papers.length === 1 ? '' : 's'}${filterText(lib, frame)} in the corpus.`;
+        if (papers.length) b.text += `\n${papers.slice(0, size).map(line).join('\n')}`;
+        b.papers = papers.slice(0, size);
+      } else if (!papers.length) {
+        b.text = `I have no papers by ${who}${filterText(lib, frame)}.`;
+        const all = authorPapers(lib, { intent: 'papers_by', authors: frame.authors! });
+        if (all.length) b.text += ` Their papers here are from ${[...new Set(all.map((p) => p.year).filter(Boolean))].sort().join(', ')}.`;
+      } else {
+        b.text = `${papers.length} paper${papers.length === 1 ? '' : 's'} by ${who}${filterText(lib, frame)}${papers.length > size ? ` (newest ${size} shown)` : ''}:\n${b.papers.map(line).join('\n')}`;
+      }
+      break;
+    }
+    case 'coauthors': {
+      const people = (frame.authors ?? []).map((id) => lib.authors.get(id)!).filter(Boolean);
+      if (!people.length) {
+        notFound(b, lib, frame.unresolved ?? '', 'author');
+        break;
+      }
+      b.authors = [];
+      const counts = new Map<string, number>();
+      for (const a of people) {
+        for (const p of authorPapers(lib, { ...frame, intent: 'papers_by', authors: [a.id] })) {
+          for (const co of p.authorIds) if (!frame.authors!.includes(co)) counts.set(co, (counts.get(co) ?? 0) + 1);
+        }
+      }
+      const cos = [...counts.entries()].sort((x, y) => y[1] - x[1] || lib.authors.get(x[0])!.name.localeCompare(lib.authors.get(y[0])!.name));
+      b.authors = cos.map(([id]) => lib.authors.get(id)!);
+      b.total = cos.length;
+      ambiguity(b, lib, frame);
+      const top = cos.slice(0, 10).map(([id, n]) => `${lib.authors.get(id)!.name} (${n})`);
+      b.text = cos.length
+        ? `${people[0]!.name} has ${cos.length} co-author${cos.length === 1 ? '' : 's'}${filterText(lib, frame)} in the corpus. Most frequent: ${top.join(', ')}.`
+        : `I have no co-authors of ${people[0]!.name}${filterText(lib, frame)}.`;
+      break;
+    }
+    case 'latest': {
+      let papers: Paper[];
+      if (frame.topic) {
+        const hits = lib.search(frame.topic, { kinds: ['paper'], ...(frame.category ? { category: frame.category } : {}), ...(frame.year !== undefined ? { year: frame.year } : {}) }, { limit: 200 }).hits;
+        papers = hits.map((h) => lib.papers.get(h.id)!).sort(byDateDesc);
+      } else {
+        papers = lib.latest(1_000_000, (p) => (!frame.category || p.category === frame.category) && (frame.year === undefined || p.year === frame.year));
+      }
+      b.total = papers.length;
+      b.papers = papers.slice(0, size);
+      b.text = papers.length ? `Latest papers${filterText(lib, frame)}:\n${b.papers.map(line).join('\n')}` : `I have no papers${filterText(lib, frame)}.`;
+      break;
+    }
+    case 'posts_about': {
+      if (frame.papers?.length) {
+        const ps = papersOf(frame.papers);
+        b.papers = ps;
+        b.posts = ps.flatMap((p) => lib.postsAbout(p.id));
+        if (!b.posts.length) {
+          // Posts that mention the paper's short name in their text.
+          const name = ps[0]?.title?.split(':')[0] ?? '';
+          b.posts = name ? lib.search(name, { kinds: ['post'] }, { limit: size }).hits.map((h) => lib.posts.get(h.id)!) : [];
+        }
+        b.total = b.posts.length;
+        b.text = b.posts.length
+          ? `Blog posts about ${ps[0]!.title}:\n${b.posts.map((p, i) => `${i + 1}. ${p.title}`).join('\n')}`
+          : `No blog post in the corpus discusses ${ps[0]?.title ?? 'that paper'}.`;
+        break;
+      }
+      const topic = frame.topic ?? '';
+      if (!topic) {
+        b.posts = [...lib.posts.values()].slice(0, size);
+        b.total = lib.posts.size;
+        b.text = `I know ${lib.posts.size} blog posts. Some of them:\n${b.posts.map((p, i) => `${i + 1}. ${p.title}`).join('\n')}`;
+        break;
+      }
+      const res = lib.search(topic, { kinds: ['post'], ...(frame.within ? { within: new Set(frame.within) } : {}) }, { limit: size });
+      b.posts = res.hits.map((h) => lib.posts.get(h.id)!);
+      for (const h of res.hits) if (h.snippet) b.snippets[h.id] = h.snippet;
+      b.total = res.total;
+      b.text = b.posts.length ? `Blog posts about “${topic}”:\n${b.posts.map((p, i) => `${i + 1}. ${p.title}`).join('\n')}` : `No blog post about “${topic}”.`;
+      break;
+    }
+    case 'post_citations': {
+      const post = frame.post ? lib.posts.get(frame.post) : undefined;
+      if (!post) {
+        notFound(b, lib, frame.unresolved ?? '', 'any');
+        break;
+      }
+      b.posts = [post];
+      b.papers = post.mentions.map((id) => lib.papers.get(id)!).filter(Boolean);
+      const others = post.citedTitles.filter((t) => !b.papers.some((p) => p.title?.toLowerCase() === t.toLowerCase() || p.aliases.some((a) => a.toLowerCase() === t.toLowerCase())));
+      b.text = [
+        b.papers.length ? `“${post.title}” cites ${b.papers.length} paper${b.papers.length === 1 ? '' : 's'} in the corpus:\n${b.papers.map(line).join('\n')}` : `“${post.title}” cites no paper that is in the corpus.`,
+        others.length ? `It also cites: ${others.map((t) => `“${t}”`).join(', ')}.` : '',
+      ].filter(Boolean).join('\n');
+      break;
+    }
+    case 'similar': {
+      const ps = papersOf(frame.papers);
+      if (!ps.length) {
+        notFound(b, lib, frame.unresolved ?? '', 'paper');
+        break;
+      }
+      const hits = lib.similar(ps[0]!.id, size);
+      b.papers = hits.map((h) => lib.papers.get(h.id)!);
+      b.total = b.papers.length;
+      b.text = b.papers.length ? `Papers similar to ${ps[0]!.title}:\n${b.papers.map(line).join('\n')}` : `I found nothing similar to ${ps[0]!.title}.`;
+      break;
+    }
+    case 'search': {
+      const topic = frame.topic ?? '';
+      const kinds: ('paper' | 'post')[] = frame.kind === 'posts' ? ['post'] : frame.kind === 'all' ? ['paper', 'post'] : ['paper'];
+      const filters = {
+        kinds,
+        ...(frame.category ? { category: frame.category } : {}),
+        ...(frame.year !== undefined ? { year: frame.year } : {}),
+        ...(frame.within ? { within: new Set(frame.within) } : {}),
+        ...(frame.authors?.length === 1 ? { authorId: frame.authors[0]! } : {}),
+      };
+      if (!topic) {
+        const papers = lib.latest(1_000_000, (p) => (!frame.category || p.category === frame.category) && (frame.year === undefined || p.year === frame.year) && (!frame.within || frame.within.includes(p.id)));
+        b.total = papers.length;
+        b.papers = papers.slice(0, size);
+        b.text = papers.length ? `${papers.length} paper${papers.length === 1 ? '' : 's'}${filterText(lib, frame)}:\n${b.papers.map(line).join('\n')}` : `I have no papers${filterText(lib, frame)}.`;
+        break;
+      }
+      const res = lib.search(topic, filters, { limit: size });
+      for (const h of res.hits) {
+        if (h.kind === 'paper') b.papers.push(lib.papers.get(h.id)!);
+        else if (h.kind === 'post') b.posts.push(lib.posts.get(h.id)!);
+        if (h.snippet) b.snippets[h.id] = h.snippet;
+      }
+      b.total = res.total;
+      if (!res.hits.length) {
+        const scope = frame.within ? ' among the previous results' : '';
+        const loose = frame.within ? [] : lib.closestTitles(topic, 3).map((p) => p.title!).filter(Boolean);
+        b.suggestions = loose;
+        b.text = `Nothing${scope} matches “${topic}”${filterText(lib, { ...frame, topic: undefined as never })}.` + (loose.length ? ` Closest titles: ${loose.map((t) => `“${t}”`).join(', ')}.` : '');
+        break;
+      }
+      const scope = frame.within ? ` (among the ${frame.within.length} previous results)` : '';
+      const head = `${res.total} result${res.total === 1 ? '' : 's'} for “${topic}”${filterText(lib, { ...frame, topic: undefined as never })}${scope}${res.total > size ? ` (top ${size})` : ''}:`;
+      const rows = res.hits.map((h, i) => (h.kind === 'paper' ? line(lib.papers.get(h.id)!, i) : `${i + 1}. [blog] ${lib.posts.get(h.id)!.title}`));
+      b.text = `${head}\n${rows.join('\n')}`;
+      if (res.expansions.length) b.text += `\n(also searched: ${res.expansions.join(', ')})`;
+      break;
+    }
+    default:
+      b.text = 'I did not understand that. Try “help”.';
+  }
+  if (frame.intent !== 'authors_of' && !b.authorNames.length) b.authorNames = b.authors.map((a) => a.name);
+  return {
+    intent: frame.intent,
+    papers: b.papers.map(paperRef),
+    authors: [...new Set(b.authorNames)],
+    posts: [...new Map(b.posts.map((p) => [p.id, postRef(p)])).values()],
+    text: b.text,
+    authorIds: b.authors.map((a) => a.id),
+    total: b.total || b.papers.length + b.posts.length,
+    snippets: b.snippets,
+    choices: b.choices,
+    suggestions: b.suggestions,
+    frame,
+  };
+}

@@ -1,0 +1,85 @@
+/**
+ * The conversation engine: input + conversation key → Answer. Used by the CLI, the console
+ * and Discord alike; needs no network and no token.
+ */
+import type { Logger } from 'pino';
+import type { Library } from '../search/library.ts';
+import { answerFrame, type AnswerOptions } from './answer.ts';
+import { ConversationMemory, type MemoryOptions } from './memory.ts';
+import { cleanInput } from './parse.ts';
+import { createRephraser } from './rephrase/index.ts';
+import type { Rephraser } from './rephraser.ts';
+import type { Answer } from './types.ts';
+
+export interface EngineOptions extends AnswerOptions {
+  /** The library to answer from; swap it with `setLibrary` after a reload. */
+  library: Library;
+  logger?: Logger;
+  memory?: MemoryOptions;
+  rephraser?: Rephraser;
+  /** Longest input taken, in characters; the rest is cut. */
+  maxInputLength?: number;
+}
+
+export class Engine {
+  private library: Library;
+  readonly memory: ConversationMemory;
+  private readonly rephraser: Rephraser;
+  private readonly logger: Logger | undefined;
+  private readonly options: EngineOptions;
+
+  constructor(options: EngineOptions) {
+    this.options = options;
+    this.library = options.library;
+    this.memory = new ConversationMemory(options.memory);
+    this.rephraser = options.rephraser ?? createRephraser();
+    this.logger = options.logger;
+  }
+
+  get lib(): Library {
+    return this.library;
+  }
+
+  /** Swaps in a freshly loaded library (conversations keep their ids: ids are stable). */
+  setLibrary(library: Library): void {
+    this.library = library;
+  }
+
+  /** Answers one turn of the conversation `key` and remembers it. Never throws for bad input. */
+  ask(input: string, key = 'local'): Answer {
+    const max = this.options.maxInputLength ?? 500;
+    const raw = typeof input === 'string' ? input : '';
+    const cleaned = cleanInput(raw).slice(0, max);
+    const lib = this.library;
+    if (!cleaned) {
+      return {
+        input: raw, rephrased: '', intent: 'help', papers: [], authors: [], posts: [], rewritten: false, authorIds: [], total: 0, snippets: {}, choices: [], suggestions: [],
+        text: 'Ask me something about the papers, authors or blog posts I know — or type “help”.', frame: { intent: 'help' },
+      };
+    }
+    const history = this.memory.turns(key);
+    const r = this.rephraser.rephrase(cleaned, history, lib);
+    this.logger?.debug({ key, input: cleaned, rephrased: r.text, provenance: r.provenance, explanation: r.explanation }, 'rephrased');
+    const body = answerFrame(r.frame, lib, this.options);
+    const answer: Answer = { input: raw, rephrased: r.rewritten ? r.text : raw, rewritten: r.rewritten, ...body };
+    if (r.frame.intent === 'reset') {
+      this.memory.forget(key);
+      return answer;
+    }
+    this.memory.add(key, {
+      input: cleaned,
+      rephrased: answer.rephrased,
+      frame: r.frame,
+      papers: answer.papers.map((p) => p.id),
+      authors: answer.authorIds,
+      posts: answer.posts.map((p) => p.id),
+      at: Date.now(),
+    });
+    return answer;
+  }
+
+  /** Forgets a conversation (`/ask reset`). */
+  reset(key: string): void {
+    this.memory.forget(key);
+  }
+}

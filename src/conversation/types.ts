@@ -1,0 +1,89 @@
+/**
+ * Platform-free values of the conversation layer: the structured query (`Frame`) and the
+ * `Answer` every front end (CLI, console, Discord) renders.
+ */
+import type { Snippet } from '../search/snippet.ts';
+
+export type Intent =
+  | 'search'
+  | 'paper'
+  | 'authors_of'
+  | 'date_of'
+  | 'venue_of'
+  | 'about'
+  | 'author'
+  | 'papers_by'
+  | 'coauthors'
+  | 'count'
+  | 'latest'
+  | 'posts_about'
+  | 'post_citations'
+  | 'similar'
+  | 'help'
+  | 'reset'
+  | 'unknown';
+
+/** A stand-alone query, structured. Entity fields hold ids once resolved. */
+export interface Frame {
+  intent: Intent;
+  /** Free-text topic ("speech recognition"). */
+  topic?: string;
+  /** Paper ids the question is about (several for "the first two"). */
+  papers?: string[];
+  /** Author ids the question is about (several when a name is shared by different people). */
+  authors?: string[];
+  /** The name as the user gave it, when authors are involved. */
+  authorName?: string;
+  post?: string;
+  year?: number;
+  /** Category code. */
+  category?: string;
+  kind?: 'papers' | 'posts' | 'all';
+  /** Restrict to these ids (follow-ups over the previous results: "which of these…"). */
+  within?: string[];
+  /** Text that named an entity the corpus does not have ("who wrote FooNet?"). */
+  unresolved?: string;
+}
+
+export interface PaperRef {
+  id: string;
+  title: string;
+  authors: string[];
+  date: string;
+}
+
+export interface PostRef {
+  id: string;
+  title: string;
+}
+
+/** What the bot answers. The first eight fields are the contract's answer object. */
+export interface Answer {
+  input: string;
+  /** The stand-alone query actually answered (equal to `input` when nothing was rewritten). */
+  rephrased: string;
+  intent: Intent;
+  papers: PaperRef[];
+  /** Author names, as the corpus lists them. */
+  authors: string[];
+  posts: PostRef[];
+  /** What the user reads. */
+  text: string;
+  /** Extensions (not in the contract's minimum; front ends may use them). */
+  rewritten: boolean;
+  authorIds: string[];
+  /** Total matches when `papers`/`posts` show one page of them. */
+  total: number;
+  /** Per-result snippets (paper or post id → snippet). */
+  snippets: Record<string, Snippet>;
+  /** When the question named something ambiguous: the options to pick from. */
+  choices: { id: string; label: string; kind: 'paper' | 'author' }[];
+  /** "Did you mean" suggestions when nothing matched. */
+  suggestions: string[];
+  frame: Frame;
+}
+
+/** The contract's answer object (exactly its fields, in its order). */
+export function toContractAnswer(a: Answer): Pick<Answer, 'input' | 'rephrased' | 'intent' | 'papers' | 'authors' | 'posts' | 'text'> {
+  return { input: a.input, rephrased: a.rephrased, intent: a.intent, papers: a.papers, authors: a.authors, posts: a.posts, text: a.text };
+}

@@ -1,0 +1,38 @@
+/**
+ * `npm start`: the Discord bot when DISCORD_TOKEN is set, otherwise the local console.
+ */
+import { loadConfig } from './config.ts';
+import { CorpusService } from './corpusService.ts';
+import { Engine } from './conversation/engine.ts';
+import { runConsole } from './cli.ts';
+import { createLogger } from './logger.ts';
+
+async function start(): Promise<number> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    return 2;
+  }
+  const logger = createLogger({ level: config.logLevel, secrets: config.discordToken ? [config.discordToken] : [] });
+  if (config.discordToken) {
+    const { runBot } = await import('./discord/run.ts');
+    return runBot(config, logger);
+  }
+  logger.info('no DISCORD_TOKEN set: opening the local console');
+  const service = new CorpusService({ dataDir: config.dataDir, logger });
+  const loaded = await service.load();
+  const engine = new Engine({ library: loaded.library, logger });
+  return runConsole(engine, service);
+}
+
+start().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.stderr.write(`papertalk: ${(err as Error).stack ?? err}\n`);
+    process.exitCode = 1;
+  },
+);
