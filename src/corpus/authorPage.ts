@@ -66,7 +66,8 @@ export function parseAuthorPage(text: string, source: string): ParseResult<RawPa
       records.push({
         title,
         authors,
-        authorsTruncated: false,
+        // An entry without its author lines lists nobody: its author list is unknown, not empty.
+        authorsTruncated: title === null,
         date,
         category: null,
         venue,
