@@ -1194,13 +1194,14 @@ function describeFault(f: RestFault): string {
   return `status ${f.status}`;
 }
 
-function matchRoute(matcher: RouteMatcher, req: RecordedRequest): boolean {
+/** Whether a recorded request matches a RouteMatcher (see types.ts). */
+export function matchRoute(matcher: RouteMatcher, req: RecordedRequest): boolean {
   if (typeof matcher === 'function') return matcher(req);
   const methodPath = `${req.method} ${req.path}`;
   if (matcher instanceof RegExp) return matcher.test(methodPath);
   const m = matcher.trim();
   if (m === req.route || m === methodPath) return true;
-  if (m.startsWith('/')) return req.route !== null && req.route.slice(req.route.indexOf(' ') + 1) === m || req.path === m;
+  if (m.startsWith('/')) return (req.route !== null && req.route.slice(req.route.indexOf(' ') + 1) === m) || req.path === m;
   return false;
 }
 

@@ -1,0 +1,290 @@
+/**
+ * Proves the Discord stand-in against the REAL discord.js v14 Client (no mocking): login/READY,
+ * guilds, slash commands, defer/edit, autocomplete, buttons, modals, messages, REST 429 retry,
+ * gateway resume after 4000, re-identify after op 9, and two shards.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ActionRowBuilder,
+  ButtonBuilder,
+  ButtonStyle,
+  ChannelType,
+  Client,
+  Events,
+  GatewayIntentBits,
+  MessageFlags,
+  ModalBuilder,
+  Partials,
+  TextInputBuilder,
+  TextInputStyle,
+  type Interaction,
+  type Message,
+} from 'discord.js';
+import { DiscordStandin, shardOf } from './standin/index.ts';
+
+/** discord.js waits ~5 s between identifies of the same shard; tests that re-identify opt out. */
+const noIdentifyThrottle = { buildIdentifyThrottler: () => ({ waitForIdentify: async (): Promise<void> => {} }) };
+
+function makeClient(standin: DiscordStandin, extra: Partial<ConstructorParameters<typeof Client>[0]> = {}): Client {
+  return new Client({
+    intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.DirectMessages],
+    partials: [Partials.Channel],
+    rest: { api: standin.restUrl },
+    allowedMentions: { parse: [] },
+    ws: noIdentifyThrottle,
+    ...extra,
+  });
+}
+
+async function login(client: Client, standin: DiscordStandin): Promise<void> {
+  const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
+  await client.login(standin.token);
+  await ready;
+}
+
+describe('Discord stand-in with the real discord.js Client', () => {
+  let standin: DiscordStandin;
+  let client: Client;
+  const handled: string[] = [];
+
+  beforeAll(async () => {
+    standin = await DiscordStandin.start({ heartbeatIntervalMs: 1000 });
+    client = makeClient(standin);
+    client.on(Events.InteractionCreate, (interaction: Interaction) => {
+      void handleInteraction(interaction).catch((err: unknown) => handled.push(`error: ${String(err)}`));
+    });
+    client.on(Events.MessageCreate, (message: Message) => {
+      if (message.author.bot) return;
+      if (client.user && message.mentions.has(client.user)) {
+        void message.reply({ content: `you said: ${message.content}` }).catch((err: unknown) => handled.push(`error: ${String(err)}`));
+      }
+    });
+    await login(client, standin);
+  });
+
+  afterAll(async () => {
+    await client?.destroy();
+    await standin?.stop();
+  });
+
+  async function handleInteraction(interaction: Interaction): Promise<void> {
+    handled.push(interaction.id);
+    if (interaction.isChatInputCommand()) {
+      switch (interaction.commandName) {
+        case 'ping':
+          await interaction.reply({ content: 'pong' });
+          return;
+        case 'slow':
+          await interaction.deferReply();
+          await new Promise((r) => setTimeout(r, 50));
+          await interaction.editReply({ content: `searched for ${interaction.options.getString('query', true)}` });
+          return;
+        case 'buttons':
+          await interaction.reply({
+            content: 'pick one',
+            components: [
+              new ActionRowBuilder<ButtonBuilder>().addComponents(
+                new ButtonBuilder().setCustomId('more').setLabel('More').setStyle(ButtonStyle.Primary),
+              ),
+            ],
+          });
+          return;
+        case 'feedback':
+          await interaction.showModal(
+            new ModalBuilder()
+              .setCustomId('feedback-modal')
+              .setTitle('Feedback')
+              .addComponents(
+                new ActionRowBuilder<TextInputBuilder>().addComponents(
+                  new TextInputBuilder().setCustomId('text').setLabel('Your feedback').setStyle(TextInputStyle.Paragraph),
+                ),
+              ),
+          );
+          return;
+        case 'where': {
+          const ch = interaction.options.getChannel('channel', true);
+          await interaction.reply({ content: `channel ${ch.id} (${ch.type === ChannelType.GuildText ? 'text' : 'other'})`, flags: MessageFlags.Ephemeral });
+          return;
+        }
+        default:
+          await interaction.reply({ content: `unknown ${interaction.commandName}` });
+      }
+    } else if (interaction.isAutocomplete()) {
+      const typed = interaction.options.getFocused();
+      await interaction.respond([
+        { name: `${typed} transformers`, value: 'transformers' },
+        { name: `${typed} diffusion`, value: 'diffusion' },
+      ]);
+    } else if (interaction.isButton()) {
+      await interaction.update({ content: `clicked ${interaction.customId}`, components: [] });
+    } else if (interaction.isModalSubmit()) {
+      await interaction.reply({ content: `thanks: ${interaction.fields.getTextInputValue('text')}` });
+    }
+  }
+
+  it('logs in: GET /gateway/bot, IDENTIFY, READY, GUILD_CREATE', () => {
+    expect(client.user?.id).toBe(standin.botUser.id);
+    expect(client.application?.id).toBe(standin.applicationId);
+    const guild = client.guilds.cache.get(standin.world.guild.id);
+    expect(guild?.name).toBe('Papertalk Lab');
+    expect(guild?.channels.cache.get(standin.world.guild.textChannelId)?.name).toBe('general');
+    expect(guild?.members.me?.id).toBe(standin.botUser.id);
+    expect(standin.identifyCount).toBe(1);
+    expect(standin.identifies[0]?.shard).toEqual([0, 1]);
+    expect(standin.findRequests('GET /gateway/bot').length).toBeGreaterThanOrEqual(1);
+    // No compression requested (zlib-sync is not installed) and JSON encoding.
+    expect(standin.gatewayFrames.some((f) => f.dir === 'in' && f.op === 2)).toBe(true);
+  });
+
+  it('slash command → interaction.reply is recorded with allowed_mentions', async () => {
+    const sent = standin.sendCommand('ping', {}, { user: 'bob' });
+    const [callback] = await standin.waitForResponses(sent.id, 1);
+    expect(callback?.kind).toBe('callback');
+    expect(callback?.callbackType).toBe(4);
+    expect(callback?.body).toMatchObject({ type: 4, data: { content: 'pong', allowed_mentions: { parse: [] } } });
+    expect(callback?.request.query.with_response).toBe('false');
+    expect(callback?.request.authorized).toBe(false);
+    expect(standin.ackLatency(sent.id)).toBeLessThan(3000);
+    expect(standin.originalMessage(sent.id)?.content).toBe('pong');
+    expect(standin.channelMessages(standin.world.guild.textChannelId).some((m) => m.id === callback?.messageId)).toBe(true);
+  });
+
+  it('defer + editReply', async () => {
+    const sent = standin.sendCommand('slow', { query: 'attention' }, { user: 'carol' });
+    const responses = await standin.waitForResponses(sent.id, 2);
+    expect(responses.map((r) => r.kind)).toEqual(['callback', 'editOriginal']);
+    expect(responses[0]?.callbackType).toBe(5);
+    expect(responses[1]?.body).toMatchObject({ content: 'searched for attention' });
+    expect(responses[1]!.sinceArrivalMs).toBeGreaterThanOrEqual(responses[0]!.sinceArrivalMs);
+    const original = standin.originalMessage(sent.id);
+    expect(original?.content).toBe('searched for attention');
+    expect((original?.flags ?? 0) & 128).toBe(0); // no longer loading
+  });
+
+  it('autocomplete → respond', async () => {
+    const sent = standin.sendAutocomplete('search', { query: 'tra', limit: 5 }, { focused: 'query' });
+    const [r] = await standin.waitForResponses(sent.id, 1);
+    expect(r?.callbackType).toBe(8);
+    expect(r?.body).toMatchObject({ type: 8, data: { choices: [{ name: 'tra transformers', value: 'transformers' }, { name: 'tra diffusion', value: 'diffusion' }] } });
+  });
+
+  it('button click → interaction.update edits the message', async () => {
+    const cmd = standin.sendCommand('buttons');
+    await standin.waitForResponses(cmd.id, 1);
+    const message = standin.originalMessage(cmd.id)!;
+    const click = standin.clickButton('more', message, { user: 'dave' });
+    const [r] = await standin.waitForResponses(click.id, 1);
+    expect(r?.callbackType).toBe(7);
+    expect(standin.message(message.id)?.content).toBe('clicked more');
+    expect(standin.message(message.id)?.components).toEqual([]);
+    expect(() => standin.clickButton('nope', message)).toThrow(/no component/);
+  });
+
+  it('modal show + submit', async () => {
+    const cmd = standin.sendCommand('feedback');
+    const [shown] = await standin.waitForResponses(cmd.id, 1);
+    expect(shown?.callbackType).toBe(9);
+    expect(standin.interactionState(cmd.id)?.modal).toMatchObject({ custom_id: 'feedback-modal', title: 'Feedback' });
+    const submit = standin.submitModal('feedback-modal', { text: 'great bot' });
+    const [r] = await standin.waitForResponses(submit.id, 1);
+    expect(r?.body).toMatchObject({ type: 4, data: { content: 'thanks: great bot' } });
+  });
+
+  it('channel option arrives with resolved data', async () => {
+    const channelId = standin.world.guild.otherTextChannelId;
+    const sent = standin.sendCommand('where', { channel: { type: 7, value: channelId } });
+    const [r] = await standin.waitForResponses(sent.id, 1);
+    expect(r?.body).toMatchObject({ data: { content: `channel ${channelId} (text)`, flags: 64 } });
+  });
+
+  it('MESSAGE_CREATE mentioning the bot → message.reply posts to the channel', async () => {
+    const channelId = standin.world.guild.textChannelId;
+    const msg = standin.sendMessage({ content: 'hello there', author: 'alice', mentionsBot: true });
+    const req = await standin.waitForRequest((r) => r.route === 'POST /channels/:channel/messages' && r.path.includes(channelId));
+    expect(req.status).toBe(200);
+    expect(req.body).toMatchObject({
+      content: `you said: <@${standin.botUser.id}> hello there`,
+      message_reference: { message_id: msg.id },
+      allowed_mentions: { parse: [] },
+    });
+    const reply = standin.channelMessages(channelId).at(-1);
+    expect(reply?.type).toBe(19);
+    expect(reply?.referenced_message?.id).toBe(msg.id);
+  });
+
+  it('a 429 on the interaction callback is retried by discord.js', async () => {
+    standin.failNext('POST /interactions/:interaction/:token/callback', { status: 429, retryAfter: 0.2 });
+    const sent = standin.sendCommand('ping');
+    await standin.waitForResponses(sent.id, 1);
+    const attempts = standin.interactionResponses(sent.id);
+    expect(attempts.map((a) => a.status)).toEqual([429, 204]);
+    expect(attempts[1]!.at - attempts[0]!.at).toBeGreaterThanOrEqual(200);
+    expect(standin.pendingFaults).toBe(0);
+  });
+
+  it('second callback for the same interaction → 40060; late callback → 10062', async () => {
+    const sent = standin.sendCommand('ping');
+    await standin.waitForResponses(sent.id, 1);
+    const res = await fetch(`${standin.restUrl}/v10/interactions/${sent.id}/${sent.token}/callback`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 4, data: { content: 'again' } }),
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ code: 40060, message: 'Interaction has already been acknowledged.' });
+  });
+
+  it('gateway closed with 4000 → client RESUMEs, gets RESUMED, answers the next interaction', async () => {
+    const resumesBefore = standin.successfulResumeCount;
+    const identifiesBefore = standin.identifyCount;
+    const resumed = new Promise<void>((resolve) => client.once(Events.ShardResume, () => resolve()));
+    expect(standin.closeSession(4000)).toBe(1);
+    // An interaction sent while disconnected is buffered and replayed on resume.
+    const sent = standin.sendCommand('ping');
+    await resumed;
+    await standin.waitForResponses(sent.id, 1);
+    expect(standin.successfulResumeCount).toBe(resumesBefore + 1);
+    expect(standin.identifyCount).toBe(identifiesBefore);
+    expect(standin.resumes.at(-1)).toMatchObject({ ok: true, replayed: 1 });
+    const after = standin.sendCommand('ping');
+    await standin.waitForResponses(after.id, 1);
+  });
+
+  it('op 9 INVALID_SESSION (not resumable) → client re-IDENTIFYs', async () => {
+    const identifiesBefore = standin.identifyCount;
+    expect(standin.invalidateSession(false)).toBe(1);
+    await standin.waitFor(() => standin.identifyCount === identifiesBefore + 1 && standin.sessions().some((s) => s.status === 'connected'), 5000, 're-identify');
+    const sent = standin.sendCommand('ping');
+    await standin.waitForResponses(sent.id, 1);
+  });
+
+  it('two shards via shards: [0, 1], shardCount: 2 each get their own guild', async () => {
+    const [g0, g1] = standin.world.guilds;
+    expect(shardOf(g0!.id, 2)).toBe(0);
+    expect(shardOf(g1!.id, 2)).toBe(1);
+    const sharded = makeClient(standin, { shards: [0, 1], shardCount: 2 });
+    try {
+      await login(sharded, standin);
+      expect(sharded.guilds.cache.get(g0!.id)?.shardId).toBe(0);
+      expect(sharded.guilds.cache.get(g1!.id)?.shardId).toBe(1);
+      const shardIdentifies = standin.identifies.filter((i) => i.shard[1] === 2);
+      expect(shardIdentifies.map((i) => i.shard[0]).sort()).toEqual([0, 1]);
+      const seen = new Promise<number>((resolve) => sharded.once(Events.InteractionCreate, (i) => resolve(i.guild?.shardId ?? -1)));
+      // The 1-shard client also covers guild 1; deliver only to the sharded client's session.
+      const session1 = standin.sessions().find((s) => s.shard[0] === 1 && s.shard[1] === 2 && s.status === 'connected')!;
+      sharded.on(Events.InteractionCreate, (i) => {
+        if (i.isChatInputCommand()) void i.reply({ content: `shard ${i.guild?.shardId}` });
+      });
+      const sent = standin.sendCommand('ping', {}, { guildId: g1!.id, sessionId: session1.id });
+      expect(await seen).toBe(1);
+      const [r] = await standin.waitForResponses(sent.id, 1);
+      expect(r?.body).toMatchObject({ data: { content: 'shard 1' } });
+    } finally {
+      await sharded.destroy();
+    }
+  });
+
+  it('handlers raised no errors', () => {
+    expect(handled.filter((h) => h.startsWith('error'))).toEqual([]);
+  });
+});
