@@ -46,6 +46,7 @@ describe('Discord stand-in with the real discord.js Client', () => {
   let standin: DiscordStandin;
   let client: Client;
   const handled: string[] = [];
+  const received: Message[] = [];
 
   beforeAll(async () => {
     standin = await DiscordStandin.start({ heartbeatIntervalMs: 1000 });
@@ -55,7 +56,8 @@ describe('Discord stand-in with the real discord.js Client', () => {
     });
     client.on(Events.MessageCreate, (message: Message) => {
       if (message.author.bot) return;
-      if (client.user && message.mentions.has(client.user)) {
+      received.push(message);
+      if (!message.inGuild() || (client.user && message.mentions.has(client.user))) {
         void message.reply({ content: `you said: ${message.content}` }).catch((err: unknown) => handled.push(`error: ${String(err)}`));
       }
     });
@@ -101,6 +103,33 @@ describe('Discord stand-in with the real discord.js Client', () => {
               ),
           );
           return;
+        case 'followup':
+          await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+          await interaction.followUp({ content: 'first' });
+          await interaction.followUp({ content: 'second' });
+          return;
+        case 'withresponse': {
+          const response = await interaction.reply({ content: 'with response', withResponse: true });
+          handled.push(`resource:${response.resource?.message?.id ?? 'none'}`);
+          return;
+        }
+        case 'post': {
+          const channel = interaction.channel;
+          if (!channel?.isSendable()) throw new Error('not sendable');
+          await interaction.deferReply();
+          const a = await channel.send({ content: 'digest', nonce: 'digest-1', enforceNonce: true });
+          const b = await channel.send({ content: 'digest', nonce: 'digest-1', enforceNonce: true });
+          await channel.send({ content: 'file', files: [{ attachment: Buffer.from('hello file'), name: 'a.txt' }] });
+          await interaction.editReply({ content: `${a.id === b.id ? 'same' : 'different'}` });
+          return;
+        }
+        case 'lookup': {
+          const who = interaction.options.getUser('who', true);
+          const limit = interaction.options.getInteger('limit') ?? 0;
+          const member = interaction.memberPermissions?.has('ManageGuild') ?? false;
+          await interaction.reply({ content: `${who.username} ${limit} manage=${member} sub=${interaction.options.getSubcommand()}` });
+          return;
+        }
         case 'where': {
           const ch = interaction.options.getChannel('channel', true);
           await interaction.reply({ content: `channel ${ch.id} (${ch.type === ChannelType.GuildText ? 'text' : 'other'})`, flags: MessageFlags.Ephemeral });
@@ -212,6 +241,123 @@ describe('Discord stand-in with the real discord.js Client', () => {
     expect(reply?.referenced_message?.id).toBe(msg.id);
   });
 
+  it('defer (ephemeral) + followUp: the first follow-up fills the deferred reply', async () => {
+    const sent = standin.sendCommand('followup');
+    const responses = await standin.waitForResponses(sent.id, 3);
+    expect(responses.map((r) => r.kind)).toEqual(['callback', 'followup', 'followup']);
+    const state = standin.interactionState(sent.id)!;
+    expect(responses[1]?.messageId).toBe(state.originalMessageId);
+    expect(state.followupIds).toHaveLength(1);
+    expect(standin.originalMessage(sent.id)).toMatchObject({ content: 'first', flags: 64 });
+  });
+
+  it('reply withResponse gets the callback resource', async () => {
+    const sent = standin.sendCommand('withresponse');
+    await standin.waitForResponses(sent.id, 1);
+    await standin.waitFor(() => handled.some((h) => h.startsWith('resource:')));
+    expect(handled).toContain(`resource:${standin.originalMessage(sent.id)!.id}`);
+  });
+
+  it('channel.send: enforce_nonce deduplicates, multipart files are parsed, 500 is retried', async () => {
+    standin.failNext('POST /channels/:channel/messages', { status: 500 });
+    const channelId = standin.world.guild.textChannelId;
+    const before = standin.channelMessages(channelId).length;
+    const sent = standin.sendCommand('post');
+    const responses = await standin.waitForResponses(sent.id, 2);
+    expect(responses[1]?.body).toMatchObject({ content: 'same' });
+    const posts = standin.findRequests('POST /channels/:channel/messages').slice(-4);
+    expect(posts.map((p) => p.status)).toEqual([500, 200, 200, 200]);
+    const upload = posts.at(-1)!;
+    expect(upload.headers['content-type']).toMatch(/^multipart\/form-data/);
+    expect(upload.body).toMatchObject({ content: 'file' });
+    expect(upload.files[0]).toMatchObject({ filename: 'a.txt', size: 10 });
+    expect(upload.files[0]?.data.toString()).toBe('hello file');
+    const added = standin.channelMessages(channelId).slice(before).filter((m) => m.author.id === standin.botUser.id && !m.interaction_metadata);
+    expect(added.map((m) => m.content)).toEqual(['digest', 'file']);
+    expect(added[1]?.attachments[0]?.filename).toBe('a.txt');
+  });
+
+  it('registered commands drive option types, subcommands and resolved users', async () => {
+    await client.application!.commands.set([
+      {
+        name: 'lookup',
+        description: 'Look someone up',
+        options: [
+          {
+            type: 1,
+            name: 'user',
+            description: 'by user',
+            options: [
+              { type: 6, name: 'who', description: 'who', required: true },
+              { type: 4, name: 'limit', description: 'max results' },
+            ],
+          },
+        ],
+      },
+    ]);
+    const registered = standin.registeredCommands();
+    expect(registered.map((c) => c.name)).toEqual(['lookup']);
+    const sent = standin.sendCommand('lookup', { who: standin.world.users.dave.id, limit: 3 }, { user: 'bob', subcommand: 'user' });
+    expect(sent.payload).toMatchObject({ data: { id: registered[0]!.id, options: [{ type: 1, name: 'user', options: [{ name: 'who', type: 6 }, { name: 'limit', type: 4, value: 3 }] }] } });
+    const [r] = await standin.waitForResponses(sent.id, 1);
+    expect(r?.body).toMatchObject({ data: { content: 'dave 3 manage=true sub=user' } });
+    const carol = standin.sendCommand('lookup', { who: standin.world.users.dave.id }, { user: 'carol', subcommand: 'user' });
+    const [r2] = await standin.waitForResponses(carol.id, 1);
+    expect(r2?.body).toMatchObject({ data: { content: 'dave 0 manage=false sub=user' } });
+    expect(() => standin.sendCommand('lookup', {}, { subcommand: 'user' })).toThrow(/required option "who"/);
+  });
+
+  it('DMs: MESSAGE_CREATE in a DM reaches messageCreate; the reply goes to the DM channel', async () => {
+    const dm = standin.world.dmChannel(standin.world.users.erin.id);
+    const msg = standin.sendMessage({ content: 'hi bot', author: 'erin', dm: true });
+    const req = await standin.waitForRequest(`POST /channels/${dm.id}/messages`);
+    expect(req.body).toMatchObject({ content: 'you said: hi bot', message_reference: { message_id: msg.id } });
+    const dmCmd = standin.sendCommand('ping', {}, { user: 'erin', guildId: null });
+    expect(dmCmd.payload).toMatchObject({ user: { id: standin.world.users.erin.id }, context: 1, channel: { id: dm.id, type: 1 } });
+    await standin.waitForResponses(dmCmd.id, 1);
+  });
+
+  it('without the MESSAGE_CONTENT intent, guild messages not mentioning the bot arrive without content', async () => {
+    const msg = standin.sendMessage({ content: 'just chatting', author: 'dave' });
+    const got = await standin.waitFor(() => received.find((m) => m.id === msg.id));
+    expect(got.content).toBe('');
+    expect(standin.message(msg.id)?.content).toBe('just chatting');
+  });
+
+  it('invalid bodies get Discord errors (empty message 50006, content > 2000 → 50035)', async () => {
+    const channelId = standin.world.guild.textChannelId;
+    const post = (body: unknown): Promise<Response> =>
+      fetch(`${standin.restUrl}/v10/channels/${channelId}/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bot ${standin.token}` },
+        body: JSON.stringify(body),
+      });
+    const empty = await post({ content: '' });
+    expect(empty.status).toBe(400);
+    expect(await empty.json()).toMatchObject({ code: 50006 });
+    const long = await post({ content: 'x'.repeat(2001) });
+    expect(await long.json()).toMatchObject({ code: 50035, errors: { content: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH' }] } } });
+    const unknown = await fetch(`${standin.restUrl}/v10/nope`, { headers: { authorization: `Bot ${standin.token}` } });
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toEqual({ message: '404: Not Found', code: 0 });
+    expect(standin.findRequests('GET /nope')).toHaveLength(1);
+  });
+
+  it('a callback after the ack window → 10062 Unknown interaction', async () => {
+    standin.configure({ interactionAckWindowMs: 100 });
+    standin.failNext('POST /interactions/:interaction/:token/callback', { delayMs: 200 });
+    try {
+      const sent = standin.sendCommand('ping');
+      await standin.waitFor(() => handled.some((h) => h.startsWith('error') && h.includes('Unknown interaction')));
+      const [attempt] = standin.interactionResponses(sent.id);
+      expect(attempt).toMatchObject({ status: 404, ok: false, response: { code: 10062 } });
+      expect(standin.ackLatency(sent.id)).toBeUndefined();
+      handled.splice(0, handled.length, ...handled.filter((h) => !h.startsWith('error')));
+    } finally {
+      standin.configure({ interactionAckWindowMs: 3000 });
+    }
+  });
+
   it('a 429 on the interaction callback is retried by discord.js', async () => {
     standin.failNext('POST /interactions/:interaction/:token/callback', { status: 429, retryAfter: 0.2 });
     const sent = standin.sendCommand('ping');
@@ -256,6 +402,37 @@ describe('Discord stand-in with the real discord.js Client', () => {
     await standin.waitFor(() => standin.identifyCount === identifiesBefore + 1 && standin.sessions().some((s) => s.status === 'connected'), 5000, 're-identify');
     const sent = standin.sendCommand('ping');
     await standin.waitForResponses(sent.id, 1);
+  });
+
+  it('abrupt close (1006) → resume; 4009 → resume refused (op 9) → re-identify', async () => {
+    const okBefore = standin.successfulResumeCount;
+    expect(standin.closeSession(1006)).toBe(1);
+    await standin.waitFor(() => standin.successfulResumeCount === okBefore + 1, 5000, 'resume after 1006');
+    const identifiesBefore = standin.identifyCount;
+    expect(standin.closeSession(4009)).toBe(1);
+    await standin.waitFor(() => standin.identifyCount === identifiesBefore + 1 && standin.sessions().some((s) => s.status === 'connected'), 5000, 're-identify after 4009');
+    expect(standin.resumes.at(-1)).toMatchObject({ ok: false, reason: 'session invalidated' });
+    const sent = standin.sendCommand('ping');
+    await standin.waitForResponses(sent.id, 1);
+  });
+
+  it('op 9 (resumable) → RESUME on the same connection; op 7 → reconnect + RESUME', async () => {
+    const okBefore = standin.successfulResumeCount;
+    const identifiesBefore = standin.identifyCount;
+    expect(standin.invalidateSession(true)).toBe(1);
+    await standin.waitFor(() => standin.successfulResumeCount === okBefore + 1, 5000, 'resume after op 9 true');
+    expect(standin.requestReconnect()).toBe(1);
+    await standin.waitFor(() => standin.successfulResumeCount === okBefore + 2 && standin.sessions().some((s) => s.status === 'connected'), 5000, 'resume after op 7');
+    expect(standin.identifyCount).toBe(identifiesBefore);
+    const sent = standin.sendCommand('ping');
+    await standin.waitForResponses(sent.id, 1);
+  });
+
+  it('heartbeats are acknowledged', () => {
+    const beats = standin.gatewayFrames.filter((f) => f.dir === 'in' && f.op === 1);
+    const acks = standin.gatewayFrames.filter((f) => f.dir === 'out' && f.op === 11);
+    expect(beats.length).toBeGreaterThan(0);
+    expect(acks.length).toBe(beats.length);
   });
 
   it('two shards via shards: [0, 1], shardCount: 2 each get their own guild', async () => {

@@ -829,7 +829,7 @@ export class RestApi {
     if (t === 'MESSAGE_DELETE') {
       d = { id: msg.id, channel_id: msg.channel_id, ...(guildId ? { guild_id: guildId } : {}) };
     } else {
-      d = { ...structuredClone(msg) } as unknown as Json;
+      d = { ...structuredClone(msg), channel_type: this.ctx.world.channel(msg.channel_id)?.channel.type ?? 1 } as unknown as Json;
       if (guildId) {
         d.guild_id = guildId;
         const member = this.ctx.world.member(guildId, msg.author.id);

@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIApplicationCommand, APIInteraction, APIMessage, APIUser } from 'discord.js';
 import { Gateway, type SessionTarget } from './gateway.ts';
-import { interactionToken, matchRoute, RestApi, type InteractionState } from './rest.ts';
+import { interactionToken, matchRoute, RestApi, type InteractionState, type RestContext } from './rest.ts';
 import { SnowflakeGenerator } from './snowflake.ts';
 import type {
   GatewayFrame,
@@ -114,6 +114,7 @@ export class DiscordStandin {
   readonly #server: Server;
   readonly #gateway: Gateway;
   readonly #rest: RestApi;
+  readonly #restCtx: RestContext;
   readonly #ids = new SnowflakeGenerator(7);
   readonly #events = new EventEmitter();
   readonly #waiters = new Set<Waiter>();
@@ -142,7 +143,7 @@ export class DiscordStandin {
       changed,
       log,
     });
-    this.#rest = new RestApi({
+    this.#restCtx = {
       world: this.world,
       gateway: this.#gateway,
       token: () => this.token,
@@ -159,7 +160,8 @@ export class DiscordStandin {
       ids: this.#ids,
       changed,
       log,
-    });
+    };
+    this.#rest = new RestApi(this.#restCtx);
     this.#server = createServer((req, res) => {
       void this.#rest.handle(req, res);
     });
@@ -196,6 +198,14 @@ export class DiscordStandin {
     await this.#gateway.stop();
     this.#server.closeAllConnections();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+
+  /** Changes REST timing/behaviour options at runtime (e.g. a short ack window for one test). */
+  configure(patch: Pick<StandinOptions, 'interactionAckWindowMs' | 'interactionTokenTtlMs' | 'nonceWindowMs' | 'echoBotMessages'>): void {
+    if (patch.interactionAckWindowMs !== undefined) this.#restCtx.interactionAckWindowMs = patch.interactionAckWindowMs;
+    if (patch.interactionTokenTtlMs !== undefined) this.#restCtx.interactionTokenTtlMs = patch.interactionTokenTtlMs;
+    if (patch.nonceWindowMs !== undefined) this.#restCtx.nonceWindowMs = patch.nonceWindowMs;
+    if (patch.echoBotMessages !== undefined) this.#restCtx.echoBotMessages = patch.echoBotMessages;
   }
 
   // ================================================================ addresses
@@ -974,7 +984,7 @@ export class DiscordStandin {
     }
     this.#rest.storeExternalMessage(message as unknown as APIMessage);
 
-    const gatewayPayload: Json = { ...structuredClone(message), mentions: mentioned.map(withMember) };
+    const gatewayPayload: Json = { ...structuredClone(message), mentions: mentioned.map(withMember), channel_type: w.channel(place.channelId)?.channel.type ?? 1 };
     if (place.guildId) {
       gatewayPayload.guild_id = place.guildId;
       const { user: _u, ...rest } = w.member(place.guildId, author.id)!;
