@@ -358,6 +358,21 @@ describe('Discord stand-in with the real discord.js Client', () => {
     }
   });
 
+  it('a global 429 on a REST route and a 502 on editReply are retried', async () => {
+    const mark = standin.requestMark();
+    standin.failNext('GET /users/:user', { status: 429, retryAfter: 0.1, global: true });
+    const user = await client.users.fetch(standin.world.users.carol.id, { force: true });
+    expect(user.username).toBe('carol');
+    const fetches = standin.findRequests('GET /users/:user').filter((r) => r.seq > mark);
+    expect(fetches.map((r) => r.status)).toEqual([429, 200]);
+    expect(fetches[0]?.response).toEqual({ message: 'You are being rate limited.', retry_after: 0.1, global: true });
+
+    standin.failNext('PATCH /webhooks/:app/:token/messages/:message', { status: 502 });
+    const sent = standin.sendCommand('slow', { query: 'retry' });
+    await standin.waitFor(() => standin.interactionResponses(sent.id).filter((r) => r.ok).length === 2);
+    expect(standin.interactionResponses(sent.id).map((r) => `${r.kind}:${r.status}`)).toEqual(['callback:204', 'editOriginal:502', 'editOriginal:200']);
+  });
+
   it('a 429 on the interaction callback is retried by discord.js', async () => {
     standin.failNext('POST /interactions/:interaction/:token/callback', { status: 429, retryAfter: 0.2 });
     const sent = standin.sendCommand('ping');
@@ -368,7 +383,7 @@ describe('Discord stand-in with the real discord.js Client', () => {
     expect(standin.pendingFaults).toBe(0);
   });
 
-  it('second callback for the same interaction → 40060; late callback → 10062', async () => {
+  it('a second callback for the same interaction → 400 40060', async () => {
     const sent = standin.sendCommand('ping');
     await standin.waitForResponses(sent.id, 1);
     const res = await fetch(`${standin.restUrl}/v10/interactions/${sent.id}/${sent.token}/callback`, {
@@ -463,5 +478,72 @@ describe('Discord stand-in with the real discord.js Client', () => {
 
   it('handlers raised no errors', () => {
     expect(handled.filter((h) => h.startsWith('error'))).toEqual([]);
+  });
+});
+
+describe('Discord stand-in gateway protocol details (raw WebSocket)', () => {
+  let standin: DiscordStandin;
+
+  beforeAll(async () => {
+    standin = await DiscordStandin.start({ heartbeatIntervalMs: 45_000 });
+  });
+
+  afterAll(async () => {
+    await standin?.stop();
+  });
+
+  it('supports ?compress=zlib-stream (one zlib context, Z_SYNC_FLUSH per payload)', async () => {
+    const { WebSocket } = await import('ws');
+    const zlib = await import('node:zlib');
+    const ws = new WebSocket(`${standin.gatewayUrl}?v=10&encoding=json&compress=zlib-stream`);
+    const inflate = zlib.createInflate();
+    const payloads: { op: number; t: string | null; s: number | null; d: unknown }[] = [];
+    let buffered = '';
+    inflate.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      // Each flushed payload is a complete JSON document.
+      try {
+        payloads.push(JSON.parse(buffered) as (typeof payloads)[number]);
+        buffered = '';
+      } catch {
+        /* partial */
+      }
+    });
+    ws.on('message', (data: Buffer) => inflate.write(data));
+    try {
+      await standin.waitFor(() => payloads.find((p) => p.op === 10));
+      ws.send(JSON.stringify({ op: 2, d: { token: standin.token, intents: 1, properties: { os: 'linux', browser: 'raw', device: 'raw' }, shard: [0, 1] } }));
+      const guildCreates = await standin.waitFor(() => {
+        const g = payloads.filter((p) => p.t === 'GUILD_CREATE');
+        return g.length === standin.world.guilds.length ? g : undefined;
+      });
+      const ready = payloads.find((p) => p.t === 'READY');
+      expect(ready).toMatchObject({ op: 0, s: 1, d: { v: 10, user: { id: standin.botUser.id }, application: { id: standin.applicationId }, shard: [0, 1] } });
+      expect((ready!.d as { resume_gateway_url: string }).resume_gateway_url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/gateway-resume$/);
+      expect(guildCreates.map((g) => g.s)).toEqual([2, 3]);
+      ws.send(JSON.stringify({ op: 1, d: 3 }));
+      await standin.waitFor(() => payloads.find((p) => p.op === 11));
+      // Unknown opcode → 4001.
+      const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+      ws.send(JSON.stringify({ op: 99, d: null }));
+      expect(await closed).toBe(4001);
+    } finally {
+      ws.terminate();
+      inflate.close();
+    }
+  });
+
+  it('rejects a bad shard with 4010 and a wrong API version with 4012', async () => {
+    const { WebSocket } = await import('ws');
+    const closeCode = (url: string, send?: unknown): Promise<number> =>
+      new Promise((resolve) => {
+        const ws = new WebSocket(url);
+        ws.on('message', () => {
+          if (send) ws.send(JSON.stringify(send));
+        });
+        ws.once('close', (code) => resolve(code));
+      });
+    expect(await closeCode(`${standin.gatewayUrl}?v=10&encoding=json`, { op: 2, d: { token: 't', intents: 0, properties: {}, shard: [2, 2] } })).toBe(4010);
+    expect(await closeCode(`${standin.gatewayUrl}?v=6&encoding=json`)).toBe(4012);
   });
 });

@@ -261,7 +261,8 @@ export class Gateway {
   }
 
   #onMessage(conn: Connection, data: RawData, isBinary: boolean): void {
-    if (conn.closed) return;
+    // Frames arriving after the stand-in started closing the connection are ignored.
+    if (conn.closed || conn.serverClosing) return;
     let payload: { op?: unknown; d?: unknown };
     try {
       const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');

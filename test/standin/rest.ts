@@ -39,6 +39,8 @@ const CallbackType = {
   PremiumRequired: 10,
   LaunchActivity: 12,
 };
+/** Request log cap (oldest entries are dropped). */
+const MAX_REQUESTS = 20_000;
 const MessageTypeNum = { Default: 0, Reply: 19, ChatInputCommand: 20, ContextMenuCommand: 23 };
 
 export interface RestContext {
@@ -201,6 +203,10 @@ export class RestApi {
     this.#faults.length = 0;
   }
 
+  get lastSeq(): number {
+    return this.#seq;
+  }
+
   pendingFaults(): number {
     return this.#faults.reduce((n, f) => n + f.remaining, 0);
   }
@@ -285,6 +291,7 @@ export class RestApi {
     const match = url.pathname.startsWith(`${apiPrefix}/`) ? this.#match(method, path) : null;
     if (match && 'route' in match) record.route = `${match.route.method} ${match.route.pattern}`;
     this.requests.push(record);
+    if (this.requests.length > MAX_REQUESTS) this.requests.splice(0, this.requests.length - MAX_REQUESTS);
     this.ctx.changed();
 
     // ---- fault injection

@@ -286,7 +286,11 @@ export class DiscordStandin {
     });
   }
 
-  /** Waits for (and returns) the first recorded request matching `matcher` (including ones already recorded, after index `since`). */
+  /**
+   * Waits for (and returns) the first answered request matching `matcher` whose `seq` is greater than
+   * `since` (default 0 = also requests already recorded). To wait only for new requests, capture
+   * `standin.requestMark()` before triggering the bot and pass it as `since`.
+   */
   waitForRequest(matcher: RouteMatcher, timeoutMs = 5000, since = 0): Promise<RecordedRequest> {
     return this.waitFor(() => this.findRequests(matcher).find((r) => r.seq > since && r.status !== 0), timeoutMs, `request ${String(matcher)}`);
   }
@@ -383,6 +387,11 @@ export class DiscordStandin {
   /** Every REST request so far, in arrival order. */
   get requests(): readonly RecordedRequest[] {
     return this.#rest.requests;
+  }
+
+  /** The `seq` of the latest recorded request (0 if none); use as `since` for waitForRequest. */
+  requestMark(): number {
+    return this.#rest.lastSeq;
   }
 
   /** Requests matching a route matcher (same syntax as `failNext`). */
