@@ -70,7 +70,9 @@ function topicOf(text: string): string {
   let t = ` ${text}`;
   t = t.replace(TOPIC_LEAD, ' ');
   t = t.replace(/\s+(?:papers?|publications?|research)$/i, '');
-  return squash(t.replace(/^(?:the|a|an)\s+/i, ''));
+  t = squash(t.replace(/^(?:the|a|an)\s+/i, ''));
+  // Nothing but a noun for papers ("CV papers in 2021" once filters are out): no topic.
+  return /^(?:papers?|publications?|ones?|articles?|works?|research|results?|all|everything|any)$/i.test(t) ? '' : t;
 }
 
 interface Pattern {
@@ -188,5 +190,6 @@ export function parseQuery(input: string, lib: Library): Frame {
     }
   }
   const topic = topicOf(text);
+  if (!topic && /^(?:(?:show|list|all|any)\s+)*(?:the\s+)?(?:papers?|publications?|ones?|articles?)$/i.test(text)) return { ...base, intent: 'search' };
   return { ...base, intent: 'search', topic: topic || text };
 }

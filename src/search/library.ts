@@ -22,8 +22,10 @@ export interface RankingOptions {
   fuzzyMinLength: number;
   /** Prefix matching for terms of at least this length (0 = off). */
   prefixMinLength: number;
-  /** Hits must match at least this share of the query's terms. */
+  /** Hits must match at least this share of the query's terms (all of them for one- and two-term queries). */
   minCoverage: number;
+  /** Hits scoring below this fraction of the best hit are dropped as noise. */
+  minRelativeScore: number;
 }
 
 export const DEFAULT_RANKING: RankingOptions = {
@@ -32,6 +34,7 @@ export const DEFAULT_RANKING: RankingOptions = {
   fuzzyMinLength: 5,
   prefixMinLength: 4,
   minCoverage: 0.5,
+  minRelativeScore: 0.1,
 };
 
 export interface SearchFilters {
@@ -258,10 +261,12 @@ export class Library {
       if (expansionTerms.some((set) => set.size > 0 && [...set].every((t) => matched.has(t)))) covered = Math.max(covered, terms.length);
       else if (expansionTerms.some((set) => [...set].some((t) => matched.has(t)))) covered = Math.min(terms.length, covered + 1);
       const coverage = covered / terms.length;
-      if (coverage < r.minCoverage) continue;
+      if (coverage < (terms.length <= 2 ? 1 : r.minCoverage)) continue;
       hits.push({ kind: res['kind'] as DocKind, id: res['id'] as string, score: res.score * (0.5 + coverage), coverage, snippet: null });
     }
     hits.sort((a, b) => b.score - a.score);
+    const floor = (hits[0]?.score ?? 0) * r.minRelativeScore;
+    while (hits.length && hits[hits.length - 1]!.score < floor) hits.pop();
     const pageHits = hits.slice(offset, offset + limit);
     const matchedTerms = new Set([...terms, ...expansionTerms.flatMap((s) => [...s])]);
     for (const res of results) for (const t of res.terms) matchedTerms.add(t);
