@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Paper } from '../src/corpus/schema.ts';
 import type { DigestMessage } from '../src/digest/format.ts';
 import { DigestScheduler, DigestSendError, digestNonce } from '../src/digest/scheduler.ts';
@@ -354,6 +354,60 @@ describe('DigestScheduler', () => {
     await sched.stop();
     expect(sched.nextRunAt(a.id)).toBeNull();
     expect(sender.calls).toHaveLength(0);
+  });
+
+  it('croner fires the job at the scheduled minute (fake timers drive croner, Date and the clock)', async () => {
+    vi.useFakeTimers({ now: new Date('2025-11-24T06:58:00Z'), toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      const store = newStore();
+      const sender = new FakeSender(() => new Date());
+      const sub = subscribe(store);
+      const sched = newScheduler(store, sender, { timers: true, now: () => new Date() });
+      await sched.start();
+      await vi.advanceTimersByTimeAsync(60_000); // 06:59:00Z
+      expect(sender.calls).toHaveLength(0);
+      await vi.advanceTimersByTimeAsync(59_000); // 06:59:59Z — 07:59:59 in Berlin: not yet
+      expect(sender.calls).toHaveLength(0);
+      await vi.advanceTimersByTimeAsync(2_000); // past 07:00:00Z
+      expect(sender.calls).toHaveLength(1);
+      expect(sender.calls[0]!.at.getTime()).toBeGreaterThanOrEqual(Date.parse('2025-11-24T07:00:00Z'));
+      expect(sender.calls[0]!.at.getTime()).toBeLessThan(Date.parse('2025-11-24T07:00:01Z'));
+      // The sweep and the next day's job: still one per local date.
+      await vi.advanceTimersByTimeAsync(5 * 60_000);
+      expect(sender.calls).toHaveLength(1);
+      expect(store.getDigestRun(sub.id, '2025-11-24')?.status).toBe('sent');
+      await sched.stop();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('a subscription added within its scheduled minute is delivered at once; stop() waits for it', async () => {
+    const store = newStore();
+    let release: () => void = () => undefined;
+    const calls: string[] = [];
+    const slow: DigestSender = {
+      send: (_sub, _msg, nonce) =>
+        new Promise((resolve) => {
+          calls.push(nonce);
+          release = () => resolve(['slow-1']);
+        }),
+    };
+    const sched = newScheduler(store, slow);
+    t = at('2025-11-24T06:59:10Z');
+    await sched.start();
+    t = at('2025-11-24T07:00:40Z'); // 08:00:40 in Berlin
+    const sub = subscribe(store);
+    sched.addSubscription(sub);
+    expect(calls).toHaveLength(1);
+    let stopped = false;
+    const stopping = sched.stop().then(() => (stopped = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(stopped).toBe(false); // still waiting for the delivery in flight
+    release();
+    await stopping;
+    expect(store.getDigestRun(sub.id, '2025-11-24')).toMatchObject({ status: 'sent', messageIds: ['slow-1'] });
+    expect(await sched.runDue()).toEqual([]); // stopped: no more passes
   });
 
   it('preview shows what the next digest would contain without recording a run', async () => {
