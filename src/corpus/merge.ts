@@ -50,7 +50,7 @@ function mostCommon<T>(items: T[], key: (t: T) => string = String): T | undefine
 }
 
 /** Same person within one paper's author lists: equal keys, or one a prefix of the other. */
-function samePersonInPaper(a: string, b: string): boolean {
+export function samePersonInPaper(a: string, b: string): boolean {
   const ka = nameKey(a);
   const kb = nameKey(b);
   if (ka === kb) return true;
@@ -68,22 +68,56 @@ interface MergedAuthors {
   links: [string, string][];
 }
 
-/** Merges the author lists of one paper's source records; order from the most authoritative. */
-function mergeAuthorLists(raws: RawPaper[]): MergedAuthors {
+/**
+ * Merges the author lists of one paper's source records; order from the most authoritative.
+ * Same result as comparing every name with every kept name by `samePersonInPaper` (the first
+ * kept match wins), but through key and prefix indexes: linear in the number of names, so a
+ * paper with thousands of authors costs no more than its lists.
+ */
+export function mergeAuthorLists(raws: readonly RawPaper[], keyOf: (name: string) => string = nameKey): MergedAuthors {
   const links: [string, string][] = [];
   // Truncated lists show the true leading order; complete lists are authoritative for the rest.
   const ordered = [...raws].sort((x, y) => Number(y.authorsTruncated) - Number(x.authorsTruncated) || y.authors.length - x.authors.length);
   const names: string[] = [];
+  /** Name key of each kept name → its index. */
+  const byKey = new Map<string, number>();
+  /** Every proper prefix (two tokens or more) of a kept name's key → the lowest such index. */
+  const byPrefix = new Map<string, number>();
+  const index = (key: string, idx: number) => {
+    byKey.set(key, idx);
+    const tokens = key.split(' ');
+    for (let n = 2; n < tokens.length; n++) {
+      const prefix = tokens.slice(0, n).join(' ');
+      const known = byPrefix.get(prefix);
+      if (known === undefined || idx < known) byPrefix.set(prefix, idx);
+    }
+  };
+  const match = (key: string): number => {
+    let best = byKey.get(key) ?? -1;
+    const consider = (idx: number | undefined) => {
+      if (idx !== undefined && (best < 0 || idx < best)) best = idx;
+    };
+    const tokens = key.split(' ');
+    if (tokens.length >= 2) consider(byPrefix.get(key)); // a kept fuller form of this name
+    for (let n = 2; n < tokens.length; n++) consider(byKey.get(tokens.slice(0, n).join(' '))); // a kept shorter form
+    return best;
+  };
   const add = (name: string) => {
-    const idx = names.findIndex((n) => samePersonInPaper(n, name));
+    const key = keyOf(name);
+    const idx = match(key);
     if (idx < 0) {
+      index(key, names.length);
       names.push(name);
       return;
     }
     const existing = names[idx]!;
-    if (existing !== name) {
-      links.push([existing, name]);
-      if (nameKey(name).length > nameKey(existing).length) names[idx] = name;
+    if (existing === name) return;
+    links.push([existing, name]);
+    const existingKey = keyOf(existing);
+    if (key.length > existingKey.length) {
+      names[idx] = name;
+      if (byKey.get(existingKey) === idx) byKey.delete(existingKey);
+      index(key, idx);
     }
   };
   for (const raw of ordered) for (const a of raw.authors) add(a);
@@ -98,14 +132,51 @@ function chooseDate(raws: RawPaper[]): string | null {
   return mostCommon(raws.map((r) => r.date).filter((d): d is string => !!d)) ?? null;
 }
 
-function paperId(title: string | null, abstract: string | null): string {
+export function paperId(title: string | null, abstract: string | null): string {
   if (title) return `${slug(title)}-${shortHash(titleKey(title))}`;
   return `untitled-${shortHash(abstract ?? '')}`;
 }
 
+/** `nameKey` memoised for one merge (names repeat across records and papers). */
+function memoNameKey(): (name: string) => string {
+  const cache = new Map<string, string>();
+  return (name) => {
+    let key = cache.get(name);
+    if (key === undefined) {
+      key = nameKey(name);
+      cache.set(name, key);
+    }
+    return key;
+  };
+}
+
+/** Plain code-unit comparison (locale-independent). */
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * The records in an order given by their content alone, so that every tie-break below ("the
+ * first one seen") and therefore every id and chosen spelling is the same whatever the file
+ * names or the order the files were read in. File name and line only order records that are
+ * otherwise identical (and then give the same result either way).
+ */
+function canonicalPapers(raws: readonly RawPaper[]): RawPaper[] {
+  const keyed = raws.map((r) => ({
+    r,
+    key: [
+      titleKey(r.title ?? ''), r.title ?? '', r.abstract ?? '', r.authors.join('\u0001'), r.date ?? '', r.category ?? '',
+      r.venue ?? '', r.orgs.join('\u0001'), String(r.hasCode), String(r.authorsTruncated), r.pageOwner ?? '',
+    ].join('\u0000'),
+  }));
+  keyed.sort((x, y) => compareStrings(x.key, y.key) || compareStrings(x.r.source, y.r.source) || x.r.line - y.r.line);
+  return keyed.map((k) => k.r);
+}
+
 export function mergeCorpus(input: MergeInput, options: MergeOptions = {}): MergeResult {
   const issues: LoadIssue[] = [];
-  const raws = input.papers;
+  const raws = canonicalPapers(input.papers);
+  const keyOf = memoNameKey();
   const uf = new UnionFind(raws.length);
 
   // 1. Same title (case, punctuation, diacritics aside).
@@ -137,14 +208,14 @@ export function mergeCorpus(input: MergeInput, options: MergeOptions = {}): Merg
     // The fullest abstract, but not one full of LaTeX markup when a clean one exists.
     const abstractScore = (a: string) => a.length - (/\\[a-z]+/i.test(a) ? 1e6 : 0);
     const abstract = group.map((r) => r.abstract).filter((a): a is string => !!a).sort((a, b) => abstractScore(b) - abstractScore(a))[0] ?? null;
-    const authors = mergeAuthorLists(group);
+    const authors = mergeAuthorLists(group, keyOf);
     allLinks.push(...authors.links);
     const date = chooseDate(group);
     const category = mostCommon(group.map((r) => r.category).filter((c): c is string => !!c)) ?? null;
     let id = paperId(spelling, abstract);
     while (usedIds.has(id)) id = `${id}-${shortHash(id, 3)}`;
     usedIds.add(id);
-    explicit.set(id, new Set(group.flatMap((r) => r.authors.map(nameKey))));
+    explicit.set(id, new Set(group.flatMap((r) => r.authors.map(keyOf))));
     if (!spelling) {
       for (const r of group) issues.push({ level: 'warn', file: r.source, line: r.line, message: 'untitled entry matches no other source; kept untitled' });
     } else {
@@ -172,16 +243,24 @@ export function mergeCorpus(input: MergeInput, options: MergeOptions = {}): Merg
   }
   papers.sort((a, b) => (b.date ?? '').localeCompare(a.date ?? '') || a.id.localeCompare(b.id));
 
-  const authors = buildAuthors(papers, raws, allLinks, input.profiles, explicit);
+  const profiles = [...input.profiles].sort((x, y) => compareStrings(JSON.stringify(x), JSON.stringify(y)));
+  const authors = buildAuthors(papers, raws, allLinks, profiles, explicit, keyOf);
   const posts = buildPosts(input.posts, papers);
   return { corpus: { papers, posts, authors }, issues };
 }
 
 /** Groups spellings into people, splits people who only share a name, fills `authorIds`. */
-function buildAuthors(papers: Paper[], raws: RawPaper[], links: [string, string][], profiles: AuthorProfile[], explicit: ReadonlyMap<string, ReadonlySet<string>>): Author[] {
+function buildAuthors(
+  papers: Paper[],
+  raws: RawPaper[],
+  links: [string, string][],
+  profiles: AuthorProfile[],
+  explicit: ReadonlyMap<string, ReadonlySet<string>>,
+  nameKeyOf: (name: string) => string,
+): Author[] {
   const keyIndex = new Map<string, number>();
   const keyOf = (name: string) => {
-    const k = nameKey(name);
+    const k = nameKeyOf(name);
     let i = keyIndex.get(k);
     if (i === undefined) {
       i = keyIndex.size;
@@ -212,7 +291,8 @@ function buildAuthors(papers: Paper[], raws: RawPaper[], links: [string, string]
         people.set(root, person);
       }
       person.variants.add(a);
-      if (!person.paperIdx.includes(pi)) person.paperIdx.push(pi);
+      // Papers are visited in order, so a repeat can only be the last one pushed (no `includes`).
+      if (person.paperIdx[person.paperIdx.length - 1] !== pi) person.paperIdx.push(pi);
     }
   });
   for (const [a, b] of links) {
@@ -227,7 +307,7 @@ function buildAuthors(papers: Paper[], raws: RawPaper[], links: [string, string]
     const variants = [...person.variants];
     const display = [...variants].sort((x, y) => (spellingCounts.get(y) ?? 0) - (spellingCounts.get(x) ?? 0) || y.length - x.length || x.localeCompare(y))[0]!;
     const baseId = `a-${slug(nameKey(display), 5)}`;
-    const clusters = splitHomonyms(person.paperIdx.map((pi) => papers[pi]!), nameKey(display), explicit);
+    const clusters = splitHomonyms(person.paperIdx.map((pi) => papers[pi]!), nameKeyOf(display), explicit, { nameKeyOf });
     clusters.forEach((cluster, ci) => {
       const id = ci === 0 ? baseId : `${baseId}-${ci + 1}`;
       const paperIds = cluster.papers.map((p) => p.id);
@@ -253,26 +333,39 @@ function buildAuthors(papers: Paper[], raws: RawPaper[], links: [string, string]
 
 function buildPosts(raws: RawPost[], papers: Paper[]): Post[] {
   const byKey = new Map<string, string>();
-  for (const p of papers) for (const t of [p.title, ...p.aliases]) if (t) byKey.set(titleKey(t), p.id);
-  const seen = new Map<string, Post>();
-  for (const r of raws) {
-    const key = titleKey(r.title);
-    const mentions = [...new Set(r.citedTitles.map((t) => byKey.get(titleKey(t))).filter((id): id is string => !!id))];
+  // Aliases first, so that a paper's own title wins over another paper's alias.
+  for (const p of papers) for (const t of p.aliases) byKey.set(titleKey(t), p.id);
+  for (const p of papers) if (p.title) byKey.set(titleKey(p.title), p.id);
+  // The same post in two archives is one post; its text comes from the first copy in content
+  // order (not file order), its sources, citations and acknowledgements from all copies.
+  const order = raws.map((r, i) => ({ r, i, key: titleKey(r.title), body: r.paragraphs.join('\n\n') }));
+  order.sort((x, y) => compareStrings(x.key, y.key) || compareStrings(x.body, y.body) || compareStrings(x.r.source, y.r.source) || x.r.line - y.r.line);
+  const seen = new Map<string, { post: Post; firstInput: number }>();
+  for (const { r, i, key, body } of order) {
+    const mentions = r.citedTitles.map((t) => byKey.get(titleKey(t))).filter((id): id is string => !!id);
     const existing = seen.get(key);
     if (existing) {
-      existing.sources = [...new Set([...existing.sources, r.source])].sort();
-      existing.mentions = [...new Set([...existing.mentions, ...mentions])];
+      const post = existing.post;
+      post.sources = [...new Set([...post.sources, r.source])].sort();
+      post.mentions = [...new Set([...post.mentions, ...mentions])];
+      post.citedTitles = [...new Set([...post.citedTitles, ...r.citedTitles])];
+      post.acknowledged = [...new Set([...post.acknowledged, ...r.acknowledged])];
+      existing.firstInput = Math.min(existing.firstInput, i);
       continue;
     }
     seen.set(key, {
-      id: `post-${slug(r.title)}-${shortHash(key)}`,
-      title: r.title,
-      body: r.paragraphs.join('\n\n'),
-      mentions,
-      citedTitles: r.citedTitles,
-      acknowledged: r.acknowledged,
-      sources: [r.source],
+      firstInput: i,
+      post: {
+        id: `post-${slug(r.title)}-${shortHash(key)}`,
+        title: r.title,
+        body,
+        mentions: [...new Set(mentions)],
+        citedTitles: [...r.citedTitles],
+        acknowledged: [...r.acknowledged],
+        sources: [r.source],
+      },
     });
   }
-  return [...seen.values()];
+  // Output in reading order (the order the posts were first met).
+  return [...seen.values()].sort((a, b) => a.firstInput - b.firstInput).map((s) => s.post);
 }

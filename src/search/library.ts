@@ -7,6 +7,7 @@ import MiniSearch, { type SearchResult } from 'minisearch';
 import { CATEGORY_NAMES, categoryName, resolveCategory } from '../corpus/categories.ts';
 import type { Author, Corpus, Paper, Post } from '../corpus/schema.ts';
 import { foldDiacritics, nameKey, titleKey } from '../corpus/text.ts';
+import { paperId } from '../corpus/merge.ts';
 import { expandQuery, findAcronyms, type AcronymMap } from './acronyms.ts';
 import { makeSnippet, type Snippet } from './snippet.ts';
 import { processTerm, queryTerms, tokenize } from './terms.ts';
@@ -127,6 +128,8 @@ export class Library {
   readonly ranking: RankingOptions;
   /** Papers by exact title key (titles and aliases). */
   private readonly byTitleKey = new Map<string, string>();
+  /** Ids a paper had under its other titles (a new source can change which title wins). */
+  private readonly aliasIds = new Map<string, string>();
   /** Papers by short name (`GPipe`, `GLaM`: the part of a title before the colon). */
   private readonly byShortName = new Map<string, string[]>();
   private readonly authorsByKey = new Map<string, Author[]>();
@@ -153,6 +156,8 @@ export class Library {
       for (const t of [p.title, ...p.aliases]) {
         if (!t) continue;
         this.byTitleKey.set(titleKey(t), p.id);
+        const other = paperId(t, p.abstract);
+        if (other !== p.id) this.aliasIds.set(other, p.id);
         const short = /^([^:]{2,40}):/.exec(t)?.[1];
         if (short) {
           const k = titleKey(short);
@@ -312,8 +317,8 @@ export class Library {
   findPaper(text: string): { paper: Paper; how: 'id' | 'title' | 'short-name' | 'search' } | null {
     const q = text.trim().replace(/^["“'‘]|["”'’?.!]$/g, '').trim();
     if (!q) return null;
-    const byId = this.papers.get(q);
-    if (byId) return { paper: byId, how: 'id' };
+    const byId = this.resolvePaperId(q);
+    if (byId) return { paper: this.papers.get(byId)!, how: 'id' };
     const exact = this.byTitleKey.get(titleKey(q));
     if (exact) return { paper: this.papers.get(exact)!, how: 'title' };
     const short = this.byShortName.get(titleKey(q));
@@ -324,6 +329,12 @@ export class Library {
     const best = res[0];
     if (best && (res.length === 1 || best.score >= 1.5 * res[1]!.score)) return { paper: this.papers.get(best.id as string)!, how: 'search' };
     return null;
+  }
+
+  /** A paper id, or an id the paper had under another of its titles, → the current id. */
+  resolvePaperId(id: string): string | null {
+    if (this.papers.has(id)) return id;
+    return this.aliasIds.get(id) ?? null;
   }
 
   /** Papers whose title words all match (for "did you mean"). */
