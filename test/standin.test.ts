@@ -547,3 +547,84 @@ describe('Discord stand-in gateway protocol details (raw WebSocket)', () => {
     expect(await closeCode(`${standin.gatewayUrl}?v=6&encoding=json`)).toBe(4012);
   });
 });
+
+describe('Discord stand-in REST routes through discord.js managers', () => {
+  let standin: DiscordStandin;
+  let client: Client;
+
+  beforeAll(async () => {
+    standin = await DiscordStandin.start({ heartbeatIntervalMs: 1000, world: { guildCount: 1 } });
+    client = makeClient(standin);
+    client.on(Events.InteractionCreate, (interaction) => {
+      if (interaction.isStringSelectMenu()) void interaction.reply({ content: `picked ${interaction.values.join(',')}` });
+      else if (interaction.isUserContextMenuCommand()) void interaction.reply({ content: `target ${interaction.targetUser.username}` });
+      else if (interaction.isModalSubmit()) void interaction.reply({ content: `topic ${interaction.fields.getStringSelectValues('topic').join(',')}` });
+    });
+    await login(client, standin);
+  });
+
+  afterAll(async () => {
+    await client?.destroy();
+    await standin?.stop();
+  });
+
+  it('channels, guild members, DMs, reactions, edits and deletes', async () => {
+    const { guild, users } = standin.world;
+    const channel = await client.channels.fetch(guild.textChannelId, { force: true });
+    expect(channel?.isSendable()).toBe(true);
+    if (!channel?.isSendable()) return;
+    const member = await client.guilds.cache.get(guild.id)!.members.fetch({ user: users.bob.id, force: true });
+    expect(member.roles.cache.has(guild.moderatorRoleId)).toBe(true);
+    await expect(client.guilds.cache.get(guild.id)!.members.fetch({ user: users.erin.id, force: true })).rejects.toMatchObject({ code: 10007 });
+
+    const sent = await channel.send({ content: `hi <@${users.alice.id}>`, allowedMentions: { users: [users.alice.id] } });
+    expect(sent.mentions.users.has(users.alice.id)).toBe(true);
+    await sent.react('👍');
+    const edited = await sent.edit({ content: 'edited' });
+    expect(edited.editedTimestamp).not.toBeNull();
+    const fetched = await channel.messages.fetch({ message: sent.id, force: true });
+    expect(fetched.content).toBe('edited');
+    expect(fetched.reactions.cache.first()?.me).toBe(true);
+    await sent.delete();
+    expect(standin.message(sent.id)).toBeUndefined();
+
+    const erin = await client.users.fetch(users.erin.id);
+    const dm = await erin.send({ content: 'hello erin' });
+    expect(dm.channelId).toBe(standin.world.dmChannel(users.erin.id).id);
+    standin.blockDms(users.dave.id);
+    await expect((await client.users.fetch(users.dave.id)).send('x')).rejects.toMatchObject({ code: 50007 });
+  });
+
+  it('channel overwrites denying SendMessages → 403 50013', async () => {
+    const { guild } = standin.world;
+    const papers = guild.channels.find((c) => c.id === guild.otherTextChannelId)!;
+    papers.permission_overwrites = [{ id: guild.botRoleId, type: 0, allow: '0', deny: String(1n << 11n) }];
+    try {
+      const channel = await client.channels.fetch(papers.id);
+      if (!channel?.isSendable()) throw new Error('not sendable');
+      await expect(channel.send('nope')).rejects.toMatchObject({ status: 403, code: 50013 });
+    } finally {
+      papers.permission_overwrites = [];
+    }
+  });
+
+  it('select menus, context-menu commands and label modals with selects', async () => {
+    const channel = await client.channels.fetch(standin.world.guild.textChannelId);
+    if (!channel?.isSendable()) throw new Error('not sendable');
+    const msg = await channel.send({
+      content: 'choose',
+      components: [{ type: 1, components: [{ type: 3, custom_id: 'topic', options: [{ label: 'NLP', value: 'nlp' }, { label: 'CV', value: 'cv' }] }] }],
+    });
+    const pick = standin.selectMenu('topic', ['nlp', 'cv'], msg.id, { user: 'alice' });
+    const [r] = await standin.waitForResponses(pick.id);
+    expect(r?.body).toMatchObject({ data: { content: 'picked nlp,cv' } });
+
+    const ctxCmd = standin.sendCommand('Inspect', {}, { commandType: 2, targetId: standin.world.users.dave.id });
+    const [r2] = await standin.waitForResponses(ctxCmd.id);
+    expect(r2?.body).toMatchObject({ data: { content: 'target dave' } });
+
+    const modal = standin.submitModal('m', { topic: ['nlp'] });
+    const [r3] = await standin.waitForResponses(modal.id);
+    expect(r3?.body).toMatchObject({ data: { content: 'topic nlp' } });
+  });
+});
