@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseSubscriptionInput } from '../src/digest/subscriptionInput.ts';
-import { UserError } from '../src/store/errors.ts';
+import { UserError } from '../src/errors.ts';
 
 const knownCategories = new Map([
   ['CL', 'Computation and Language'],
@@ -17,7 +17,7 @@ function userError(over: Record<string, unknown>): UserError {
     parse(over);
   } catch (err) {
     expect(err).toBeInstanceOf(UserError);
-    expect((err as UserError).message).toMatch(/^papertalk: Could not create the digest/);
+    expect((err as UserError).message).toMatch(/^Could not create the digest/);
     return err as UserError;
   }
   throw new Error('expected a UserError');
@@ -49,7 +49,7 @@ describe('parseSubscriptionInput', () => {
     ['', /time "" is not a time/],
     ['7.30', /is not a time/],
   ])('rejects time %j with a clear message', (time, message) => {
-    expect(userError({ time }).userMessage).toMatch(message);
+    expect(userError({ time }).message).toMatch(message);
   });
 
   it('accepts 00:00, 23:59 and a one-digit hour (padded)', () => {
@@ -62,18 +62,18 @@ describe('parseSubscriptionInput', () => {
     expect(parse({ timezone: 'UTC' }).timezone).toBe('UTC');
     expect(() => parse({ timezone: 'Etc/UTC' })).not.toThrow();
     expect(parse({ timezone: 'america/new_york' }).timezone).toBe('America/New_York');
-    expect(userError({ timezone: 'Mars/Olympus_Mons' }).userMessage).toMatch(
+    expect(userError({ timezone: 'Mars/Olympus_Mons' }).message).toMatch(
       /timezone "Mars\/Olympus_Mons" is not a known IANA time zone/,
     );
-    expect(userError({ timezone: 'CEST+2' }).userMessage).toMatch(/not a known IANA time zone/);
+    expect(userError({ timezone: 'CEST+2' }).message).toMatch(/not a known IANA time zone/);
   });
 
   it('lists every problem at once', () => {
     const e = userError({ time: '25:00', timezone: 'Nowhere/City', maxPapers: 0 });
-    expect(e.userMessage.split('\n')).toHaveLength(4);
-    expect(e.userMessage).toMatch(/hour must be/);
-    expect(e.userMessage).toMatch(/timezone/);
-    expect(e.userMessage).toMatch(/max papers must be a whole number from 1 to 25 \(got 0\)/);
+    expect(e.message.split('\n')).toHaveLength(4);
+    expect(e.message).toMatch(/hour must be/);
+    expect(e.message).toMatch(/timezone/);
+    expect(e.message).toMatch(/max papers must be a whole number from 1 to 25 \(got 0\)/);
   });
 
   it('accepts categories by code or name (case-insensitive), including names with commas', () => {
@@ -81,7 +81,7 @@ describe('parseSubscriptionInput', () => {
     expect(parse({ categories: 'Computation and Language, lg , cs.CV' }).categories).toEqual(['CL', 'LG', 'CV']);
     expect(parse({ categories: 'Distributed, Parallel, and Cluster Computing, AS' }).categories).toEqual(['DC', 'AS']);
     expect(parse({ categories: ['cl', 'CL'] }).categories).toEqual(['CL']);
-    expect(userError({ categories: 'CL, Quantum Basket Weaving' }).userMessage).toMatch(
+    expect(userError({ categories: 'CL, Quantum Basket Weaving' }).message).toMatch(
       /unknown category "Quantum Basket Weaving": use category codes or names, e.g. CL \(Computation and Language\)/,
     );
   });
@@ -91,7 +91,7 @@ describe('parseSubscriptionInput', () => {
     expect(s.authors).toEqual(['Nan Du', 'Jane Doe']);
     expect(s.keywords).toEqual(['speech', 'ASR']);
     expect(s.excludeKeywords).toEqual(['survey']);
-    expect(userError({ keywords: Array.from({ length: 21 }, (_, i) => `k${i}`).join(',') }).userMessage).toMatch(
+    expect(userError({ keywords: Array.from({ length: 21 }, (_, i) => `k${i}`).join(',') }).message).toMatch(
       /too many keywords \(21\); at most 20/,
     );
   });
@@ -100,13 +100,13 @@ describe('parseSubscriptionInput', () => {
     expect(parse({ maxPapers: 1 }).maxPapers).toBe(1);
     expect(parse({ maxPapers: '25' }).maxPapers).toBe(25);
     expect(parse({ maxPapers: null }).maxPapers).toBe(10);
-    expect(userError({ maxPapers: 26 }).userMessage).toMatch(/from 1 to 25 \(got 26\)/);
-    expect(userError({ maxPapers: 2.5 }).userMessage).toMatch(/whole number/);
+    expect(userError({ maxPapers: 26 }).message).toMatch(/from 1 to 25 \(got 26\)/);
+    expect(userError({ maxPapers: 2.5 }).message).toMatch(/whole number/);
   });
 
   it('requires the channel, time and timezone', () => {
-    expect(userError({ channelId: undefined }).userMessage).toMatch(/channel is missing/);
-    expect(userError({ time: undefined }).userMessage).toMatch(/time is required/);
-    expect(userError({ timezone: undefined }).userMessage).toMatch(/timezone is required/);
+    expect(userError({ channelId: undefined }).message).toMatch(/channel is missing/);
+    expect(userError({ time: undefined }).message).toMatch(/time is required/);
+    expect(userError({ timezone: undefined }).message).toMatch(/timezone is required/);
   });
 });

@@ -1,9 +1,9 @@
 /**
  * Validation of `/digest subscribe` input (zod). Turns what the user typed into a `NewSubscription`,
- * or throws a `UserError` whose `userMessage` lists every problem in plain words. Nothing is stored here.
+ * or throws a `UserError` whose message lists every problem in plain words. Nothing is stored here.
  */
 import { z } from 'zod';
-import { UserError } from '../store/errors.ts';
+import { UserError } from '../errors.ts';
 import type { NewSubscription } from '../store/types.ts';
 
 export const MAX_PAPERS_MIN = 1;
@@ -251,5 +251,5 @@ export function parseSubscriptionInput(raw: unknown, opts: SubscriptionInputOpti
     messages.length === 1
       ? `Could not create the digest: ${messages[0]}.`
       : `Could not create the digest:\n${messages.map((m) => `• ${m}`).join('\n')}`;
-  throw new UserError(text, { cause: result.error });
+  throw new UserError('digest.invalid-input', text);
 }

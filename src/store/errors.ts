@@ -1,9 +1,8 @@
 /**
  * Error types shared by the store and the digest code.
  *
- * `UserError` is an error whose text is meant for the person who typed the command: the Discord layer
- * shows `userMessage` as is. `StoreError` is a startup/storage failure with a human explanation
- * (corrupt file, unwritable directory, database locked by another process).
+ * `StoreError` is a start-up/storage failure with a human explanation (corrupt file, unwritable
+ * directory, database locked by another process). `UserError` is re-exported from `src/errors.ts`.
  */
 
 const PREFIX = 'papertalk: ';
@@ -12,21 +11,8 @@ function withPrefix(message: string): string {
   return message.startsWith(PREFIX) ? message : PREFIX + message;
 }
 
-/** A problem the user can fix (bad input, not found, not allowed). `userMessage` is safe to show. */
-export class UserError extends Error {
-  override readonly name = 'UserError';
-  /** The message without the `papertalk:` prefix, written for end users. */
-  readonly userMessage: string;
-
-  constructor(userMessage: string, options?: { cause?: unknown }) {
-    super(withPrefix(userMessage), options);
-    this.userMessage = userMessage;
-  }
-}
-
-export function isUserError(err: unknown): err is UserError {
-  return err instanceof UserError;
-}
+// `UserError` (message shown to the user as is) is the project-wide one from `src/errors.ts`.
+export { UserError, isUserError } from '../errors.ts';
 
 /** Why the store could not be opened or used. */
 export type StoreErrorCode = 'corrupt' | 'unwritable' | 'locked' | 'missing-directory' | 'too-new' | 'io';

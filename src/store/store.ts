@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Logger } from 'pino';
-import { StoreError, UserError } from './errors.ts';
+import { UserError } from '../errors.ts';
+import { StoreError } from './errors.ts';
 import type { StoreErrorCode } from './errors.ts';
 import { LATEST_VERSION, MIGRATIONS } from './migrations.ts';
 import type { Migration } from './migrations.ts';
@@ -435,6 +436,7 @@ class SqliteStore implements Store {
       const existing = this.listSubscriptions({ channelId: sub.channelId }).find((s) => sameFilters(s, sub));
       if (existing) {
         throw new UserError(
+          'digest.duplicate',
           `This channel already has the same digest (subscription #${existing.id} at ${existing.time} ${existing.timezone}).`,
         );
       }
@@ -501,7 +503,7 @@ class SqliteStore implements Store {
   removeSubscription(id: number, actor: RemoveActor): Subscription {
     return this.transaction(() => {
       const sub = this.getSubscription(id);
-      const notFound = new UserError(`There is no digest subscription #${id} here.`);
+      const notFound = new UserError('digest.not-found', `There is no digest subscription #${id} here.`);
       if (!sub) throw notFound;
       const actorGuild = actor.guildId ?? null;
       if (sub.guildId !== null && sub.guildId !== actorGuild) throw notFound;
@@ -510,6 +512,7 @@ class SqliteStore implements Store {
         if (!isOwner) throw notFound;
       } else if (!isOwner && actor.canManageGuild !== true) {
         throw new UserError(
+          'digest.not-owner',
           `Subscription #${id} belongs to someone else; only its creator or a server manager can remove it.`,
         );
       }
