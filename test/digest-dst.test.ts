@@ -1,7 +1,7 @@
 /**
  * DST: a digest fires at the right local time, exactly once per local date, across the March and
  * November changes (America/New_York) and the European ones (Europe/Berlin). Croner's own `nextRun`
- * gives the fire instants; `runDue` is driven with a fake clock through every 15 minutes of the window
+ * gives the fire instants; `runDue` is driven with a fake clock through every 30 minutes of the window
  * plus one millisecond before and exactly at every fire instant.
  */
 import fs from 'node:fs';
@@ -118,7 +118,7 @@ async function simulate(c: Case): Promise<{ sends: Array<{ at: Date; localDate: 
   plain.stop();
 
   const samples = new Set<number>();
-  for (let ms = new Date(c.from).getTime(); ms < end; ms += 15 * 60_000) samples.add(ms);
+  for (let ms = new Date(c.from).getTime(); ms < end; ms += 30 * 60_000) samples.add(ms);
   for (const f of fires) {
     samples.add(f.getTime() - 1);
     samples.add(f.getTime());
@@ -231,7 +231,7 @@ describe('digests across DST changes', () => {
 
   it('scheduledInstant agrees with croner for the week around every 2025 DST change (unambiguous times)', () => {
     const zones = ['America/New_York', 'Europe/Berlin', 'Australia/Lord_Howe', 'America/Santiago', 'Asia/Kolkata'];
-    const times = ['00:00', '00:30', '01:30', '02:00', '02:30', '03:00', '08:00', '23:59'];
+    const times = ['00:00', '00:30', '01:30', '02:30', '03:00', '23:59'];
     let checked = 0;
     for (const tz of zones) {
       // Days whose UTC offset differs from the day before (plus 1 Jan, for zones without DST).
@@ -256,6 +256,6 @@ describe('digests across DST changes', () => {
         job.stop();
       }
     }
-    expect(checked).toBeGreaterThan(400);
+    expect(checked).toBeGreaterThan(300);
   });
 });
