@@ -104,6 +104,7 @@ export class Gateway {
   readonly frames: GatewayFrame[] = [];
   readonly #sessions = new Map<string, Session>();
   readonly #connections = new Set<Connection>();
+  readonly #closeTimers = new Set<NodeJS.Timeout>();
   #nextConnId = 1;
   #stopped = false;
 
@@ -219,9 +220,11 @@ export class Gateway {
     conn.ws.close(code, reason.slice(0, 120));
     // Don't wait forever for the client's close frame.
     const t = setTimeout(() => {
+      this.#closeTimers.delete(t);
       if (!conn.closed) conn.ws.terminate();
     }, 2000);
     t.unref();
+    this.#closeTimers.add(t);
   }
 
   // ---------------------------------------------------------------- frames
@@ -569,6 +572,8 @@ export class Gateway {
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    for (const t of this.#closeTimers) clearTimeout(t);
+    this.#closeTimers.clear();
     for (const s of this.#sessions.values()) {
       if (s.expiryTimer) clearTimeout(s.expiryTimer);
       s.expiryTimer = null;

@@ -403,7 +403,7 @@ export class RestApi {
         headers['x-ratelimit-reset'] = ((Date.now() + fault.retryAfter * 1000) / 1000).toFixed(3);
         headers['x-ratelimit-reset-after'] = fault.retryAfter.toFixed(3);
       }
-      this.#send(res, record, 429, { message: 'You are being rate limited.', retry_after: fault.retryAfter, global, ...(global ? {} : { code: 0 }) }, headers);
+      this.#send(res, record, 429, { message: 'You are being rate limited.', retry_after: fault.retryAfter, global }, headers);
       return;
     }
     const f = fault as { status: number; code?: number; message?: string; body?: unknown };
