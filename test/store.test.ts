@@ -146,8 +146,10 @@ describe('openStore', () => {
 
   const isRoot = process.getuid?.() === 0;
 
-  /** As root chmod does not block writes: open from a child process running as `nobody` (uid 65534). */
-  function openAsNobody(file: string): { name?: string; code?: string; message?: string; opened?: boolean } {
+  type ChildResult = { name?: string; code?: string; message?: string; opened?: boolean };
+
+  /** As root chmod does not block writes: open from ONE child process running as `nobody` (uid 65534). */
+  function openAsNobody(files: string[]): ChildResult[] {
     fs.chmodSync(dir, 0o755);
     const script = path.join(dir, 'open-as-nobody.ts');
     const storeModule = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/store/index.ts');
@@ -155,53 +157,54 @@ describe('openStore', () => {
       script,
       `import { openStore } from ${JSON.stringify(storeModule)};\n` +
         `const noop = () => {}; const logger = { info: noop, debug: noop, warn: noop, error: noop };\n` +
-        `try { openStore({ path: process.argv[2], logger, now: () => new Date() }); console.log(JSON.stringify({ opened: true })); }\n` +
-        `catch (e) { console.log(JSON.stringify({ name: e.name, code: e.code, message: e.message })); }\n`,
+        `for (const path of process.argv.slice(2)) {\n` +
+        `  try { openStore({ path, logger, now: () => new Date() }).close(); console.log(JSON.stringify({ opened: true })); }\n` +
+        `  catch (e) { console.log(JSON.stringify({ name: e.name, code: e.code, message: e.message })); }\n}\n`,
     );
     fs.chmodSync(script, 0o644);
-    const r = spawnSync(process.execPath, ['--import', 'tsx', script, file], {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', script, ...files], {
       uid: 65534,
       gid: 65534,
       cwd: process.cwd(),
       encoding: 'utf8',
-      timeout: 20_000,
+      timeout: 30_000,
     });
     expect(r.error, 'spawning a child as uid 65534 (nobody)').toBeUndefined();
-    expect(r.stdout.trim(), `child stderr: ${r.stderr}`).not.toBe('');
-    return JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as ReturnType<typeof openAsNobody>;
+    const lines = r.stdout.trim().split('\n').filter((l) => l.startsWith('{'));
+    expect(lines, `child stderr: ${r.stderr}`).toHaveLength(files.length);
+    return lines.map((l) => JSON.parse(l) as ChildResult);
   }
 
-  it('a read-only directory → StoreError unwritable', () => {
+  it('unwritable: a read-only directory, and a read-only database file (caught by a write probe) → StoreError', () => {
+    // 1. A directory the process cannot write: the file cannot be created.
     const roDir = path.join(dir, 'ro');
     fs.mkdirSync(roDir);
-    const file = path.join(roDir, 'papertalk.sqlite');
-    if (!isRoot) {
-      fs.chmodSync(roDir, 0o555);
-      expectStoreError(() => open(file), 'unwritable', /not writable/);
-      return;
-    }
-    fs.chmodSync(roDir, 0o755); // owned by root: not writable for nobody
-    const out = openAsNobody(file);
-    expect(out).toMatchObject({ name: 'StoreError', code: 'unwritable' });
-    expect(out.message).toMatch(/^papertalk: cannot write the database .*not writable/);
-    expect(fs.existsSync(file)).toBe(false);
-  });
-
-  it('a read-only database file in a writable directory → StoreError unwritable (reported by SQLite)', () => {
+    const roDirFile = path.join(roDir, 'papertalk.sqlite');
+    // 2. A read-only database file in a writable directory: SQLite silently opens it read-only.
     const rwDir = path.join(dir, 'rw');
     fs.mkdirSync(rwDir);
-    const file = path.join(rwDir, 'papertalk.sqlite');
-    open(file).close();
+    const roFile = path.join(rwDir, 'papertalk.sqlite');
+    open(roFile).close();
     for (const f of fs.readdirSync(rwDir)) if (f !== 'papertalk.sqlite') fs.rmSync(path.join(rwDir, f));
-    fs.chmodSync(file, 0o444);
+    fs.chmodSync(roFile, 0o444);
+
+    let results: ChildResult[];
     if (!isRoot) {
-      expectStoreError(() => open(file), 'unwritable', /not writable/);
-      return;
+      fs.chmodSync(roDir, 0o555);
+      results = [roDirFile, roFile].map((f) => {
+        const e = expectStoreError(() => open(f), 'unwritable');
+        return { name: e.name, code: e.code, message: e.message };
+      });
+    } else {
+      fs.chmodSync(roDir, 0o755); // owned by root: not writable for nobody
+      fs.chmodSync(rwDir, 0o777); // writable for nobody; the file (root, 0444) is not
+      results = openAsNobody([roDirFile, roFile]);
     }
-    fs.chmodSync(rwDir, 0o777); // the directory is writable for nobody, the file (root, 0444) is not
-    const out = openAsNobody(file);
-    expect(out).toMatchObject({ name: 'StoreError', code: 'unwritable' });
-    expect(out.message).toMatch(/SQLITE_READONLY|SQLITE_CANTOPEN/);
+    expect(results[0]).toMatchObject({ name: 'StoreError', code: 'unwritable' });
+    expect(results[0]?.message).toMatch(/^papertalk: cannot write the database .*not writable/);
+    expect(fs.existsSync(roDirFile)).toBe(false);
+    expect(results[1]).toMatchObject({ name: 'StoreError', code: 'unwritable' });
+    expect(results[1]?.message).toMatch(/^papertalk: cannot write the database .*(SQLITE_READONLY|SQLITE_CANTOPEN)/);
   });
 
   it('a path whose parent is a file → StoreError unwritable; a missing directory → missing-directory', () => {
