@@ -7,7 +7,10 @@ import { STOP_WORDS } from './terms.ts';
 
 export type AcronymMap = Map<string, string>;
 
-const PATTERN = /((?:[\p{L}\d]+[\s-]+){0,7}[\p{L}\d]+)\s*\(([\p{Lu}][\p{L}\d]{1,9})\)/gu;
+/** `(MoE)`: a parenthesised acronym; the words before it are examined separately (no backtracking). */
+const PATTERN = /\(([\p{Lu}][\p{L}\d]{1,9})\)/gu;
+/** The last words before a position. */
+const WORDS_BEFORE = /(?:[\p{L}\d]+[\s-]+){0,7}[\p{L}\d]+\s*$/u;
 const SMALL = new Set(['of', 'and', 'the', 'for', 'to', 'in', 'on', 'with', 'a', 'an']);
 
 /** The shortest tail of `words` whose initials spell the acronym (small words optional). */
@@ -50,9 +53,11 @@ export function findAcronyms(texts: Iterable<string>): AcronymMap {
   const found = new Map<string, Map<string, number>>();
   for (const text of texts) {
     for (const m of text.matchAll(PATTERN)) {
-      const acronym = m[2]!;
+      const acronym = m[1]!;
       if (!/[\p{Lu}].*[\p{Lu}]/u.test(acronym)) continue; // at least two capitals
-      const words = foldDiacritics(m[1]!).split(/[\s-]+/).filter(Boolean);
+      const before = WORDS_BEFORE.exec(text.slice(Math.max(0, m.index - 120), m.index))?.[0];
+      if (!before) continue;
+      const words = foldDiacritics(before).split(/[\s-]+/).filter(Boolean);
       const exp = expansionFor(words, acronym);
       if (!exp) continue;
       const key = acronym.replace(/(?<=\p{Lu})s$/u, '').toLowerCase();
