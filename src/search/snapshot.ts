@@ -1,0 +1,483 @@
+/**
+ * Index snapshot cache on disk: a warm start loads the parsed corpus and the MiniSearch indexes
+ * from one file instead of parsing, merging and indexing the data directory again.
+ *
+ *   const { library, issues, from } = await loadOrBuildLibrary({ dataDir, logger });
+ *
+ * The snapshot's key is the sha256 of: the data files' names and content hashes (and of
+ * `sources.json`), the ranking options, the source code of the corpus and search layers, the
+ * MiniSearch version and `SNAPSHOT_SCHEMA_VERSION`. Any change → a new key → rebuilt and
+ * rewritten. A snapshot that cannot be read (truncated, wrong version, bad JSON) is logged as a
+ * warning and rebuilt; nothing here throws for a bad cache. Writes go to a temporary file that
+ * is renamed into place, so a reader never sees half a snapshot.
+ *
+ * File hashes come from a stat cache (`file-hashes.json`: size, mtime, inode → sha256), so a
+ * warm start does not read the data files at all unless they changed.
+ *
+ * Layout of `<cacheDir>/library-<key>.snap`:
+ *   line 1  `papertalk-snapshot`
+ *   line 2  JSON header `{ schema, key, createdAt, counts, sections: [{ name, bytes }] }`
+ *   then the sections back to back (exact byte lengths): `corpus` (JSON `{ corpus, issues, files }`),
+ *   `main`, `titles`, `authors` (MiniSearch JSON, as `Library.snapshot()` gives them).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isCorpusCandidate, loadCorpusDir, type FileReport, type LoadResult } from '../corpus/load.ts';
+import { MANIFEST_FILE } from '../corpus/manifest.ts';
+import type { Corpus, LoadIssue } from '../corpus/schema.ts';
+import { DEFAULT_RANKING, Library, type LibrarySnapshot, type RankingOptions } from './library.ts';
+
+/** Bump when the snapshot file layout changes. */
+export const SNAPSHOT_SCHEMA_VERSION = 1;
+
+const MAGIC = 'papertalk-snapshot';
+const HASH_CACHE_FILE = 'file-hashes.json';
+const SECTION_NAMES = ['corpus', 'main', 'titles', 'authors'] as const;
+type SectionName = (typeof SECTION_NAMES)[number];
+
+/** What the cache logs through: pino's logger fits, so does a `{ warn, info }` stub. */
+export interface SnapshotLogger {
+  warn(obj: object, msg?: string): void;
+  info?(obj: object, msg?: string): void;
+  debug?(obj: object, msg?: string): void;
+}
+
+/** One data file's content hash (see `hashDataDir`; `LoadResult.files` has the same shape). */
+export interface FileHash {
+  name: string;
+  sha256: string;
+}
+
+export interface LoadOrBuildOptions {
+  /** The raw corpus directory. */
+  dataDir: string;
+  /** Where snapshots live; default `<dataDir>/.cache` (git-ignored; skipped by the loader). */
+  cacheDir?: string | undefined;
+  /**
+   * An already parsed corpus (with `fileHashes`, e.g. `LoadResult.files`): only the indexes
+   * come from the cache. Without it the corpus comes from the snapshot, or from `loadCorpusDir`.
+   */
+  corpus?: Corpus | undefined;
+  /** Hashes of the files `corpus` was parsed from; default: hashed from `dataDir` now. */
+  fileHashes?: readonly FileHash[] | undefined;
+  /** Issues of that parse (kept in the snapshot so a warm start can report them too). */
+  issues?: readonly LoadIssue[] | undefined;
+  ranking?: RankingOptions | undefined;
+  logger?: SnapshotLogger | undefined;
+  /** Write a snapshot after building (default true). */
+  write?: boolean | undefined;
+  /**
+   * Parses the data directory when there is no usable snapshot and no `corpus` was given
+   * (default `loadCorpusDir`). The snapshot is keyed by the `files` it reports.
+   */
+  load?: ((dataDir: string) => Promise<LoadResult>) | undefined;
+}
+
+export interface LoadOrBuildResult {
+  library: Library;
+  corpus: Corpus;
+  /** Issues of the parse that produced the corpus (now, or when the snapshot was written). */
+  issues: LoadIssue[];
+  /** Per-file reports of that parse; null when the caller passed the corpus without them. */
+  files: FileReport[] | null;
+  /** Snapshot key (hex sha256). */
+  key: string;
+  /** `snapshot`: indexes loaded from disk; `built`: indexed now. */
+  from: 'snapshot' | 'built';
+  /** Where the corpus came from. */
+  corpusFrom: 'argument' | 'snapshot' | 'parsed';
+  /** Path of the snapshot read or written; null when none was. */
+  path: string | null;
+  timings: { hashMs: number; corpusMs: number; indexMs: number; saveMs: number; totalMs: number };
+}
+
+interface SnapshotHeader {
+  schema: number;
+  key: string;
+  createdAt: string;
+  counts: { papers: number; posts: number; authors: number };
+  sections: { name: SectionName; bytes: number }[];
+}
+
+interface CorpusSection {
+  corpus: Corpus;
+  issues: LoadIssue[];
+  files: FileReport[] | null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keys
+
+let fingerprintPromise: Promise<string> | null = null;
+
+/**
+ * Fingerprint of the code that shapes a snapshot: the sources of `src/corpus` and `src/search`
+ * and the MiniSearch version. Editing the parser, the merger or the index invalidates caches.
+ */
+export function codeFingerprint(): Promise<string> {
+  fingerprintPromise ??= (async () => {
+    const hash = createHash('sha256');
+    const here = dirname(fileURLToPath(import.meta.url));
+    for (const dir of [join(here, '..', 'corpus'), here]) {
+      try {
+        const names = (await readdir(dir)).filter((n) => /\.(ts|js|mjs)$/.test(n)).sort();
+        for (const n of names) hash.update(`${n}\0`).update(await readFile(join(dir, n))).update('\0');
+      } catch {
+        hash.update(`unreadable:${dir}`);
+      }
+    }
+    try {
+      const require = createRequire(import.meta.url);
+      const pkg = require('minisearch/package.json') as { version?: string };
+      hash.update(`minisearch@${pkg.version ?? '?'}`);
+    } catch {
+      hash.update('minisearch@?');
+    }
+    return hash.digest('hex');
+  })();
+  return fingerprintPromise;
+}
+
+/** JSON with sorted object keys (stable across property order). */
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const obj = value as Record<string, unknown>;
+    return `{${Object.keys(obj)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableJson(obj[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** The snapshot key for these data files (manifest included), ranking options and code. */
+export async function snapshotKey(fileHashes: readonly FileHash[], ranking: RankingOptions = DEFAULT_RANKING): Promise<string> {
+  const files = [...fileHashes].map((f) => `${f.name}\t${f.sha256}`).sort();
+  const hash = createHash('sha256');
+  hash.update(`schema ${SNAPSHOT_SCHEMA_VERSION}\n`);
+  hash.update(`code ${await codeFingerprint()}\n`);
+  hash.update(`ranking ${stableJson(ranking)}\n`);
+  for (const f of files) hash.update(`${f}\n`);
+  return hash.digest('hex');
+}
+
+// ---------------------------------------------------------------------------------------------
+// File hashes with a stat cache
+
+interface HashCacheEntry {
+  size: number;
+  mtimeMs: number;
+  ino: number;
+  sha256: string;
+  hashedAt: number;
+}
+
+/** How the loader hashes a file's text: binary files (NUL bytes) are read as one NUL. */
+async function hashFile(path: string): Promise<string> {
+  const buf = await readFile(path);
+  return createHash('sha256').update(buf.includes(0) ? '\u0000' : buf).digest('hex');
+}
+
+/**
+ * Content hashes of the corpus files of `dataDir` (the files `loadCorpusDir` reads, plus
+ * `sources.json`), as `loadCorpusDir` computes them. Files whose size, mtime and inode are
+ * unchanged since they were last hashed are not read again (`<cacheDir>/file-hashes.json`).
+ */
+export async function hashDataDir(dataDir: string, cacheDir: string = join(dataDir, '.cache'), logger?: SnapshotLogger): Promise<FileHash[]> {
+  let cache: Record<string, HashCacheEntry> = {};
+  try {
+    const parsed = JSON.parse(await readFile(join(cacheDir, HASH_CACHE_FILE), 'utf8')) as { schema?: number; files?: Record<string, HashCacheEntry> };
+    if (parsed.schema === SNAPSHOT_SCHEMA_VERSION && parsed.files && typeof parsed.files === 'object') cache = parsed.files;
+  } catch {
+    // No stat cache yet (or unreadable): hash everything.
+  }
+  const names = (await readdir(dataDir)).filter((n) => isCorpusCandidate(n) || n === MANIFEST_FILE).sort();
+  const out: FileHash[] = [];
+  const next: Record<string, HashCacheEntry> = {};
+  let changed = false;
+  await Promise.all(
+    names.map(async (name) => {
+      const path = join(dataDir, name);
+      let info;
+      try {
+        info = await stat(path);
+      } catch {
+        return;
+      }
+      if (!info.isFile()) return;
+      const known = cache[name];
+      // An entry hashed within 2 s of the file's mtime may predate a same-second rewrite: re-hash.
+      if (known && known.size === info.size && known.mtimeMs === info.mtimeMs && known.ino === info.ino && known.hashedAt - info.mtimeMs > 2000) {
+        next[name] = known;
+        return;
+      }
+      try {
+        const sha256 = await hashFile(path);
+        next[name] = { size: info.size, mtimeMs: info.mtimeMs, ino: info.ino, sha256, hashedAt: Date.now() };
+        changed = true;
+      } catch {
+        // Unreadable now: the loader reports it; it is not part of the key.
+      }
+    }),
+  );
+  for (const name of names) {
+    const e = next[name];
+    if (e) out.push({ name, sha256: e.sha256 });
+  }
+  if (changed || Object.keys(cache).length !== Object.keys(next).length) {
+    try {
+      await mkdir(cacheDir, { recursive: true });
+      await writeAtomic(join(cacheDir, HASH_CACHE_FILE), [JSON.stringify({ schema: SNAPSHOT_SCHEMA_VERSION, files: next })]);
+    } catch (err) {
+      logger?.debug?.({ err: (err as Error).message, cacheDir }, 'cannot write the file-hash cache');
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading and writing snapshots
+
+export function snapshotPath(cacheDir: string, key: string): string {
+  return join(cacheDir, `library-${key.slice(0, 32)}.snap`);
+}
+
+/** Writes `chunks` to a temporary file next to `path`, then renames it over `path`. */
+async function writeAtomic(path: string, chunks: readonly string[]): Promise<void> {
+  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  let fh: FileHandle | null = await open(tmp, 'w');
+  try {
+    for (const c of chunks) await fh.write(c);
+    await fh.sync();
+    await fh.close();
+    fh = null;
+    await rename(tmp, path);
+  } catch (err) {
+    if (fh) await fh.close().catch(() => {});
+    await unlink(tmp).catch(() => {});
+    throw err;
+  }
+}
+
+class CorruptSnapshot extends Error {}
+
+async function readHeader(fh: FileHandle): Promise<{ header: SnapshotHeader; dataStart: number; size: number }> {
+  const size = (await fh.stat()).size;
+  const probe = Buffer.alloc(Math.min(size, 64 * 1024));
+  await fh.read(probe, 0, probe.length, 0);
+  const first = probe.indexOf(10);
+  const second = first < 0 ? -1 : probe.indexOf(10, first + 1);
+  if (first < 0 || second < 0 || probe.toString('utf8', 0, first) !== MAGIC) throw new CorruptSnapshot('not a papertalk snapshot');
+  let header: SnapshotHeader;
+  try {
+    header = JSON.parse(probe.toString('utf8', first + 1, second)) as SnapshotHeader;
+  } catch {
+    throw new CorruptSnapshot('unreadable header');
+  }
+  if (header.schema !== SNAPSHOT_SCHEMA_VERSION) throw new CorruptSnapshot(`snapshot schema ${String(header.schema)}, expected ${SNAPSHOT_SCHEMA_VERSION}`);
+  if (!Array.isArray(header.sections)) throw new CorruptSnapshot('header has no sections');
+  const dataStart = second + 1;
+  const total = header.sections.reduce((s, x) => s + x.bytes, 0);
+  if (dataStart + total !== size) throw new CorruptSnapshot(`truncated or padded: ${size} bytes, header says ${dataStart + total}`);
+  return { header, dataStart, size };
+}
+
+async function readSections(path: string, key: string, wanted: readonly SectionName[]): Promise<{ header: SnapshotHeader; sections: Map<SectionName, string> }> {
+  const fh = await open(path, 'r');
+  try {
+    const { header, dataStart } = await readHeader(fh);
+    if (header.key !== key) throw new CorruptSnapshot('key mismatch');
+    const sections = new Map<SectionName, string>();
+    let offset = dataStart;
+    for (const s of header.sections) {
+      if (wanted.includes(s.name)) {
+        const buf = Buffer.allocUnsafe(s.bytes);
+        let read = 0;
+        while (read < s.bytes) {
+          const r = await fh.read(buf, read, s.bytes - read, offset + read);
+          if (r.bytesRead === 0) throw new CorruptSnapshot('truncated section');
+          read += r.bytesRead;
+        }
+        sections.set(s.name, buf.toString('utf8'));
+      }
+      offset += s.bytes;
+    }
+    for (const w of wanted) if (!sections.has(w)) throw new CorruptSnapshot(`missing section ${w}`);
+    return { header, sections };
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Writes a snapshot of `library` (and its corpus) under `key`; returns its path. */
+export async function saveSnapshot(cacheDir: string, key: string, library: Library, extra: { issues?: readonly LoadIssue[]; files?: readonly FileReport[] | null } = {}): Promise<string> {
+  await mkdir(cacheDir, { recursive: true });
+  const snap = library.snapshot();
+  const corpusSection: CorpusSection = { corpus: library.corpus, issues: [...(extra.issues ?? [])], files: extra.files ? [...extra.files] : null };
+  const texts: Record<SectionName, string> = { corpus: JSON.stringify(corpusSection), main: snap.main, titles: snap.titles, authors: snap.authors };
+  const header: SnapshotHeader = {
+    schema: SNAPSHOT_SCHEMA_VERSION,
+    key,
+    createdAt: new Date().toISOString(),
+    counts: { papers: library.corpus.papers.length, posts: library.corpus.posts.length, authors: library.corpus.authors.length },
+    sections: SECTION_NAMES.map((name) => ({ name, bytes: Buffer.byteLength(texts[name]) })),
+  };
+  const path = snapshotPath(cacheDir, key);
+  await writeAtomic(path, [`${MAGIC}\n${JSON.stringify(header)}\n`, ...SECTION_NAMES.map((n) => texts[n])]);
+  await pruneSnapshots(cacheDir, path);
+  return path;
+}
+
+/** Removes other snapshots and stale temporary files from the cache directory. */
+async function pruneSnapshots(cacheDir: string, keep: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(cacheDir);
+  } catch {
+    return;
+  }
+  const now = Date.now();
+  for (const name of names) {
+    const path = join(cacheDir, name);
+    if (path === keep) continue;
+    try {
+      if (/^library-[0-9a-f]+\.snap$/.test(name)) await unlink(path);
+      else if (name.endsWith('.tmp') && now - (await stat(path)).mtimeMs > 10 * 60_000) await unlink(path);
+    } catch {
+      // Another process may be pruning too.
+    }
+  }
+}
+
+/**
+ * Loads the library from a snapshot of `key`. Returns null when there is none; throws
+ * `CorruptSnapshot` (or a parse error) when one exists but cannot be used.
+ */
+async function loadSnapshot(path: string, key: string, corpusArg: Corpus | undefined, ranking: RankingOptions): Promise<{ library: Library; section: CorpusSection | null; corpusMs: number; indexMs: number } | null> {
+  try {
+    await stat(path);
+  } catch {
+    return null;
+  }
+  const t0 = performance.now();
+  const wanted: SectionName[] = corpusArg ? ['main', 'titles', 'authors'] : ['corpus', 'main', 'titles', 'authors'];
+  const { sections } = await readSections(path, key, wanted);
+  let section: CorpusSection | null = null;
+  let corpus = corpusArg;
+  if (!corpus) {
+    section = JSON.parse(sections.get('corpus')!) as CorpusSection;
+    if (!section || !section.corpus || !Array.isArray(section.corpus.papers) || !Array.isArray(section.corpus.authors) || !Array.isArray(section.corpus.posts)) {
+      throw new CorruptSnapshot('corpus section has the wrong shape');
+    }
+    corpus = section.corpus;
+  }
+  const t1 = performance.now();
+  const snap: LibrarySnapshot = { version: 1, main: sections.get('main')!, titles: sections.get('titles')!, authors: sections.get('authors')! };
+  sections.clear();
+  const library = Library.fromSnapshot(corpus, snap, ranking);
+  return { library, section, corpusMs: t1 - t0, indexMs: performance.now() - t1 };
+}
+
+async function manifestHash(dataDir: string): Promise<FileHash | null> {
+  try {
+    return { name: MANIFEST_FILE, sha256: await hashFile(join(dataDir, MANIFEST_FILE)) };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The library for `dataDir`: from the snapshot when one matches, else parsed / indexed now and
+ * written as the new snapshot. Never throws for a missing, stale or corrupt cache.
+ */
+export async function loadOrBuildLibrary(options: LoadOrBuildOptions): Promise<LoadOrBuildResult> {
+  const tStart = performance.now();
+  const { dataDir, logger } = options;
+  const cacheDir = options.cacheDir ?? join(dataDir, '.cache');
+  const ranking = options.ranking ?? DEFAULT_RANKING;
+  const timings = { hashMs: 0, corpusMs: 0, indexMs: 0, saveMs: 0, totalMs: 0 };
+
+  let t = performance.now();
+  let hashes: FileHash[];
+  if (options.corpus && options.fileHashes) {
+    hashes = options.fileHashes.filter((f) => f.name !== MANIFEST_FILE).map((f) => ({ name: f.name, sha256: f.sha256 }));
+    const m = await manifestHash(dataDir);
+    if (m) hashes.push(m);
+  } else {
+    hashes = await hashDataDir(dataDir, cacheDir, logger);
+  }
+  let key = await snapshotKey(hashes, ranking);
+  timings.hashMs = performance.now() - t;
+
+  const path = snapshotPath(cacheDir, key);
+  try {
+    const loaded = await loadSnapshot(path, key, options.corpus, ranking);
+    if (loaded) {
+      timings.corpusMs = loaded.corpusMs;
+      timings.indexMs = loaded.indexMs;
+      timings.totalMs = performance.now() - tStart;
+      const corpus = loaded.library.corpus;
+      logger?.info?.({ path, papers: corpus.papers.length, ms: Math.round(timings.totalMs) }, 'index snapshot loaded');
+      return {
+        library: loaded.library,
+        corpus,
+        issues: options.corpus ? [...(options.issues ?? [])] : (loaded.section?.issues ?? []),
+        files: options.corpus ? null : (loaded.section?.files ?? null),
+        key,
+        from: 'snapshot',
+        corpusFrom: options.corpus ? 'argument' : 'snapshot',
+        path,
+        timings,
+      };
+    }
+  } catch (err) {
+    logger?.warn({ path, err: err instanceof Error ? err.message : String(err) }, 'index snapshot unusable; rebuilding');
+    await unlink(path).catch(() => {});
+  }
+
+  // Build.
+  t = performance.now();
+  let corpus: Corpus;
+  let issues: LoadIssue[];
+  let files: FileReport[] | null;
+  let corpusFrom: LoadOrBuildResult['corpusFrom'];
+  if (options.corpus) {
+    corpus = options.corpus;
+    issues = [...(options.issues ?? [])];
+    files = null;
+    corpusFrom = 'argument';
+  } else {
+    const loaded = await (options.load ?? loadCorpusDir)(dataDir);
+    corpus = loaded.corpus;
+    issues = loaded.issues;
+    files = loaded.files;
+    corpusFrom = 'parsed';
+    // Key the snapshot by what was actually read (the directory may have changed meanwhile).
+    const m = await manifestHash(dataDir);
+    const readHashes: FileHash[] = loaded.files.map((f) => ({ name: f.name, sha256: f.sha256 }));
+    if (m) readHashes.push(m);
+    key = await snapshotKey(readHashes, ranking);
+  }
+  timings.corpusMs = performance.now() - t;
+  t = performance.now();
+  const library = Library.build(corpus, ranking);
+  timings.indexMs = performance.now() - t;
+
+  let written: string | null = null;
+  if (options.write !== false) {
+    t = performance.now();
+    try {
+      written = await saveSnapshot(cacheDir, key, library, { issues, files });
+    } catch (err) {
+      logger?.warn({ cacheDir, err: err instanceof Error ? err.message : String(err) }, 'cannot write the index snapshot; continuing without');
+    }
+    timings.saveMs = performance.now() - t;
+  }
+  timings.totalMs = performance.now() - tStart;
+  logger?.info?.({ path: written, papers: corpus.papers.length, ms: Math.round(timings.totalMs) }, 'index built');
+  return { library, corpus, issues, files, key, from: 'built', corpusFrom, path: written, timings };
+}
