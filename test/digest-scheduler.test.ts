@@ -288,6 +288,26 @@ describe('DigestScheduler', () => {
     expect(store.getDigestRun(sub.id, '2025-11-24')).toMatchObject({ status: 'sent', attempts: 3, error: null });
   });
 
+  it('a send that hangs counts as failed after sendTimeoutMs and is retried with the same nonce', async () => {
+    const store = newStore();
+    const nonces: string[] = [];
+    let hang = true;
+    const sender: DigestSender = {
+      send: (_s, _m, nonce) => {
+        nonces.push(nonce);
+        return hang ? new Promise<string[]>(() => undefined) : Promise.resolve(['ok-1']);
+      },
+    };
+    const sched = newScheduler(store, sender, { sendTimeoutMs: 50 });
+    const sub = subscribe(store);
+    t = at('2025-11-24T07:00:00Z');
+    expect(await sched.runDue()).toMatchObject([{ status: 'failed', error: 'papertalk: digest send did not finish within 50 ms' }]);
+    hang = false;
+    t = at('2025-11-24T07:01:00Z');
+    expect(await sched.runDue()).toMatchObject([{ status: 'sent', resumed: true }]);
+    expect(nonces).toEqual([digestNonce(sub, '2025-11-24'), digestNonce(sub, '2025-11-24')]);
+  });
+
   it('gives up after maxAttempts (or at once for a permanent error) and says so in the log and the record', async () => {
     const store = newStore();
     const sender = new FakeSender(clock);

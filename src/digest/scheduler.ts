@@ -53,6 +53,8 @@ export interface DigestSchedulerOptions {
   now: () => Date;
   /** A `claimed` run older than this is taken over (its process died). Default 120 000 ms. */
   leaseMs?: number;
+  /** A send that has not settled after this long counts as failed (and is retried with the same nonce). Default 100 000 ms (< lease). */
+  sendTimeoutMs?: number;
   /** Delivery attempts per subscription and local date. Default 5. */
   maxAttempts?: number;
   /** First retry delay; doubles per attempt. Default 60 000 ms. */
@@ -113,6 +115,7 @@ export class DigestScheduler {
   private readonly logger: Logger;
   private readonly now: () => Date;
   private readonly leaseMs: number;
+  private readonly sendTimeoutMs: number;
   private readonly maxAttempts: number;
   private readonly retryBaseMs: number;
   private readonly retryMaxMs: number;
@@ -135,6 +138,7 @@ export class DigestScheduler {
     this.logger = options.logger.child({ component: 'digest' });
     this.now = options.now;
     this.leaseMs = options.leaseMs ?? 120_000;
+    this.sendTimeoutMs = options.sendTimeoutMs ?? 100_000;
     this.maxAttempts = options.maxAttempts ?? 5;
     this.retryBaseMs = options.retryBaseMs ?? 60_000;
     this.retryMaxMs = options.retryMaxMs ?? 30 * 60_000;
@@ -231,14 +235,10 @@ export class DigestScheduler {
 
   /** Delivers one subscription's digest for the local date of `now` if due (claim-then-send). */
   runSubscription(subscriptionId: number, now: Date = this.now()): Promise<RunOutcome> {
-    const running = this.inFlight.get(subscriptionId);
-    if (running) {
-      return running.then((o) => ({
-        status: 'skipped' as const,
-        subscriptionId,
-        localDate: o.localDate,
-        reason: 'in-flight' as const,
-      }));
+    if (this.inFlight.has(subscriptionId)) {
+      const sub = this.store.getSubscription(subscriptionId);
+      const localDate = sub ? localDateOf(now, sub.timezone) : '';
+      return Promise.resolve({ status: 'skipped', subscriptionId, localDate, reason: 'in-flight' });
     }
     const p = this.deliver(subscriptionId, now).finally(() => this.inFlight.delete(subscriptionId));
     this.inFlight.set(subscriptionId, p);
@@ -374,13 +374,13 @@ export class DigestScheduler {
       if (message.empty) {
         // Keep a subscription "first" until a first digest actually lists papers.
         const advanceLastDigest = !selection.firstDigest;
-        const messageIds = sub.postEmpty ? await this.sender.send(sub, message, nonce) : [];
+        const messageIds = sub.postEmpty ? await this.send(sub, message, nonce) : [];
         this.store.markDigestEmpty(run.id, { at: this.now(), messageIds, advanceLastDigest });
         log.info({ posted: sub.postEmpty }, 'papertalk: digest empty');
         return { status: 'empty', subscriptionId, localDate, nonce, posted: sub.postEmpty, messageIds };
       }
 
-      const messageIds = await this.sender.send(sub, message, nonce);
+      const messageIds = await this.send(sub, message, nonce);
       this.store.markDigestSent(run.id, { messageIds, at: this.now() });
       log.info({ papers: message.paperIds.length, messageIds }, 'papertalk: digest sent');
       return {
@@ -394,6 +394,22 @@ export class DigestScheduler {
       };
     } catch (err) {
       return this.recordFailure(run, sub, localDate, nonce, err, log);
+    }
+  }
+
+  /** `sender.send` bounded by `sendTimeoutMs`. */
+  private async send(sub: Subscription, message: DigestMessage, nonce: string): Promise<string[]> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`papertalk: digest send did not finish within ${this.sendTimeoutMs} ms`)),
+        this.sendTimeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([this.sender.send(sub, message, nonce), timeout]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
