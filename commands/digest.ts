@@ -1,0 +1,196 @@
+/**
+ * `/digest subscribe|unsubscribe|list|preview` — daily paper digests posted to a channel.
+ * Managing digests needs the Manage Server permission (default member permission, checked
+ * again at run time). Validation errors come back as one clear ephemeral message; confirmations
+ * go in the interaction reply, never in the digest channel.
+ */
+import { ChannelType, PermissionFlagsBits, SlashCommandBuilder, time, TimestampStyles, type ChatInputCommandInteraction } from 'discord.js';
+import { CATEGORY_NAMES } from '../src/corpus/categories.ts';
+import { parseSubscriptionInput } from '../src/digest/subscriptionInput.ts';
+import { MAX_PAPERS_MAX, MAX_PAPERS_MIN } from '../src/digest/subscriptionInput.ts';
+import { UserError } from '../src/errors.ts';
+import type { Choice } from '../src/discord/limits.ts';
+import { authorChoices, categoryChoices, listChoices } from '../src/discord/lookup.ts';
+import { describeSubscription, renderDigest, renderSubscriptions } from '../src/discord/render.ts';
+import { ephemeral, libraryOf, reply, type BotContext, type Command } from '../src/discord/types.ts';
+
+const TEXT_CHANNELS = [ChannelType.GuildText, ChannelType.GuildAnnouncement] as const;
+const NEED = PermissionFlagsBits.ViewChannel | PermissionFlagsBits.SendMessages | PermissionFlagsBits.EmbedLinks;
+
+export const DENIED_MESSAGE = 'Managing digests needs the **Manage Server** permission.';
+
+function requireManager(i: ChatInputCommandInteraction): { guildId: string } {
+  if (!i.inGuild()) throw new UserError('digest-guild-only', 'Digests are set up in a server, not in DMs.');
+  if (!i.memberPermissions?.has(PermissionFlagsBits.ManageGuild)) throw new UserError('digest-forbidden', DENIED_MESSAGE);
+  return { guildId: i.guildId };
+}
+
+function subscriptionIn(ctx: BotContext, guildId: string, id: number) {
+  const sub = ctx.store.getSubscription(id);
+  if (!sub || sub.guildId !== guildId) throw new UserError('digest-not-found', `There is no digest subscription #${id} in this server. See \`/digest list\`.`);
+  return sub;
+}
+
+let zones: string[] | null = null;
+function timeZones(): string[] {
+  if (!zones) {
+    const supported = (Intl as unknown as { supportedValuesOf?: (k: string) => string[] }).supportedValuesOf?.('timeZone') ?? [];
+    zones = ['UTC', 'Etc/UTC', ...supported.filter((z) => z !== 'UTC')];
+  }
+  return zones;
+}
+
+function subscribe(i: ChatInputCommandInteraction, ctx: BotContext) {
+  const { guildId } = requireManager(i);
+  const o = i.options;
+  const channel = o.getChannel('channel', true);
+  if (!(TEXT_CHANNELS as readonly ChannelType[]).includes(channel.type)) {
+    throw new UserError('digest-channel-type', 'Pick a text channel of this server for the digest.');
+  }
+  const guild = i.guild;
+  const full = guild?.channels.cache.get(channel.id);
+  if (guild && !full) throw new UserError('digest-channel-guild', 'Pick a text channel of this server for the digest.');
+  const me = guild?.members.me;
+  if (full && me && !full.permissionsFor(me).has(NEED)) {
+    throw new UserError('digest-channel-perms', `I can't post in <#${channel.id}>: I need View Channel, Send Messages and Embed Links there.`);
+  }
+  const sub = parseSubscriptionInput(
+    {
+      guildId,
+      channelId: channel.id,
+      createdBy: i.user.id,
+      time: o.getString('time', true),
+      timezone: o.getString('timezone', true),
+      categories: o.getString('categories'),
+      authors: o.getString('authors'),
+      keywords: o.getString('keywords'),
+      excludeKeywords: o.getString('exclude_keywords'),
+      maxPapers: o.getInteger('max_papers'),
+      postEmpty: o.getBoolean('post_empty'),
+    },
+    { knownCategories: CATEGORY_NAMES },
+  );
+  const created = ctx.store.addSubscription(sub, ctx.now());
+  ctx.scheduler?.addSubscription(created);
+  const next = ctx.scheduler?.nextRunAt(created.id) ?? null;
+  ctx.logger.info({ subscriptionId: created.id, guildId, channelId: created.channelId, by: i.user.id }, 'digest subscription created');
+  const lines = [
+    `Subscribed: ${describeSubscription(created)}.`,
+    'The first digest lists the latest papers by date; after that, only papers new since the previous one.',
+    next ? `Next digest: ${time(next, TimestampStyles.LongDateTime)} (${time(next, TimestampStyles.RelativeTime)}).` : '',
+  ];
+  return reply({ content: lines.filter(Boolean).join('\n') });
+}
+
+function unsubscribe(i: ChatInputCommandInteraction, ctx: BotContext) {
+  const { guildId } = requireManager(i);
+  const id = i.options.getInteger('id', true);
+  const removed = ctx.store.removeSubscription(id, { userId: i.user.id, guildId, canManageGuild: true });
+  ctx.scheduler?.removeSubscription(removed.id);
+  ctx.logger.info({ subscriptionId: id, guildId, by: i.user.id }, 'digest subscription removed');
+  return reply({ content: `Unsubscribed: digest #${removed.id} in <#${removed.channelId}> will no longer be posted.` });
+}
+
+function list(i: ChatInputCommandInteraction, ctx: BotContext) {
+  const { guildId } = requireManager(i);
+  return reply(renderSubscriptions(ctx.store.listSubscriptions({ guildId })));
+}
+
+function preview(i: ChatInputCommandInteraction, ctx: BotContext) {
+  const { guildId } = requireManager(i);
+  if (!ctx.scheduler) throw new UserError('digest-unavailable', 'Digests are not running on this instance right now.');
+  let id = i.options.getInteger('id');
+  if (id === null) {
+    const here = ctx.store.listSubscriptions({ guildId });
+    const inChannel = here.filter((s) => s.channelId === i.channelId);
+    const pick = inChannel.length === 1 ? inChannel[0] : here.length === 1 ? here[0] : undefined;
+    if (!pick) {
+      throw new UserError('digest-pick', here.length ? `Which one? This server has ${here.length} digests: ${here.map((s) => `#${s.id}`).join(', ')}. Use \`/digest preview id:\`.` : 'No digest subscriptions in this server yet. Create one with `/digest subscribe`.');
+    }
+    id = pick.id;
+  }
+  const sub = subscriptionIn(ctx, guildId, id);
+  const message = ctx.scheduler.preview(sub.id, { now: ctx.now() });
+  if (!message) throw new UserError('digest-not-found', `There is no digest subscription #${id}.`);
+  return reply({ ...renderDigest(message), content: `Preview of digest #${sub.id} (not posted; nothing recorded):`, ephemeral: true });
+}
+
+export const digest = {
+  data: new SlashCommandBuilder()
+    .setName('digest')
+    .setDescription('Daily paper digests posted to a channel')
+    .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
+    .setContexts(0)
+    .addSubcommand((s) =>
+      s
+        .setName('subscribe')
+        .setDescription('Post a daily digest of new papers to a channel')
+        .addChannelOption((o) => o.setName('channel').setDescription('Text channel to post the digest in').setRequired(true).addChannelTypes(...TEXT_CHANNELS))
+        .addStringOption((o) => o.setName('time').setDescription('Time of day, 24-hour HH:MM (e.g. 07:30)').setRequired(true).setMaxLength(10))
+        .addStringOption((o) => o.setName('timezone').setDescription('IANA time zone, e.g. Europe/Berlin or UTC').setRequired(true).setAutocomplete(true).setMaxLength(64))
+        .addStringOption((o) => o.setName('categories').setDescription('Comma-separated categories (codes or names), e.g. CL, LG').setAutocomplete(true).setMaxLength(500))
+        .addStringOption((o) => o.setName('authors').setDescription('Comma-separated author names').setAutocomplete(true).setMaxLength(1000))
+        .addStringOption((o) => o.setName('keywords').setDescription('Comma-separated keywords (any of them)').setMaxLength(1000))
+        .addStringOption((o) => o.setName('exclude_keywords').setDescription('Comma-separated keywords to leave out').setMaxLength(1000))
+        .addIntegerOption((o) => o.setName('max_papers').setDescription(`Papers per digest (${MAX_PAPERS_MIN}–${MAX_PAPERS_MAX}, default 10)`).setMinValue(MAX_PAPERS_MIN).setMaxValue(MAX_PAPERS_MAX))
+        .addBooleanOption((o) => o.setName('post_empty').setDescription('Post a short note when nothing is new (default no)')),
+    )
+    .addSubcommand((s) =>
+      s
+        .setName('unsubscribe')
+        .setDescription('Stop a digest')
+        .addIntegerOption((o) => o.setName('id').setDescription('Subscription number (see /digest list)').setRequired(true).setAutocomplete(true).setMinValue(1)),
+    )
+    .addSubcommand((s) => s.setName('list').setDescription("This server's digest subscriptions"))
+    .addSubcommand((s) =>
+      s
+        .setName('preview')
+        .setDescription('Show what a digest would contain now (nothing is posted)')
+        .addIntegerOption((o) => o.setName('id').setDescription('Subscription number (default: the one in this channel)').setAutocomplete(true).setMinValue(1)),
+    ),
+
+  execute(interaction, ctx) {
+    switch (interaction.options.getSubcommand(true)) {
+      case 'subscribe':
+        return subscribe(interaction, ctx);
+      case 'unsubscribe':
+        return unsubscribe(interaction, ctx);
+      case 'list':
+        return list(interaction, ctx);
+      case 'preview':
+        return preview(interaction, ctx);
+      default:
+        return ephemeral('Unknown /digest subcommand.');
+    }
+  },
+
+  autocomplete(interaction, ctx): Choice[] {
+    const focused = interaction.options.getFocused(true);
+    const typed = String(focused.value);
+    const lib = libraryOf(ctx);
+    switch (focused.name) {
+      case 'timezone': {
+        const q = typed.trim().toLowerCase().replace(/\s+/g, '_');
+        return timeZones()
+          .filter((z) => !q || z.toLowerCase().includes(q))
+          .slice(0, 25)
+          .map((z) => ({ name: z, value: z }));
+      }
+      case 'categories':
+        return listChoices(typed, (last) => categoryChoices(lib, last));
+      case 'authors':
+        return listChoices(typed, (last) => authorChoices(lib, last, 'name'));
+      case 'id': {
+        if (!interaction.inGuild()) return [];
+        const subs = ctx.store.listSubscriptions({ guildId: interaction.guildId });
+        return subs
+          .filter((s) => !typed || String(s.id).startsWith(typed.trim()))
+          .map((s) => ({ name: `#${s.id} — #${interaction.guild?.channels.cache.get(s.channelId)?.name ?? s.channelId} at ${s.time} ${s.timezone}`, value: s.id }));
+      }
+      default:
+        return [];
+    }
+  },
+} satisfies Command;
+
+export default digest;

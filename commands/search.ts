@@ -1,0 +1,96 @@
+/**
+ * `/search query [category] [year] [author] [kind]` — ranked hits with highlighted snippets,
+ * five per page, with Prev/Next and a menu to open a result. The query and filters are stored
+ * in the SQLite kv table under a short hash carried by the buttons' customIds
+ * (`search:p:<page>:<hash>`), so paging keeps working after a restart. `/topic` pages the same way.
+ */
+import { SlashCommandBuilder } from 'discord.js';
+import { UserError } from '../src/errors.ts';
+import { listPage, type ListQuery } from '../src/discord/lists.ts';
+import { authorChoices, categoryChoices, paperById, requireAuthors } from '../src/discord/lookup.ts';
+import { renderListPage, renderPaperCard, renderPostCard } from '../src/discord/render.ts';
+import { EXPIRED_MESSAGE } from '../src/discord/router.ts';
+import { ephemeral, libraryOf, reply, update, type BotContext, type Command } from '../src/discord/types.ts';
+import { resolveCategory } from '../src/corpus/categories.ts';
+import type { Library } from '../src/search/library.ts';
+
+/** Stores the query, renders its first page. */
+export function startList(q: ListQuery, ctx: BotContext) {
+  const lib = libraryOf(ctx);
+  const hash = ctx.state.put('list', q);
+  return reply(renderListPage(q, listPage(q, lib, 0), lib, hash));
+}
+
+export function categoryOption(lib: Library, value: string | null): string | undefined {
+  if (!value) return undefined;
+  const code = resolveCategory(value, lib.categories) ?? resolveCategory(value);
+  if (!code) throw new UserError('unknown-category', `I don't know the category “${value.slice(0, 100)}”. Pick one from the list (e.g. CL, LG, CV).`);
+  return code;
+}
+
+export const search = {
+  data: new SlashCommandBuilder()
+    .setName('search')
+    .setDescription('Search papers and blog posts; results are ranked, highlighted and paged')
+    .addStringOption((o) => o.setName('query').setDescription('What to look for, e.g. mixture of experts').setRequired(true).setMaxLength(500))
+    .addStringOption((o) => o.setName('category').setDescription('Only papers in this category').setAutocomplete(true))
+    .addIntegerOption((o) => o.setName('year').setDescription('Only papers from this year').setMinValue(1900).setMaxValue(2100))
+    .addStringOption((o) => o.setName('author').setDescription('Only papers by this author').setAutocomplete(true))
+    .addStringOption((o) =>
+      o.setName('kind').setDescription('Papers, blog posts or both (default papers)').addChoices({ name: 'papers', value: 'papers' }, { name: 'blog posts', value: 'posts' }, { name: 'all', value: 'all' }),
+    ),
+
+  execute(interaction, ctx) {
+    const lib = libraryOf(ctx);
+    const o = interaction.options;
+    const kind = (o.getString('kind') ?? 'papers') as ListQuery['kind'];
+    const q: ListQuery = { mode: 'search', q: o.getString('query', true), kind: ['papers', 'posts', 'all'].includes(kind) ? kind : 'papers' };
+    const category = categoryOption(lib, o.getString('category'));
+    if (category) q.category = category;
+    const year = o.getInteger('year');
+    if (year !== null) q.year = year;
+    const authorName = o.getString('author');
+    if (authorName) q.authorIds = requireAuthors(lib, authorName).map((a) => a.id);
+    return startList(q, ctx);
+  },
+
+  autocomplete(interaction, ctx) {
+    const focused = interaction.options.getFocused(true);
+    const lib = libraryOf(ctx);
+    if (focused.name === 'category') return categoryChoices(lib, focused.value);
+    if (focused.name === 'author') return authorChoices(lib, focused.value);
+    return [];
+  },
+
+  components: {
+    /** Prev/Next: `search:p:<page>:<hash>`. */
+    p: {
+      ack: 'update',
+      run(_i, [page = '0', hash = ''], ctx) {
+        const q = ctx.state.get<ListQuery>('list', hash);
+        if (!q) return ephemeral(EXPIRED_MESSAGE);
+        const lib = libraryOf(ctx);
+        return update(renderListPage(q, listPage(q, lib, Number(page) || 0), lib, hash));
+      },
+    },
+    /** "Open a result…": `search:o:<hash>:<page>`, values `p:<paper id>` / `b:<post id>`. */
+    o: {
+      ack: 'reply',
+      ephemeral: true,
+      run(i, _args, ctx) {
+        const lib = libraryOf(ctx);
+        const value = i.isStringSelectMenu() ? (i.values[0] ?? '') : '';
+        const [kind, ...rest] = value.split(':');
+        const id = rest.join(':');
+        if (kind === 'b') {
+          const post = lib.posts.get(id);
+          if (!post) return ephemeral('That blog post is no longer in the corpus.');
+          return reply({ ...renderPostCard(post, lib), ephemeral: true });
+        }
+        return reply({ ...renderPaperCard(paperById(lib, id), lib, ctx.state), ephemeral: true });
+      },
+    },
+  },
+} satisfies Command;
+
+export default search;

@@ -1,0 +1,91 @@
+/**
+ * Paged result lists (`/search`, `/topic`): the query (stored in the kv table so that Prev/Next
+ * keep working after a restart) and its evaluation against the library. Pure.
+ */
+import { resolveCategory } from '../corpus/categories.ts';
+import { byDateDesc, type Library, type SearchFilters } from '../search/library.ts';
+import type { Snippet } from '../search/snippet.ts';
+
+export const PAGE_SIZE = 5;
+
+export interface ListQuery {
+  mode: 'search' | 'topic';
+  /** Query text (search) or topic / category as typed (topic). */
+  q: string;
+  category?: string;
+  year?: number;
+  /** Author ids (several when a name is shared by different people). */
+  authorIds?: string[];
+  kind: 'papers' | 'posts' | 'all';
+}
+
+export interface ListItem {
+  kind: 'paper' | 'post';
+  id: string;
+  snippet: Snippet | null;
+}
+
+export interface ListPage {
+  items: ListItem[];
+  total: number;
+  page: number;
+  pages: number;
+  /** Acronym expansions searched too (search mode). */
+  expansions: string[];
+  /** Set when a topic named a category. */
+  category: string | null;
+}
+
+function kinds(kind: ListQuery['kind']): ('paper' | 'post')[] {
+  return kind === 'posts' ? ['post'] : kind === 'all' ? ['paper', 'post'] : ['paper'];
+}
+
+function filtersOf(q: ListQuery, lib: Library): SearchFilters {
+  const f: SearchFilters = { kinds: kinds(q.kind) };
+  if (q.category) f.category = q.category;
+  if (q.year !== undefined) f.year = q.year;
+  if (q.authorIds?.length === 1) f.authorId = q.authorIds[0]!;
+  else if (q.authorIds && q.authorIds.length > 1) f.within = new Set(q.authorIds.flatMap((id) => lib.authors.get(id)?.paperIds ?? []));
+  return f;
+}
+
+/** Evaluates one page of a list (page is clamped into range). */
+export function listPage(q: ListQuery, lib: Library, page: number): ListPage {
+  if (q.mode === 'search') {
+    const first = lib.search(q.q, filtersOf(q, lib), { limit: PAGE_SIZE, offset: 0 });
+    const pages = Math.max(1, Math.ceil(first.total / PAGE_SIZE));
+    const p = Math.min(Math.max(0, page), pages - 1);
+    const res = p === 0 ? first : lib.search(q.q, filtersOf(q, lib), { limit: PAGE_SIZE, offset: p * PAGE_SIZE });
+    return { items: res.hits.filter((h) => h.kind !== 'author').map((h) => ({ kind: h.kind as 'paper' | 'post', id: h.id, snippet: h.snippet })), total: res.total, page: p, pages, expansions: res.expansions, category: null };
+  }
+  // Topic: a category (code or name) → its papers newest first, then posts naming it; else a free topic.
+  const category = q.category ?? resolveCategory(q.q, lib.categories);
+  const items: ListItem[] = [];
+  let expansions: string[] = [];
+  const wantPapers = q.kind !== 'posts';
+  const wantPosts = q.kind !== 'papers';
+  if (category && lib.categories.includes(category)) {
+    if (wantPapers) {
+      for (const p of lib.latest(1_000_000, (x) => x.category === category && (q.year === undefined || x.year === q.year))) items.push({ kind: 'paper', id: p.id, snippet: null });
+    }
+    if (wantPosts) {
+      const name = lib.suggestCategories(category, 1)[0]?.name ?? category;
+      for (const h of lib.search(name, { kinds: ['post'] }, { limit: 50 }).hits) items.push({ kind: 'post', id: h.id, snippet: h.snippet });
+    }
+  } else {
+    if (wantPapers) {
+      const res = lib.search(q.q, { kinds: ['paper'], ...(q.year !== undefined ? { year: q.year } : {}) }, { limit: 1000 });
+      expansions = res.expansions;
+      const snippets = new Map(res.hits.map((h) => [h.id, h.snippet]));
+      const papers = res.hits.map((h) => lib.papers.get(h.id)!).filter(Boolean).sort(byDateDesc);
+      for (const p of papers) items.push({ kind: 'paper', id: p.id, snippet: snippets.get(p.id) ?? null });
+    }
+    if (wantPosts) {
+      const res = lib.search(q.q, { kinds: ['post'] }, { limit: 50 });
+      for (const h of res.hits) items.push({ kind: 'post', id: h.id, snippet: h.snippet });
+    }
+  }
+  const pages = Math.max(1, Math.ceil(items.length / PAGE_SIZE));
+  const p = Math.min(Math.max(0, page), pages - 1);
+  return { items: items.slice(p * PAGE_SIZE, (p + 1) * PAGE_SIZE), total: items.length, page: p, pages, expansions, category: category && lib.categories.includes(category) ? category : null };
+}

@@ -1,0 +1,228 @@
+/**
+ * The bot process: wires configuration, logger, corpus service (watch + SIGHUP reload, the
+ * engine swaps libraries), engine, SQLite store, digest scheduler and the discord.js client;
+ * handles graceful shutdown.
+ *
+ * `startBot` returns a handle (used by tests: several bots over one stand-in, restarts over the
+ * same database); `runBot` (called by `src/main.ts` when DISCORD_TOKEN is set) runs until
+ * SIGTERM/SIGINT: stop taking new interactions (they get "restarting, try again in a moment"),
+ * finish in-flight ones, stop the digest scheduler, destroy the client, close the store, and
+ * resolve 0 — all within 10 s.
+ */
+import { Events, type Client, type ClientOptions } from 'discord.js';
+import type { Logger } from 'pino';
+import { commands as allCommands } from '../../commands/index.ts';
+import type { Config } from '../config.ts';
+import { Engine } from '../conversation/engine.ts';
+import { CorpusService } from '../corpusService.ts';
+import { DigestScheduler } from '../digest/scheduler.ts';
+import { openStore } from '../store/store.ts';
+import { createClient } from './client.ts';
+import { DiscordDigestSender } from './digestSender.ts';
+import { MessageHandler } from './mentions.ts';
+import { RateLimiter } from './rateLimit.ts';
+import { Router, Tracker } from './router.ts';
+import { StateStore } from './state.ts';
+import type { BotContext, Command } from './types.ts';
+
+export interface StartOptions {
+  /** Extra discord.js client options (tests: identify throttling). */
+  clientOptions?: Partial<ClientOptions>;
+  now?: () => Date;
+  /** Defer interactions whose answer is not ready after this long (default 2000 ms). */
+  deferAfterMs?: number;
+  /** Watch the data directory for changes (default true). */
+  watch?: boolean;
+  /** Run the digest scheduler's timers (default true). */
+  schedulerTimers?: boolean;
+  commands?: readonly Command[];
+  /** How long shutdown waits for in-flight interactions (default 7000 ms). */
+  drainTimeoutMs?: number;
+}
+
+export interface Bot {
+  readonly client: Client;
+  readonly ctx: BotContext;
+  readonly router: Router;
+  readonly messages: MessageHandler;
+  readonly tracker: Tracker;
+  readonly corpus: CorpusService;
+  /** Reloads the corpus now (SIGHUP). */
+  reload(): Promise<void>;
+  /** Graceful shutdown; idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Whether this process runs the digest scheduler: unsharded, or the shard that holds shard 0. */
+function runsDigests(client: Client): boolean {
+  const shards = client.options.shards;
+  if (Array.isArray(shards)) return shards.includes(0);
+  if (typeof shards === 'number') return shards === 0;
+  return true;
+}
+
+export async function startBot(config: Config, rootLogger: Logger, options: StartOptions = {}): Promise<Bot> {
+  if (!config.discordToken) throw new Error('papertalk: DISCORD_TOKEN is not set');
+  const logger = rootLogger.child({ component: 'discord' });
+  const now = options.now ?? (() => new Date());
+  const corpus = new CorpusService({ dataDir: config.dataDir, logger: rootLogger });
+  const loaded = await corpus.load();
+  const engine = new Engine({ library: loaded.library, logger: rootLogger });
+  const store = openStore({ path: config.dbPath, logger: rootLogger, now });
+
+  let client: Client;
+  try {
+    client = createClient(config, options.clientOptions);
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+  const scheduler = runsDigests(client)
+    ? new DigestScheduler({
+        store,
+        sender: new DiscordDigestSender(client, rootLogger),
+        getPapers: () => engine.lib.corpus.papers,
+        logger: rootLogger,
+        now,
+        timers: options.schedulerTimers ?? true,
+      })
+    : null;
+
+  const ctx: BotContext = {
+    engine,
+    corpus: () => corpus.current,
+    store,
+    scheduler,
+    state: new StateStore(store),
+    rateLimiter: new RateLimiter(config.rateLimit),
+    logger,
+    startedAt: now(),
+    now,
+  };
+  const tracker = new Tracker();
+  const router = new Router(ctx, options.commands ?? allCommands, tracker, options.deferAfterMs !== undefined ? { deferAfterMs: options.deferAfterMs } : {});
+  const messages = new MessageHandler(ctx, client, tracker);
+
+  corpus.on('reloaded', (l) => {
+    engine.setLibrary(l.library);
+    try {
+      scheduler?.noteCorpus();
+    } catch (err) {
+      logger.warn({ err }, 'could not record newly seen papers after a reload');
+    }
+  });
+  if (options.watch ?? true) corpus.watch();
+
+  client.on(Events.InteractionCreate, (i) => void router.handle(i));
+  client.on(Events.MessageCreate, (m) => void messages.handle(m));
+  client.on(Events.Error, (err) => logger.error({ err }, 'discord client error'));
+  client.on(Events.Warn, (msg) => logger.warn({ msg }, 'discord client warning'));
+  client.on(Events.ShardDisconnect, (ev, shardId) => logger.warn({ shardId, code: ev.code }, 'gateway disconnected'));
+  client.on(Events.ShardReconnecting, (shardId) => logger.info({ shardId }, 'gateway reconnecting'));
+  client.on(Events.ShardResume, (shardId, replayed) => logger.info({ shardId, replayed }, 'gateway resumed'));
+  client.rest.on('rateLimited', (info) => logger.warn({ route: info.route, retryAfter: info.retryAfter, global: info.global }, 'REST rate limited; waiting'));
+
+  let schedulerStart: Promise<unknown> = Promise.resolve();
+  const ready = new Promise<void>((resolve) => {
+    client.once(Events.ClientReady, (c) => {
+      logger.info({ user: c.user.tag, guilds: c.guilds.cache.size, papers: engine.lib.papers.size }, 'papertalk is online');
+      if (scheduler) {
+        schedulerStart = scheduler.start().catch((err: unknown) => logger.error({ err }, 'digest scheduler failed to start'));
+      }
+      resolve();
+    });
+  });
+
+  let stopping: Promise<void> | null = null;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      const t0 = Date.now();
+      tracker.accepting = false;
+      logger.info({ inFlight: tracker.size }, 'shutting down: finishing in-flight work');
+      const drained = await tracker.drain(options.drainTimeoutMs ?? 7000);
+      if (!drained) logger.warn({ inFlight: tracker.size }, 'shutdown: some work did not finish in time');
+      await schedulerStart;
+      await scheduler?.stop().catch((err: unknown) => logger.error({ err }, 'digest scheduler did not stop cleanly'));
+      corpus.close();
+      await client.destroy().catch((err: unknown) => logger.error({ err }, 'could not close the Discord connection cleanly'));
+      try {
+        store.close();
+      } catch (err) {
+        logger.error({ err }, 'could not close the database cleanly');
+      }
+      logger.info({ ms: Date.now() - t0 }, 'shut down');
+    })();
+    return stopping;
+  };
+
+  try {
+    await client.login(config.discordToken);
+    await ready;
+  } catch (err) {
+    corpus.close();
+    await client.destroy().catch(() => undefined);
+    store.close();
+    throw err;
+  }
+
+  return {
+    client,
+    ctx,
+    router,
+    messages,
+    tracker,
+    corpus,
+    reload: async () => {
+      await corpus.load();
+    },
+    stop,
+  };
+}
+
+/** Runs the bot until SIGTERM/SIGINT; resolves with the exit code (0 after a clean shutdown). */
+export async function runBot(config: Config, logger: Logger): Promise<number> {
+  let bot: Bot;
+  try {
+    bot = await startBot(config, logger);
+  } catch (err) {
+    logger.fatal({ err }, 'papertalk could not start');
+    process.stderr.write(`papertalk: could not start the bot: ${(err as Error).message}\n`);
+    return 1;
+  }
+  return new Promise<number>((resolve) => {
+    let shuttingDown = false;
+    const onHup = (): void => {
+      logger.info('SIGHUP: reloading the corpus');
+      bot.reload().catch((err: unknown) => logger.error({ err }, 'reload failed; the previous corpus keeps serving'));
+    };
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (shuttingDown) {
+        logger.warn({ signal }, 'already shutting down');
+        return;
+      }
+      shuttingDown = true;
+      logger.info({ signal }, 'shutting down');
+      // Never take longer than the 10 s the contract allows.
+      const hard = setTimeout(() => {
+        logger.error('shutdown took too long; exiting');
+        process.exit(0);
+      }, 9_300);
+      hard.unref();
+      bot
+        .stop()
+        .catch((err: unknown) => logger.error({ err }, 'shutdown failed'))
+        .finally(() => {
+          clearTimeout(hard);
+          process.off('SIGTERM', onSignal);
+          process.off('SIGINT', onSignal);
+          process.off('SIGHUP', onHup);
+          resolve(0);
+          // If some handle still keeps the event loop alive, exit anyway.
+          setTimeout(() => process.exit(0), 500).unref();
+        });
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    process.on('SIGHUP', onHup);
+  });
+}

@@ -1,0 +1,93 @@
+/**
+ * Types shared by the Discord layer: what a command module exports (`Command`), what handlers
+ * return (`Outcome`: the router does the acknowledging), and the context they get (`BotContext`).
+ */
+import type {
+  APIActionRowComponent,
+  APIComponentInMessageActionRow,
+  APIEmbed,
+  APIModalInteractionResponseCallbackData,
+  AutocompleteInteraction,
+  ChatInputCommandInteraction,
+  MessageComponentInteraction,
+  ModalSubmitInteraction,
+  RESTPostAPIChatInputApplicationCommandsJSONBody,
+} from 'discord.js';
+import type { Logger } from 'pino';
+import type { Engine } from '../conversation/engine.ts';
+import type { LoadedCorpus } from '../corpusService.ts';
+import type { DigestScheduler } from '../digest/scheduler.ts';
+import type { Library } from '../search/library.ts';
+import type { Store } from '../store/store.ts';
+import type { Choice } from './limits.ts';
+import type { RateLimiter } from './rateLimit.ts';
+import type { StateStore } from './state.ts';
+
+export type MessageRow = APIActionRowComponent<APIComponentInMessageActionRow>;
+
+/** A message the bot sends (pure data: render functions build it, the router sends it). */
+export interface Reply {
+  content?: string;
+  embeds?: APIEmbed[];
+  components?: MessageRow[];
+  /** Only the invoking user sees it (flag 64). */
+  ephemeral?: boolean;
+}
+
+/**
+ * What a handler asks the router to do. `reply`: a new message (the interaction response);
+ * `update`: edit the message the component is on; `modal`: open a modal (must be the first response).
+ */
+export type Outcome =
+  | { type: 'reply'; reply: Reply }
+  | { type: 'update'; reply: Reply }
+  | { type: 'modal'; modal: APIModalInteractionResponseCallbackData };
+
+export const reply = (r: Reply): Outcome => ({ type: 'reply', reply: r });
+export const update = (r: Reply): Outcome => ({ type: 'update', reply: r });
+export const ephemeral = (content: string): Outcome => ({ type: 'reply', reply: { content, ephemeral: true } });
+
+/** What commands and component handlers may use. */
+export interface BotContext {
+  readonly engine: Engine;
+  /** The corpus as last loaded (library, files, load time). */
+  corpus(): LoadedCorpus;
+  readonly store: Store;
+  /** Null on shards that do not run digests. */
+  readonly scheduler: DigestScheduler | null;
+  /** Paging/selection state that must survive restarts (SQLite kv). */
+  readonly state: StateStore;
+  readonly rateLimiter: RateLimiter;
+  readonly logger: Logger;
+  readonly startedAt: Date;
+  now(): Date;
+}
+
+export function libraryOf(ctx: BotContext): Library {
+  return ctx.engine.lib;
+}
+
+export type ComponentInteraction = MessageComponentInteraction | ModalSubmitInteraction;
+
+/** A handler for components whose customId is `<namespace>:<action>:<args…>`. */
+export interface ComponentHandler {
+  /**
+   * How to acknowledge when the work takes longer than ~2 s: defer an update of the message, or a
+   * new reply; `modal`: the handler opens a modal (never deferred, a modal must be the first response).
+   */
+  ack: 'update' | 'reply' | 'modal';
+  /** Whether a deferred reply is ephemeral. */
+  ephemeral?: boolean;
+  run(interaction: ComponentInteraction, args: string[], ctx: BotContext): Outcome | Promise<Outcome>;
+}
+
+/** One slash command: its definition (`data`, built with discord.js builders), behaviour, and components. */
+export interface Command {
+  data: { readonly name: string; toJSON(): RESTPostAPIChatInputApplicationCommandsJSONBody };
+  /** Whether a deferred reply (slow answers) should be ephemeral. */
+  ephemeral?: boolean;
+  execute(interaction: ChatInputCommandInteraction, ctx: BotContext): Outcome | Promise<Outcome>;
+  autocomplete?(interaction: AutocompleteInteraction, ctx: BotContext): Choice[] | Promise<Choice[]>;
+  /** Component handlers by action, for customIds `<data.name>:<action>:…`. */
+  components?: Record<string, ComponentHandler>;
+}
