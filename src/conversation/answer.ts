@@ -97,7 +97,9 @@ function notFound(b: AnswerBuilder, lib: Library, what: string, kind: 'paper' | 
 
 /** When a name is shared by different people, say so and offer the choice. */
 function ambiguity(b: AnswerBuilder, lib: Library, frame: Frame): boolean {
-  const people = (frame.authors ?? []).map((id) => lib.authors.get(id)!).filter(Boolean);
+  const all = (frame.authors ?? []).map((id) => lib.authors.get(id)!).filter(Boolean);
+  // Only namesakes are a choice; several different names ("papers by them") are all meant.
+  const people = all.filter((a) => all.filter((x) => x.name === a.name).length > 1);
   if (people.length < 2) return false;
   b.choices = people.map((a) => ({ id: a.id, label: `${describeAuthor(a)} — ${a.paperIds.length} paper${a.paperIds.length === 1 ? '' : 's'}`, kind: 'author' }));
   return true;
@@ -195,7 +197,8 @@ export function answerFrame(frame: Frame, lib: Library, options: AnswerOptions =
       const papers = authorPapers(lib, frame);
       b.total = papers.length;
       b.papers = frame.intent === 'count' ? papers : papers.slice(0, size);
-      const who = people.length > 1 ? `${people[0]!.name} (${people.length} different people share this name)` : people[0]!.name;
+      const names = [...new Set(people.map((a) => a.name))];
+      const who = names.length > 1 ? listAuthors(names) : people.length > 1 ? `${people[0]!.name} (${people.length} different people share this name)` : people[0]!.name;
       if (ambiguity(b, lib, frame)) {
         b.choices = b.choices.map((c) => ({ ...c }));
       }
@@ -229,9 +232,10 @@ export function answerFrame(frame: Frame, lib: Library, options: AnswerOptions =
       b.authors = cos.map(([id]) => lib.authors.get(id)!);
       b.total = cos.length;
       ambiguity(b, lib, frame);
+      const names = [...new Set(people.map((a) => a.name))];
       const top = cos.slice(0, 10).map(([id, n]) => `${lib.authors.get(id)!.name} (${n})`);
       b.text = cos.length
-        ? `${people[0]!.name} has ${cos.length} co-author${cos.length === 1 ? '' : 's'}${filterText(lib, frame)} in the corpus. Most frequent: ${top.join(', ')}.`
+        ? `${listAuthors(names)} ${names.length > 1 ? 'have' : 'has'} ${cos.length} co-author${cos.length === 1 ? '' : 's'}${filterText(lib, frame)} in the corpus. Most frequent: ${top.join(', ')}.`
         : `I have no co-authors of ${people[0]!.name}${filterText(lib, frame)}.`;
       break;
     }

@@ -88,7 +88,7 @@ interface Pattern {
 const PATTERNS: Pattern[] = [
   { intent: 'help', re: /^(?:help|commands|what can you do|how do(?:es)? (?:this|you|it) work|\?)$/i, group: 0, entity: 'none' },
   { intent: 'reset', re: /^(?:reset|forget(?: it| that| everything)?|start over|new (?:conversation|topic)|clear(?: context| history)?)$/i, group: 0, entity: 'none' },
-  { intent: 'authors_of', re: /^(?:who (?:wrote|authored|co-?authored|created|published|made|worked on|contributed to|is behind|are behind)|who (?:is|are|were|was) (?:the )?(?:authors?|writers?|people behind|team behind) (?:of|on|behind)|(?:list|show|give me|name)?\s*(?:all )?(?:the )?authors? (?:of|on|for)|authors? list (?:of|for))\s+(.+)$/i, group: 1, entity: 'paper' },
+  { intent: 'authors_of', re: /^(?:who (?:else )?(?:wrote|authored|co-?authored|created|published|made|worked on|contributed to|is behind|are behind)|who (?:is|are|were|was) (?:the )?(?:authors?|writers?|people behind|team behind) (?:of|on|behind)|(?:list|show|give me|name)?\s*(?:all )?(?:the )?authors? (?:of|on|for)|authors? list (?:of|for))\s+(.+)$/i, group: 1, entity: 'paper' },
   { intent: 'date_of', re: /^(?:when (?:was|were|is|did) (.+?) (?:published|released|come out|came out|appear(?:ed)?|written|put out|posted)|(?:what|which) (?:year|date) (?:was|did|is) (.+?)(?: published| released| come out| appear)?|(?:publication|release) (?:date|year) (?:of|for) (.+)|when (?:was|is) (.+?) from)$/i, group: -1, entity: 'paper' },
   { intent: 'venue_of', re: /^(?:where (?:was|were|is|did) (.+?) (?:published|presented|appear(?:ed)?)|(?:what|which) (?:venue|conference|journal) (?:was|did|is) (.+?)(?: published| presented)?(?: in| at| appear(?: in| at)?)?|(?:venue|conference|journal) (?:of|for) (.+))$/i, group: -1, entity: 'paper' },
   { intent: 'coauthors', re: /^(?:who (?:did|does|has|have) (.+?) (?:work(?:ed)?|collaborate(?:d)?|publish(?:ed)?|write|written|co-?author(?:ed)?) with|(?:who are |list )?(?:the )?(?:co-?authors|collaborators|co-?workers) (?:of|for) (.+)|(?:who are )?(.+?)(?:'s|’s|s') (?:co-?authors|collaborators))$/i, group: -1, entity: 'author' },
@@ -112,6 +112,21 @@ function firstGroup(m: RegExpExecArray, group: number): string {
 function splitAuthorTopic(text: string): { name: string; topic?: string } {
   const m = /^(.+?)\s+(?:about|on|regarding|related to|concerning|in the area of)\s+(.+)$/i.exec(text);
   return m ? { name: m[1]!, topic: m[2]! } : { name: text };
+}
+
+/** "A, B and C" when every part is a person the library knows by that exact name; else null. */
+function authorList(text: string, lib: Library): { ids: string[]; names: string[] } | null {
+  const parts = text.split(/\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*/).map((p) => p.trim()).filter(Boolean);
+  if (parts.length < 2 || parts.length > 20) return null;
+  const ids: string[] = [];
+  const names: string[] = [];
+  for (const part of parts) {
+    const found = lib.findAuthors(part).filter((a) => [a.name, ...a.variants].some((v) => v.toLowerCase() === part.toLowerCase()));
+    if (!found.length) return null;
+    ids.push(...found.map((a) => a.id));
+    names.push(found[0]!.name);
+  }
+  return { ids: [...new Set(ids)], names: [...new Set(names)] };
 }
 
 /** Parses one stand-alone query. Never throws. */
@@ -148,6 +163,9 @@ export function parseQuery(input: string, lib: Library): Frame {
         const authors = lib.findAuthors(name);
         if (topic) frame.topic = topicOf(topic);
         if (authors.length) return { ...frame, authors: authors.map((a) => a.id), authorName: authors[0]!.name };
+        // Several people: "papers by Yanping Huang, Youlong Cheng and Ankur Bapna".
+        const many = authorList(name, lib);
+        if (many) return { ...frame, authors: many.ids, authorName: many.names.join(', ').replace(/, ([^,]*)$/, ' and $1') };
         return { ...frame, unresolved: name };
       }
       case 'post': {
