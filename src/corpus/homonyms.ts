@@ -23,6 +23,14 @@ export interface HomonymOptions {
   rareDf?: number;
   /** Rare words a lone paper must share with a split-off person to join it. */
   minShared?: number;
+  /**
+   * A paper with more authors than this gives no co-author evidence (a thousand-author report
+   * links nobody), which also keeps the cost linear: otherwise each of its authors would scan
+   * the whole list.
+   */
+  maxCoauthors?: number;
+  /** `nameKey`, or a memoised equivalent supplied by the caller. */
+  nameKeyOf?: (name: string) => string;
 }
 
 const STOP = new Set(['that', 'this', 'with', 'from', 'which', 'their', 'these', 'have', 'been', 'also', 'such', 'more', 'than', 'into', 'both', 'while', 'using', 'show', 'based', 'over', 'each', 'when', 'where', 'well', 'only', 'between', 'other', 'results', 'model', 'models', 'paper', 'propose', 'approach', 'method', 'methods']);
@@ -31,12 +39,13 @@ function contentWords(p: Paper): Set<string> {
   return new Set(words(`${p.title ?? ''} ${p.abstract ?? ''}`).filter((w) => w.length >= 4 && !STOP.has(w) && !/^\d+$/.test(w)));
 }
 
-function label(papers: Paper[], personKey: string): string {
+function label(papers: Paper[], personKey: string, keyOf: (name: string) => string, maxCoauthors: number): string {
   const cats = new Map<string, number>();
   const coauthors = new Map<string, number>();
   for (const p of papers) {
     if (p.category) cats.set(p.category, (cats.get(p.category) ?? 0) + 1);
-    for (const a of p.authors) if (nameKey(a) !== personKey) coauthors.set(a, (coauthors.get(a) ?? 0) + 1);
+    if (p.authors.length > maxCoauthors) continue;
+    for (const a of p.authors) if (keyOf(a) !== personKey) coauthors.set(a, (coauthors.get(a) ?? 0) + 1);
   }
   const top = <K>(m: Map<K, number>) => [...m.entries()].sort((x, y) => y[1] - x[1])[0]?.[0];
   const cat = top(cats);
@@ -53,9 +62,12 @@ export function splitHomonyms(papers: Paper[], personKey: string, explicit: Read
   const minSize = options.minClusterSize ?? 2;
   const rareDf = options.rareDf ?? 3;
   const minShared = options.minShared ?? 2;
-  if (papers.length < minSize * 2) return [{ papers, label: label(papers, personKey) }];
+  const maxCoauthors = options.maxCoauthors ?? 100;
+  const keyOf = options.nameKeyOf ?? nameKey;
+  const single = (): HomonymCluster[] => [{ papers, label: label(papers, personKey, keyOf, maxCoauthors) }];
+  if (papers.length < minSize * 2) return single();
   const isExplicit = (p: Paper) => explicit.get(p.id)?.has(personKey) ?? false;
-  const coauthorKeys = papers.map((p) => new Set(p.authors.map(nameKey).filter((k) => k !== personKey)));
+  const coauthorKeys = papers.map((p) => (p.authors.length > maxCoauthors ? new Set<string>() : new Set(p.authors.map(keyOf).filter((k) => k !== personKey))));
   const uf = new UnionFind(papers.length);
   const byCoauthor = new Map<string, number>();
   papers.forEach((p, i) => {
@@ -88,40 +100,61 @@ export function splitHomonyms(papers: Paper[], personKey: string, explicit: Read
     else if (g.length === 1 && ![...coauthorKeys[g[0]!]!].some((k) => mainCoauthors.has(k))) singles.push(g[0]!);
     else for (const i of g) mainIdx.add(i);
   }
-  if (!splits.length) return [{ papers, label: label(papers, personKey) }];
+  if (!splits.length) return single();
   // A lone paper joins a split-off person when it shares more rare words with that person's
   // papers (words in few of the name's papers: `mri`, `reconstruction`) than with any paper of the main body.
   const vocabs = papers.map(contentWords);
   const df = new Map<string, number>();
   for (const v of vocabs) for (const w of v) df.set(w, (df.get(w) ?? 0) + 1);
-  // Nearest neighbour: the most rare words shared with any one paper of the group.
-  const rareShared = (i: number, group: Iterable<number>) => {
-    let best = 0;
-    for (const j of group) {
-      if (j === i) continue;
-      let n = 0;
-      for (const w of vocabs[i]!) if ((df.get(w) ?? 0) <= rareDf && vocabs[j]!.has(w)) n++;
-      best = Math.max(best, n);
+  // Rare words and the (at most `rareDf`) papers using each: an inverted index, so a lone
+  // paper is compared only with papers it shares a rare word with, never with all of them.
+  const rareVocabs = vocabs.map((v) => [...v].filter((w) => (df.get(w) ?? 0) <= rareDf));
+  const papersOfRare = new Map<string, number[]>();
+  rareVocabs.forEach((v, j) => {
+    for (const w of v) {
+      const list = papersOfRare.get(w);
+      if (list) list.push(j);
+      else papersOfRare.set(w, [j]);
+    }
+  });
+  /** Where each paper is: -1 the main person, k ≥ 0 split-off person k, undefined not placed yet. */
+  const placed = new Map<number, number>();
+  for (const i of mainIdx) placed.set(i, -1);
+  splits.forEach((group, si) => {
+    for (const i of group) placed.set(i, si);
+  });
+  // Nearest neighbour per group: the most rare words shared with any one placed paper of it.
+  const rareSharedByGroup = (i: number): Map<number, number> => {
+    const sharedWith = new Map<number, number>();
+    for (const w of rareVocabs[i]!) {
+      for (const j of papersOfRare.get(w) ?? []) if (j !== i && placed.has(j)) sharedWith.set(j, (sharedWith.get(j) ?? 0) + 1);
+    }
+    const best = new Map<number, number>();
+    for (const [j, n] of sharedWith) {
+      const g = placed.get(j)!;
+      best.set(g, Math.max(best.get(g) ?? 0, n));
     }
     return best;
   };
   for (const i of singles) {
-    const toMain = rareShared(i, mainIdx);
+    const scores = rareSharedByGroup(i);
+    const toMain = scores.get(-1) ?? 0;
     let best = -1;
     let bestScore = Math.max(toMain, minShared - 1);
-    splits.forEach((group, si) => {
-      const score = rareShared(i, group);
-      if (score > bestScore) {
+    // Only the groups it shares a rare word with; the lowest-numbered one on a tie.
+    for (const [si, score] of scores) {
+      if (si >= 0 && (score > bestScore || (score === bestScore && best >= 0 && si < best))) {
         bestScore = score;
         best = si;
       }
-    });
+    }
     if (best >= 0) splits[best]!.push(i);
     else mainIdx.add(i);
+    placed.set(i, best);
   }
   const clusters = [[...mainIdx].sort((a, b) => a - b), ...splits.map((s) => s.sort((a, b) => a - b))];
   return clusters.map((c) => {
     const ps = c.map((i) => papers[i]!);
-    return { papers: ps, label: label(ps, personKey) };
+    return { papers: ps, label: label(ps, personKey, keyOf, maxCoauthors) };
   });
 }

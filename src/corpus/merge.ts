@@ -70,9 +70,10 @@ interface MergedAuthors {
 
 /**
  * Merges the author lists of one paper's source records; order from the most authoritative.
- * Same result as comparing every name with every kept name by `samePersonInPaper` (the first
- * kept match wins), but through key and prefix indexes: linear in the number of names, so a
- * paper with thousands of authors costs no more than its lists.
+ * A name joins the first kept name it is `samePersonInPaper` with, except that the prefix rule
+ * never joins two names of the same list (one list naming `Wei Li` and `Wei Li Chen` names two
+ * people). Kept names are found through key and prefix indexes, not by scanning: linear in the
+ * number of names, so a paper with thousands of authors costs no more than its lists.
  */
 export function mergeAuthorLists(raws: readonly RawPaper[], keyOf: (name: string) => string = nameKey): MergedAuthors {
   const links: [string, string][] = [];
@@ -92,24 +93,28 @@ export function mergeAuthorLists(raws: readonly RawPaper[], keyOf: (name: string
       if (known === undefined || idx < known) byPrefix.set(prefix, idx);
     }
   };
-  const match = (key: string): number => {
+  /** Per kept name, the last list that contributed a name to it. */
+  const touchedBy: number[] = [];
+  const match = (key: string, list: number): number => {
     let best = byKey.get(key) ?? -1;
     const consider = (idx: number | undefined) => {
-      if (idx !== undefined && (best < 0 || idx < best)) best = idx;
+      if (idx !== undefined && touchedBy[idx] !== list && (best < 0 || idx < best)) best = idx;
     };
     const tokens = key.split(' ');
     if (tokens.length >= 2) consider(byPrefix.get(key)); // a kept fuller form of this name
     for (let n = 2; n < tokens.length; n++) consider(byKey.get(tokens.slice(0, n).join(' '))); // a kept shorter form
     return best;
   };
-  const add = (name: string) => {
+  const add = (name: string, list: number) => {
     const key = keyOf(name);
-    const idx = match(key);
+    const idx = match(key, list);
     if (idx < 0) {
       index(key, names.length);
+      touchedBy.push(list);
       names.push(name);
       return;
     }
+    touchedBy[idx] = list;
     const existing = names[idx]!;
     if (existing === name) return;
     links.push([existing, name]);
@@ -120,8 +125,13 @@ export function mergeAuthorLists(raws: readonly RawPaper[], keyOf: (name: string
       index(key, idx);
     }
   };
-  for (const raw of ordered) for (const a of raw.authors) add(a);
-  for (const raw of raws) if (raw.pageOwner) add(raw.pageOwner);
+  ordered.forEach((raw, list) => {
+    for (const a of raw.authors) add(a, list);
+  });
+  // The page owner is matched like a name of a list of its own.
+  raws.forEach((raw, r) => {
+    if (raw.pageOwner) add(raw.pageOwner, ordered.length + r);
+  });
   const truncated = raws.every((r) => r.authorsTruncated);
   return { names, truncated, links };
 }
@@ -303,13 +313,22 @@ function buildAuthors(
   const profileByKey = new Map(profiles.map((pr) => [nameKey(pr.name), pr]));
   const authors: Author[] = [];
   const idOfPaperAuthor = new Map<string, string>(); // `${paperIdx}|${root}` → author id
+  const usedIds = new Set<string>();
+  /** A free id: two people whose names slug alike (`Chung-Cheng Chiu`, `Chung Cheng Chiu`) still get two. */
+  const freeId = (wanted: string, personKey: string) => {
+    let id = wanted;
+    if (usedIds.has(id)) id = `${wanted}-${shortHash(personKey)}`;
+    while (usedIds.has(id)) id = `${id}-${shortHash(id, 3)}`;
+    usedIds.add(id);
+    return id;
+  };
   for (const person of people.values()) {
     const variants = [...person.variants];
     const display = [...variants].sort((x, y) => (spellingCounts.get(y) ?? 0) - (spellingCounts.get(x) ?? 0) || y.length - x.length || x.localeCompare(y))[0]!;
     const baseId = `a-${slug(nameKey(display), 5)}`;
     const clusters = splitHomonyms(person.paperIdx.map((pi) => papers[pi]!), nameKeyOf(display), explicit, { nameKeyOf });
     clusters.forEach((cluster, ci) => {
-      const id = ci === 0 ? baseId : `${baseId}-${ci + 1}`;
+      const id = freeId(ci === 0 ? baseId : `${baseId}-${ci + 1}`, nameKeyOf(display));
       const paperIds = cluster.papers.map((p) => p.id);
       for (const p of cluster.papers) idOfPaperAuthor.set(`${p.id}|${person.root}`, id);
       authors.push({
@@ -324,7 +343,8 @@ function buildAuthors(
   }
   const displayById = new Map(authors.map((a) => [a.id, a.name]));
   for (const p of papers) {
-    p.authorIds = p.authors.map((a) => idOfPaperAuthor.get(`${p.id}|${uf.find(keyOf(a))}`)!);
+    // Two spellings of one person (joined through another paper) are listed once.
+    p.authorIds = [...new Set(p.authors.map((a) => idOfPaperAuthor.get(`${p.id}|${uf.find(keyOf(a))}`)!))];
     p.authors = p.authorIds.map((id) => displayById.get(id)!);
   }
   authors.sort((a, b) => b.paperIds.length - a.paperIds.length || a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
