@@ -5,7 +5,7 @@
  */
 import { parseAuthorList, splitGluedTitle, type SplitContext } from './authorList.ts';
 import type { LoadIssue, ParseResult, RawPaper } from './schema.ts';
-import { parseCategoryDate, squash } from './text.ts';
+import { isPartialCategoryDate, parseCategoryDate, squash } from './text.ts';
 
 export interface InlineListingOptions extends Partial<SplitContext> {
   source: string;
@@ -22,6 +22,9 @@ export function inlineListingScore(lines: string[]): number {
   }
   return hits;
 }
+
+/** A title+authors line longer than this is prose (an abstract without its title line). */
+const MAX_GLUED_LINE = 600;
 
 export function parseInlineListing(text: string, options: InlineListingOptions): ParseResult<RawPaper> {
   const { source, pageOwner } = options;
@@ -53,16 +56,26 @@ export function parseInlineListing(text: string, options: InlineListingOptions):
     i++;
     const abstractLines: string[] = [];
     while (i < lines.length && !parseCategoryDate(lines[i]!)) {
-      if (lines[i]!.trim()) abstractLines.push(squash(lines[i]!));
+      if (isPartialCategoryDate(lines[i]!)) {
+        issues.push({ level: 'warn', file: source, line: i + 1, message: `incomplete category/date line "${squash(lines[i]!)}" (file cut short?); ignored` });
+      } else if (lines[i]!.trim()) {
+        abstractLines.push(squash(lines[i]!));
+      }
       i++;
     }
-    const split = splitGluedTitle(glued, ctx);
+    const split = glued.length > MAX_GLUED_LINE ? null : splitGluedTitle(glued, ctx);
     if (!split) {
       issues.push({ level: 'warn', file: source, line: gluedLine, message: `cannot split title from authors: "${glued.slice(0, 80)}"; skipped` });
       continue;
     }
+    // Neither a known name nor a name's shape after the title: a cut-off or garbled line
+    // (`GSPMD: General and Scalable Pa`). Better no entry than one with an invented title.
     if (split.basis === 'guess') {
-      issues.push({ level: 'warn', file: source, line: gluedLine, message: `title/author split is a guess: "${split.title}" | "${split.authorText.slice(0, 40)}"` });
+      issues.push({ level: 'warn', file: source, line: gluedLine, message: `cannot tell the title from the authors (no name-shaped author): "${glued.slice(0, 80)}"; skipped` });
+      continue;
+    }
+    if (!abstractLines.length) {
+      issues.push({ level: 'warn', file: source, line: headerLine, message: 'entry has no abstract (file cut short?)' });
     }
     const list = parseAuthorList(split.authorText);
     records.push({

@@ -4,7 +4,7 @@
  */
 import { looksLikeName, parseAuthorList } from './authorList.ts';
 import type { AuthorProfile, LoadIssue, ParseResult, RawPaper } from './schema.ts';
-import { parseCategoryDate, squash } from './text.ts';
+import { isPartialCategoryDate, parseCategoryDate, squash } from './text.ts';
 
 export interface LineListingResult extends ParseResult<RawPaper> {
   profile: AuthorProfile | null;
@@ -57,7 +57,11 @@ export function parseLineListing(text: string, source: string): LineListingResul
     i++;
     const body: { text: string; line: number }[] = [];
     while (i < lines.length && !parseCategoryDate(lines[i]!)) {
-      if (lines[i]!.trim()) body.push({ text: squash(lines[i]!), line: i + 1 });
+      if (isPartialCategoryDate(lines[i]!)) {
+        issues.push({ level: 'warn', file: source, line: i + 1, message: `incomplete category/date line "${squash(lines[i]!)}" (file cut short?); ignored` });
+      } else if (lines[i]!.trim()) {
+        body.push({ text: squash(lines[i]!), line: i + 1 });
+      }
       i++;
     }
     const [titleLine, authorLine, ...abstract] = body;
@@ -65,6 +69,7 @@ export function parseLineListing(text: string, source: string): LineListingResul
       issues.push({ level: 'warn', file: source, line: headerLine, message: 'entry lacks a title or an authors line; skipped' });
       continue;
     }
+    if (!abstract.length) issues.push({ level: 'warn', file: source, line: headerLine, message: 'entry has no abstract (file cut short?)' });
     const list = parseAuthorList(authorLine.text);
     if (!list.authors.length || !list.authors.every(looksLikeName)) {
       issues.push({ level: 'warn', file: source, line: authorLine.line, message: `authors line does not look like names: "${authorLine.text.slice(0, 60)}"` });

@@ -142,16 +142,34 @@ export function isCorpusCandidate(name: string): boolean {
 export async function loadCorpusDir(dir: string): Promise<LoadResult> {
   const issues: LoadIssue[] = [];
   let manifest: Manifest = { sources: [] };
+  let manifestText: string | null = null;
   try {
-    const raw = await readFile(join(dir, MANIFEST_FILE), 'utf8');
-    const parsed = ManifestSchema.safeParse(JSON.parse(raw));
-    if (parsed.success) manifest = parsed.data;
-    else issues.push({ level: 'warn', file: MANIFEST_FILE, message: `invalid manifest: ${parsed.error.issues[0]?.message ?? 'schema mismatch'}` });
+    manifestText = await readFile(join(dir, MANIFEST_FILE), 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code !== 'ENOENT') issues.push({ level: 'warn', file: MANIFEST_FILE, message: `cannot read manifest: ${(err as Error).message}` });
   }
-  const names = (await readdir(dir)).filter(isCorpusCandidate).sort();
+  if (manifestText !== null) {
+    let json: unknown;
+    try {
+      json = JSON.parse(manifestText);
+    } catch (err) {
+      issues.push({ level: 'warn', file: MANIFEST_FILE, message: `manifest is not valid JSON (${(err as Error).message}); ignored` });
+    }
+    if (json !== undefined) {
+      const parsed = ManifestSchema.safeParse(json);
+      if (parsed.success) manifest = parsed.data;
+      else issues.push({ level: 'warn', file: MANIFEST_FILE, message: `invalid manifest: ${parsed.error.issues[0]?.message ?? 'schema mismatch'}; ignored` });
+    }
+  }
+  let names: string[];
+  try {
+    names = (await readdir(dir)).filter(isCorpusCandidate).sort();
+  } catch (err) {
+    // A missing or unreadable directory is reported, not thrown: the corpus is just empty.
+    issues.push({ level: 'error', file: dir, message: `cannot read data directory: ${(err as Error).message}` });
+    names = [];
+  }
   const files: SourceFile[] = [];
   for (const name of names) {
     const path = join(dir, name);

@@ -86,6 +86,17 @@ export const CATEGORY_DATE_LINE = new RegExp(
   `^([A-Z]{2,5})?(${MONTH_PATTERN})\\s+(\\d{1,2}),\\s*(\\d{4})\\s*(Code)?$`,
 );
 
+/**
+ * A line that is only the beginning of a category+date line (`DCMay 10`, `CLJul 13, 20`): what a
+ * half-written file ends with. Never matches a complete one.
+ */
+const PARTIAL_CATEGORY_DATE = new RegExp(`^(?:[A-Z]{2,5})?(?:${MONTH_PATTERN})(?:\\s+\\d{1,2}(?:,\\s*\\d{0,4})?)?\\s*(?:C(?:o(?:de?)?)?)?$`);
+
+export function isPartialCategoryDate(line: string): boolean {
+  const t = line.trim();
+  return PARTIAL_CATEGORY_DATE.test(t) && !CATEGORY_DATE_LINE.test(t);
+}
+
 export interface CategoryDate {
   category: string | null;
   date: string | null;
