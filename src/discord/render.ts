@@ -227,7 +227,12 @@ export function renderAuthorCard(a: Author, lib: Library): Reply {
   for (const line of lines) {
     const cost = line.length + 1;
     if (cost > budget || fields.length + paperFields.length + 1 >= LIMITS.embedFields) break;
-    if (current.join('\n').length + cost > LIMITS.fieldValue) flush();
+    if (current.join('\n').length + cost > LIMITS.fieldValue) {
+      // A year heading moves along with its papers into the next field.
+      const carry = current.length > 1 && current[current.length - 1]!.startsWith('**') ? [current.pop()!] : [];
+      flush();
+      current = carry;
+    }
     current.push(line);
     budget -= cost;
     if (line.startsWith('• ')) shown++;
