@@ -382,6 +382,31 @@ async function loadSnapshot(path: string, key: string, corpusArg: Corpus | undef
   return { library, section, corpusMs: t1 - t0, indexMs: performance.now() - t1 };
 }
 
+/**
+ * The parsed corpus of the snapshot that matches `dataDir` now, without loading the indexes
+ * (for tools that need only the records, like `corpus --json`). Null when there is no usable
+ * snapshot (a corrupt one is logged as a warning).
+ */
+export async function loadCachedCorpus(options: { dataDir: string; cacheDir?: string | undefined; ranking?: RankingOptions | undefined; logger?: SnapshotLogger | undefined }): Promise<{ corpus: Corpus; issues: LoadIssue[]; files: FileReport[] | null } | null> {
+  const cacheDir = options.cacheDir ?? join(options.dataDir, '.cache');
+  const key = await snapshotKey(await hashDataDir(options.dataDir, cacheDir, options.logger), options.ranking ?? DEFAULT_RANKING);
+  const path = snapshotPath(cacheDir, key);
+  try {
+    await stat(path);
+  } catch {
+    return null;
+  }
+  try {
+    const { sections } = await readSections(path, key, ['corpus']);
+    const section = JSON.parse(sections.get('corpus')!) as CorpusSection;
+    if (!section?.corpus || !Array.isArray(section.corpus.papers)) throw new CorruptSnapshot('corpus section has the wrong shape');
+    return { corpus: section.corpus, issues: section.issues ?? [], files: section.files ?? null };
+  } catch (err) {
+    options.logger?.warn({ path, err: err instanceof Error ? err.message : String(err) }, 'index snapshot unusable');
+    return null;
+  }
+}
+
 async function manifestHash(dataDir: string): Promise<FileHash | null> {
   try {
     return { name: MANIFEST_FILE, sha256: await hashFile(join(dataDir, MANIFEST_FILE)) };

@@ -1,0 +1,278 @@
+/**
+ * One benchmark measurement in a fresh process (spawned by `bench/run.ts`, with `--expose-gc`),
+ * so that sizes and phases do not pollute each other's heap:
+ *
+ *   cold      read the generated files, parse + merge, index, RSS; hash, save the snapshot
+ *   warm      start from the snapshot, RSS; search / autocomplete / conversation latencies
+ *   baseline  a plain MiniSearch over the same papers (cached corpus): build, RSS, latencies
+ *
+ * Usage: node --expose-gc --import tsx bench/measure.ts <mode> --dir DATA --cache CACHE --result FILE
+ */
+import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import MiniSearch from 'minisearch';
+import { buildCorpus, isCorpusCandidate, type SourceFile } from '../src/corpus/load.ts';
+import { MANIFEST_FILE, ManifestSchema, type Manifest } from '../src/corpus/manifest.ts';
+import type { Corpus } from '../src/corpus/schema.ts';
+import { Library } from '../src/search/library.ts';
+import { hashDataDir, loadCachedCorpus, loadOrBuildLibrary, saveSnapshot, snapshotKey } from '../src/search/snapshot.ts';
+import { buildQuerySet, type QueryKind } from './queries.ts';
+import { collectGarbage, memory, summarize, timeEach, type Latency } from './stats.ts';
+
+/** Where the conversation engine lives (see `conversationHook`). */
+const ENGINE_MODULE = '../src/conversation/engine.ts';
+
+export interface ColdResult {
+  mode: 'cold';
+  counts: { papers: number; posts: number; authors: number; files: number; bytes: number; warnings: number };
+  readMs: number;
+  parseMs: number;
+  indexMs: number;
+  /** read + parse + index. */
+  coldStartMs: number;
+  memory: ReturnType<typeof memory>;
+  hashColdMs: number;
+  hashWarmMs: number;
+  saveMs: number;
+  snapshotBytes: number;
+  gc: boolean;
+}
+
+export interface WarmResult {
+  mode: 'warm';
+  from: 'snapshot' | 'built';
+  startMs: number;
+  timings: { hashMs: number; corpusMs: number; indexMs: number };
+  memory: ReturnType<typeof memory>;
+  /** RSS of the process before loading (runtime + modules). */
+  rssBeforeMB: number;
+  firstSearchMs: number;
+  search: Latency;
+  searchByKind: Partial<Record<QueryKind, Latency>>;
+  suggestTitles: Latency;
+  suggestAuthors: Latency;
+  autocomplete: Latency;
+  conversation: Latency | null;
+  conversationNote: string;
+  queries: number;
+  gc: boolean;
+}
+
+export interface BaselineResult {
+  mode: 'baseline';
+  buildMs: number;
+  rssCorpusMB: number;
+  heapCorpusMB: number;
+  memory: ReturnType<typeof memory>;
+  search: Latency;
+  autocomplete: Latency;
+  gc: boolean;
+}
+
+export type MeasureResult = ColdResult | WarmResult | BaselineResult;
+
+const round = (x: number) => Math.round(x * 1000) / 1000;
+
+async function readDataDir(dir: string): Promise<{ files: SourceFile[]; manifest: Manifest; bytes: number }> {
+  let manifest: Manifest = { sources: [] };
+  try {
+    const parsed = ManifestSchema.safeParse(JSON.parse(await readFile(join(dir, MANIFEST_FILE), 'utf8')));
+    if (parsed.success) manifest = parsed.data;
+  } catch {
+    // no manifest
+  }
+  const names = (await readdir(dir)).filter(isCorpusCandidate).sort();
+  const files: SourceFile[] = [];
+  let bytes = 0;
+  for (const name of names) {
+    const buf = await readFile(join(dir, name));
+    bytes += buf.length;
+    files.push({ name, text: buf.includes(0) ? '\u0000' : buf.toString('utf8') });
+  }
+  return { files, manifest, bytes };
+}
+
+async function cold(dir: string, cache: string): Promise<ColdResult> {
+  await rm(cache, { recursive: true, force: true });
+  const gc = collectGarbage();
+  let t = performance.now();
+  const { files, manifest, bytes } = await readDataDir(dir);
+  const readMs = performance.now() - t;
+  t = performance.now();
+  const result = buildCorpus(files, manifest);
+  const parseMs = performance.now() - t;
+  t = performance.now();
+  const library = Library.build(result.corpus);
+  const indexMs = performance.now() - t;
+  files.length = 0;
+  collectGarbage();
+  const mem = memory();
+  t = performance.now();
+  const hashes = await hashDataDir(dir, cache);
+  const hashColdMs = performance.now() - t;
+  const key = await snapshotKey(hashes);
+  t = performance.now();
+  const path = await saveSnapshot(cache, key, library, { issues: result.issues, files: result.files });
+  const saveMs = performance.now() - t;
+  t = performance.now();
+  await hashDataDir(dir, cache);
+  const hashWarmMs = performance.now() - t;
+  const c = result.corpus;
+  return {
+    mode: 'cold',
+    counts: { papers: c.papers.length, posts: c.posts.length, authors: c.authors.length, files: result.files.length, bytes, warnings: result.issues.length },
+    readMs: round(readMs),
+    parseMs: round(parseMs),
+    indexMs: round(indexMs),
+    coldStartMs: round(readMs + parseMs + indexMs),
+    memory: mem,
+    hashColdMs: round(hashColdMs),
+    hashWarmMs: round(hashWarmMs),
+    saveMs: round(saveMs),
+    snapshotBytes: (await stat(path)).size,
+    gc,
+  };
+}
+
+/** The conversation turn hook: an `Engine` class (`new Engine({ library }).ask(text, key)`) or `createEngine({ library })`. */
+async function conversationHook(library: Library): Promise<{ ask: (text: string, key: string) => unknown } | string> {
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(ENGINE_MODULE)) as Record<string, unknown>;
+  } catch (err) {
+    return `n/a: ${ENGINE_MODULE} not importable (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`;
+  }
+  type Asker = { ask?: (text: string, key: string) => unknown };
+  let engine: Asker | null = null;
+  if (typeof mod['Engine'] === 'function') engine = new (mod['Engine'] as new (o: { library: Library }) => Asker)({ library });
+  else if (typeof mod['createEngine'] === 'function') engine = (mod['createEngine'] as (o: { library: Library }) => Asker)({ library });
+  if (!engine || typeof engine.ask !== 'function') return `n/a: ${ENGINE_MODULE} exports no Engine/createEngine with ask(text, key)`;
+  const ask = engine.ask.bind(engine);
+  return { ask: (text, key) => ask(text, key) };
+}
+
+async function warm(dir: string, cache: string, rounds: number): Promise<WarmResult> {
+  const gc = collectGarbage();
+  const rssBeforeMB = memory().rssMB;
+  const t0 = performance.now();
+  const loaded = await loadOrBuildLibrary({ dataDir: dir, cacheDir: cache, write: false });
+  const startMs = performance.now() - t0;
+  const library = loaded.library;
+  collectGarbage();
+  const mem = memory();
+  const queries = buildQuerySet(library.corpus);
+  let t = performance.now();
+  library.search(queries.search[0]!.text);
+  const firstSearchMs = performance.now() - t;
+
+  collectGarbage();
+  const searchSamples: number[] = [];
+  const byKind = new Map<QueryKind, number[]>();
+  for (let r = 0; r < 2; r++) for (const q of queries.search) library.search(q.text);
+  for (let r = 0; r < rounds; r++) {
+    for (const q of queries.search) {
+      t = performance.now();
+      library.search(q.text);
+      const ms = performance.now() - t;
+      searchSamples.push(ms);
+      const list = byKind.get(q.kind) ?? [];
+      list.push(ms);
+      byKind.set(q.kind, list);
+    }
+  }
+  collectGarbage();
+  const titleSamples = timeEach(queries.titlePrefixes, (p) => library.suggestTitles(p), { rounds });
+  const authorSamples = timeEach(queries.authorPrefixes, (p) => library.suggestAuthors(p), { rounds });
+
+  let conversation: Latency | null = null;
+  let conversationNote = '';
+  const hook = await conversationHook(library);
+  if (typeof hook === 'string') {
+    conversationNote = hook;
+  } else {
+    collectGarbage();
+    const turns: number[] = [];
+    for (let r = -1; r < Math.max(1, Math.floor(rounds / 2)); r++) {
+      queries.conversations.forEach((conv, c) => {
+        for (const text of conv) {
+          t = performance.now();
+          hook.ask(text, `bench-${r}-${c}`);
+          if (r >= 0) turns.push(performance.now() - t);
+        }
+      });
+    }
+    conversation = summarize(turns);
+    conversationNote = `${queries.conversations.length} conversations × ${queries.conversations[0]?.length ?? 0} turns`;
+  }
+  const searchByKind: Partial<Record<QueryKind, Latency>> = {};
+  for (const [k, v] of byKind) searchByKind[k] = summarize(v);
+  return {
+    mode: 'warm',
+    from: loaded.from,
+    startMs: round(startMs),
+    timings: { hashMs: round(loaded.timings.hashMs), corpusMs: round(loaded.timings.corpusMs), indexMs: round(loaded.timings.indexMs) },
+    memory: mem,
+    rssBeforeMB,
+    firstSearchMs: round(firstSearchMs),
+    search: summarize(searchSamples),
+    searchByKind,
+    suggestTitles: summarize(titleSamples),
+    suggestAuthors: summarize(authorSamples),
+    autocomplete: summarize([...titleSamples, ...authorSamples]),
+    conversation,
+    conversationNote,
+    queries: queries.search.length,
+    gc,
+  };
+}
+
+/** The baseline a user would write in ten minutes: default MiniSearch over title, authors, abstract. */
+export function buildBaseline(corpus: Corpus): MiniSearch {
+  const ms = new MiniSearch({ fields: ['title', 'authors', 'abstract'] });
+  ms.addAll(corpus.papers.map((p) => ({ id: p.id, title: p.title ?? '', authors: p.authors.join(', '), abstract: p.abstract ?? '' })));
+  return ms;
+}
+
+async function baseline(dir: string, cache: string, rounds: number): Promise<BaselineResult> {
+  const cached = await loadCachedCorpus({ dataDir: dir, cacheDir: cache });
+  if (!cached) throw new Error('baseline: no snapshot in the cache (run the cold phase first)');
+  const gc = collectGarbage();
+  const before = memory();
+  const t = performance.now();
+  const index = buildBaseline(cached.corpus);
+  const buildMs = performance.now() - t;
+  collectGarbage();
+  const mem = memory();
+  const queries = buildQuerySet(cached.corpus);
+  const search = timeEach(queries.search, (q) => index.search(q.text).slice(0, 10), { rounds });
+  const autocomplete = timeEach([...queries.titlePrefixes, ...queries.authorPrefixes], (p) => index.search(p, { prefix: true }).slice(0, 25), { rounds });
+  return { mode: 'baseline', buildMs: round(buildMs), rssCorpusMB: before.rssMB, heapCorpusMB: before.heapUsedMB, memory: mem, search: summarize(search), autocomplete: summarize(autocomplete), gc };
+}
+
+function arg(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+async function main(): Promise<void> {
+  const [mode, ...args] = process.argv.slice(2);
+  const dir = arg(args, '--dir');
+  const cache = arg(args, '--cache');
+  const out = arg(args, '--result');
+  const rounds = Number(arg(args, '--rounds') ?? '5');
+  if (!dir || !cache || !out || !['cold', 'warm', 'baseline'].includes(mode ?? '')) {
+    process.stderr.write('usage: bench/measure.ts cold|warm|baseline --dir DATA --cache CACHE --result FILE [--rounds N]\n');
+    process.exitCode = 2;
+    return;
+  }
+  const result: MeasureResult = mode === 'cold' ? await cold(dir, cache) : mode === 'warm' ? await warm(dir, cache, rounds) : await baseline(dir, cache, rounds);
+  await writeFile(out, JSON.stringify(result));
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,261 @@
+/**
+ * Performance benchmark: `npm run bench [-- --sizes 1000,10000] [--seed 42] [--rounds 5] [--regenerate]`.
+ *
+ * For each size: a synthetic corpus in our input formats (bench/generate.ts; cached under the OS
+ * temp dir by size and seed), then three fresh child processes (bench/measure.ts, `--expose-gc`):
+ * cold start from the raw files (parse + merge, index, RSS, snapshot save), start from the
+ * snapshot (time, RSS, search / autocomplete / conversation latencies) and a plain-MiniSearch
+ * baseline over the same papers and queries. Prints a table to stdout, writes
+ * `bench/results/latest.json`. Nothing here asserts on wall-clock time.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { arch, cpus, freemem, loadavg, platform, tmpdir, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createProgress } from '../src/progress.ts';
+import { GENERATOR_VERSION, generatedDir } from './generate.ts';
+import type { BaselineResult, ColdResult, WarmResult } from './measure.ts';
+
+const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
+const RESULTS_DIR = join(BENCH_DIR, 'results');
+
+/** Targets at 100k papers on a 2-core machine. */
+export const TARGETS = {
+  searchP99Ms: 5,
+  autocompleteP99Ms: 2,
+  conversationP99Ms: 10,
+  coldStartMs: 3000,
+  snapshotStartMs: 500,
+  rssMB: 600,
+} as const;
+
+interface SizeResult {
+  size: number;
+  dir: string;
+  generated: { ms: number | null; stats: unknown };
+  cold: ColdResult | null;
+  warm: WarmResult | null;
+  baseline: BaselineResult | null;
+  errors: string[];
+}
+
+function argValue(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  if (i >= 0) return args[i + 1];
+  return args.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1);
+}
+
+function runChild(args: string[], options: { captureStdout?: boolean } = {}): Promise<{ code: number | null; stdout: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--expose-gc', '--max-old-space-size=8192', '--import', 'tsx', ...args], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      cwd: join(BENCH_DIR, '..'),
+    });
+    let stdout = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      if (options.captureStdout) stdout += chunk;
+      else process.stderr.write(chunk);
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout }));
+  });
+}
+
+async function ensureGenerated(size: number, seed: number, regenerate: boolean): Promise<{ dir: string; ms: number | null; stats: unknown }> {
+  const dir = generatedDir(size, seed);
+  const marker = join(dir, '.generated.json');
+  if (!regenerate && existsSync(marker)) {
+    const meta = JSON.parse(await readFile(marker, 'utf8')) as { version?: number; stats?: unknown };
+    if (meta.version === GENERATOR_VERSION) return { dir, ms: null, stats: meta.stats };
+  }
+  const r = await runChild([join(BENCH_DIR, 'generate.ts'), '--papers', String(size), '--seed', String(seed), '--out', dir], { captureStdout: true });
+  if (r.code !== 0) throw new Error(`generator exited with ${String(r.code)}`);
+  const line = r.stdout.trim().split('\n').pop() ?? '{}';
+  const parsed = JSON.parse(line) as { ms?: number; stats?: unknown };
+  return { dir, ms: parsed.ms ?? null, stats: parsed.stats ?? null };
+}
+
+async function measure<T>(mode: 'cold' | 'warm' | 'baseline', dir: string, cache: string, rounds: number, errors: string[]): Promise<T | null> {
+  const work = await mkdtemp(join(tmpdir(), 'papertalk-bench-result-'));
+  const out = join(work, `${mode}.json`);
+  try {
+    const r = await runChild([join(BENCH_DIR, 'measure.ts'), mode, '--dir', dir, '--cache', cache, '--result', out, '--rounds', String(rounds)]);
+    if (r.code !== 0 || !existsSync(out)) {
+      errors.push(`${mode}: child exited with ${String(r.code)}`);
+      return null;
+    }
+    return JSON.parse(await readFile(out, 'utf8')) as T;
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Table
+
+const fmtInt = (n: number) => Math.round(n).toLocaleString('en-US');
+function fmtMs(n: number | undefined | null): string {
+  if (n === undefined || n === null || Number.isNaN(n)) return 'n/a';
+  if (n >= 1000) return fmtInt(n);
+  if (n >= 100) return n.toFixed(0);
+  if (n >= 10) return n.toFixed(1);
+  return n.toFixed(2);
+}
+const pair = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? 'n/a' : `${fmtMs(a)} / ${fmtMs(b)}`);
+const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined || !b ? 'n/a' : `${(a / b).toFixed(2)}×`);
+
+function table(results: SizeResult[]): string {
+  const rows: [string, (r: SizeResult) => string, string][] = [
+    ['papers / posts / authors', (r) => (r.cold ? `${fmtInt(r.cold.counts.papers)} / ${fmtInt(r.cold.counts.posts)} / ${fmtInt(r.cold.counts.authors)}` : 'n/a'), ''],
+    ['data files / MB', (r) => (r.cold ? `${fmtInt(r.cold.counts.files)} / ${(r.cold.counts.bytes / 1048576).toFixed(1)}` : 'n/a'), ''],
+    ['read files (ms)', (r) => fmtMs(r.cold?.readMs), ''],
+    ['parse + merge (ms)', (r) => fmtMs(r.cold?.parseMs), ''],
+    ['index build (ms)', (r) => fmtMs(r.cold?.indexMs), ''],
+    ['cold start, raw files (ms)', (r) => fmtMs(r.cold?.coldStartMs), `≤ ${fmtInt(TARGETS.coldStartMs)}`],
+    ['RSS after cold start (MB)', (r) => fmtMs(r.cold?.memory.rssMB), `≤ ${TARGETS.rssMB}`],
+    ['  heap used (MB)', (r) => fmtMs(r.cold?.memory.heapUsedMB), ''],
+    ['  peak RSS during load (MB)', (r) => fmtMs(r.cold?.memory.maxRssMB), ''],
+    ['hash files cold / stat-cached (ms)', (r) => pair(r.cold?.hashColdMs, r.cold?.hashWarmMs), ''],
+    ['snapshot save (ms)', (r) => fmtMs(r.cold?.saveMs), ''],
+    ['snapshot size (MB)', (r) => (r.cold ? (r.cold.snapshotBytes / 1048576).toFixed(1) : 'n/a'), ''],
+    ['start from snapshot (ms)', (r) => fmtMs(r.warm?.startMs), `≤ ${TARGETS.snapshotStartMs}`],
+    ['  hash / corpus / indexes (ms)', (r) => (r.warm ? `${fmtMs(r.warm.timings.hashMs)} / ${fmtMs(r.warm.timings.corpusMs)} / ${fmtMs(r.warm.timings.indexMs)}` : 'n/a'), ''],
+    ['RSS after snapshot load (MB)', (r) => fmtMs(r.warm?.memory.rssMB), `≤ ${TARGETS.rssMB}`],
+    ['  heap used (MB)', (r) => fmtMs(r.warm?.memory.heapUsedMB), ''],
+    ['first search after start (ms)', (r) => fmtMs(r.warm?.firstSearchMs), ''],
+    ['search p50 / p99 (ms)', (r) => pair(r.warm?.search.p50, r.warm?.search.p99), `p99 ≤ ${TARGETS.searchP99Ms}`],
+    ...(['topic', 'title', 'short-name', 'author', 'misspelling'] as const).map(
+      (k) => [`  ${k} p50 / p99`, (r: SizeResult) => pair(r.warm?.searchByKind[k]?.p50, r.warm?.searchByKind[k]?.p99), ''] as [string, (r: SizeResult) => string, string],
+    ),
+    ['autocomplete p50 / p99 (ms)', (r) => pair(r.warm?.autocomplete.p50, r.warm?.autocomplete.p99), `p99 ≤ ${TARGETS.autocompleteP99Ms}`],
+    ['  titles p50 / p99', (r) => pair(r.warm?.suggestTitles.p50, r.warm?.suggestTitles.p99), ''],
+    ['  authors p50 / p99', (r) => pair(r.warm?.suggestAuthors.p50, r.warm?.suggestAuthors.p99), ''],
+    ['conversation turn p50 / p99 (ms)', (r) => (r.warm?.conversation ? pair(r.warm.conversation.p50, r.warm.conversation.p99) : 'n/a'), `p99 ≤ ${TARGETS.conversationP99Ms}`],
+    ['baseline: build (ms)', (r) => fmtMs(r.baseline?.buildMs), ''],
+    ['baseline: search p50 / p99 (ms)', (r) => pair(r.baseline?.search.p50, r.baseline?.search.p99), ''],
+    ['baseline: prefix search p50 / p99', (r) => pair(r.baseline?.autocomplete.p50, r.baseline?.autocomplete.p99), ''],
+    ['baseline: RSS (MB) [corpus only]', (r) => (r.baseline ? `${fmtMs(r.baseline.memory.rssMB)} [${fmtMs(r.baseline.rssCorpusMB)}]` : 'n/a'), ''],
+    ['ours/baseline: build', (r) => ratio(r.cold?.indexMs, r.baseline?.buildMs), ''],
+    ['ours/baseline: search p50 / p99', (r) => `${ratio(r.warm?.search.p50, r.baseline?.search.p50)} / ${ratio(r.warm?.search.p99, r.baseline?.search.p99)}`, ''],
+    ['ours/baseline: RSS (total)', (r) => ratio(r.warm?.memory.rssMB, r.baseline?.memory.rssMB), ''],
+    [
+      'ours/baseline: index RSS (minus corpus)',
+      (r) => (r.warm && r.baseline ? ratio(r.warm.memory.rssMB - r.baseline.rssCorpusMB, r.baseline.memory.rssMB - r.baseline.rssCorpusMB) : 'n/a'),
+      '',
+    ],
+  ];
+  const header = ['', ...results.map((r) => `n = ${fmtInt(r.size)}`), 'target (100k)'];
+  const body = rows.map(([label, f, target]) => [label, ...results.map(f), target]);
+  const widths = header.map((_, i) => Math.max(header[i]!.length, ...body.map((row) => row[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
+}
+
+interface Verdict {
+  target: string;
+  limit: number;
+  value: number | null;
+  met: boolean | null;
+}
+
+function verdicts(r: SizeResult): Verdict[] {
+  const v = (target: string, limit: number, value: number | undefined | null): Verdict => ({ target, limit, value: value ?? null, met: value === undefined || value === null ? null : value <= limit });
+  return [
+    v('search p99 (ms)', TARGETS.searchP99Ms, r.warm?.search.p99),
+    v('autocomplete p99 (ms)', TARGETS.autocompleteP99Ms, r.warm?.autocomplete.p99),
+    v('conversation turn p99 (ms)', TARGETS.conversationP99Ms, r.warm?.conversation?.p99),
+    v('cold start from raw files (ms)', TARGETS.coldStartMs, r.cold?.coldStartMs),
+    v('start from snapshot (ms)', TARGETS.snapshotStartMs, r.warm?.startMs),
+    v('RSS after cold start (MB)', TARGETS.rssMB, r.cold?.memory.rssMB),
+    v('RSS after snapshot load (MB)', TARGETS.rssMB, r.warm?.memory.rssMB),
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const sizes = (argValue(args, '--sizes') ?? '1000,10000,100000')
+    .split(',')
+    .map((s) => Number(s.trim().replace(/k$/i, '000')))
+    .filter((n) => Number.isInteger(n) && n > 0);
+  const seed = Number(argValue(args, '--seed') ?? '42');
+  const rounds = Number(argValue(args, '--rounds') ?? '5');
+  const regenerate = args.includes('--regenerate');
+  if (!sizes.length || !Number.isInteger(seed) || !(rounds > 0)) {
+    process.stderr.write('usage: npm run bench -- [--sizes 1000,10000,100000] [--seed 42] [--rounds 5] [--regenerate]\n');
+    process.exitCode = 2;
+    return;
+  }
+  const cpu = cpus();
+  const machine = {
+    cores: cpu.length,
+    cpu: cpu[0]?.model ?? 'unknown',
+    node: process.version,
+    platform: `${platform()} ${arch()}`,
+    totalMemMB: Math.round(totalmem() / 1048576),
+    freeMemMB: Math.round(freemem() / 1048576),
+    loadAvgStart: loadavg().map((x) => Math.round(x * 100) / 100),
+    loadAvgEnd: [] as number[],
+  };
+  const head = `papertalk bench — ${machine.cores} cores (${machine.cpu}), Node ${machine.node}, ${machine.platform}, ${fmtInt(machine.totalMemMB)} MB RAM, load avg ${machine.loadAvgStart.join(' ')}; seed ${seed}, ${rounds} rounds`;
+  process.stdout.write(`${head}\n`);
+
+  const results: SizeResult[] = [];
+  for (const size of sizes) {
+    const progress = createProgress({ label: `n=${size}: generate, cold, warm, baseline`, total: 4 });
+    const errors: string[] = [];
+    let gen: { dir: string; ms: number | null; stats: unknown };
+    try {
+      gen = await ensureGenerated(size, seed, regenerate);
+    } catch (err) {
+      errors.push(`generate: ${(err as Error).message}`);
+      results.push({ size, dir: '', generated: { ms: null, stats: null }, cold: null, warm: null, baseline: null, errors });
+      progress.done();
+      continue;
+    }
+    progress.tick();
+    const cache = `${gen.dir}-cache`;
+    const cold = await measure<ColdResult>('cold', gen.dir, cache, rounds, errors);
+    progress.tick();
+    const warm = cold ? await measure<WarmResult>('warm', gen.dir, cache, rounds, errors) : null;
+    progress.tick();
+    const baseline = cold ? await measure<BaselineResult>('baseline', gen.dir, cache, rounds, errors) : null;
+    progress.tick();
+    progress.done();
+    if (warm && warm.from !== 'snapshot') errors.push('warm: the snapshot was not used (rebuilt)');
+    results.push({ size, dir: gen.dir, generated: { ms: gen.ms, stats: gen.stats }, cold, warm, baseline, errors });
+  }
+  machine.loadAvgEnd = loadavg().map((x) => Math.round(x * 100) / 100);
+
+  process.stdout.write(`\n${table(results)}\n`);
+  const notes = results.flatMap((r) => [
+    ...(r.warm ? [`n = ${fmtInt(r.size)}: conversation: ${r.warm.conversationNote}`] : []),
+    ...r.errors.map((e) => `n = ${fmtInt(r.size)}: ERROR ${e}`),
+    ...(r.cold && !r.cold.gc ? [`n = ${fmtInt(r.size)}: no --expose-gc: RSS measured without a forced GC`] : []),
+  ]);
+  if (notes.length) process.stdout.write(`\n${notes.join('\n')}\n`);
+  const largest = results[results.length - 1];
+  const verdictList = largest ? verdicts(largest) : [];
+  if (largest) {
+    process.stdout.write(`\ntargets at n = ${fmtInt(largest.size)}${largest.size !== 100_000 ? ' (the targets are set for 100,000)' : ''}:\n`);
+    for (const v of verdictList) {
+      const status = v.met === null ? 'n/a ' : v.met ? 'met ' : 'MISS';
+      const by = v.value === null ? '' : v.met ? ` (${fmtMs(v.value)}, ${((1 - v.value / v.limit) * 100).toFixed(0)}% under)` : ` (${fmtMs(v.value)}, ${(v.value / v.limit).toFixed(1)}× the limit)`;
+      process.stdout.write(`  ${status} ${v.target} ≤ ${v.limit}${by}\n`);
+    }
+  }
+  process.stdout.write(`load avg at end ${machine.loadAvgEnd.join(' ')}\n`);
+  await mkdir(RESULTS_DIR, { recursive: true });
+  const json = { startedAt: new Date().toISOString(), machine, seed, rounds, targets: TARGETS, sizes: results, verdicts: verdictList };
+  await writeFile(join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(json, null, 2)}\n`);
+  process.stderr.write(`results: ${join(RESULTS_DIR, 'latest.json')}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exitCode = 1;
+});
