@@ -256,6 +256,8 @@ export function mergeCorpus(input: MergeInput, options: MergeOptions = {}): Merg
   const profiles = [...input.profiles].sort((x, y) => compareStrings(JSON.stringify(x), JSON.stringify(y)));
   const authors = buildAuthors(papers, raws, allLinks, profiles, explicit, keyOf);
   const posts = buildPosts(input.posts, papers);
+  // Reported in file and line order, whatever order the groups were merged in.
+  issues.sort((x, y) => compareStrings(x.file, y.file) || (x.line ?? 0) - (y.line ?? 0));
   return { corpus: { papers, posts, authors }, issues };
 }
 
