@@ -5,7 +5,7 @@
  * Follow-ups that need the conversation are the rephraser's job; this sees one query alone.
  */
 import { resolveCategory } from '../corpus/categories.ts';
-import { squash } from '../corpus/text.ts';
+import { squash, titleKey } from '../corpus/text.ts';
 import type { Library } from '../search/library.ts';
 import type { Frame, Intent } from './types.ts';
 
@@ -129,6 +129,55 @@ function authorList(text: string, lib: Library): { ids: string[]; names: string[
   return { ids: [...new Set(ids)], names: [...new Set(names)] };
 }
 
+const paperNames = new WeakMap<Library, Map<string, string>>();
+
+/** Title, alias and unambiguous short-name keys → paper id (built once per library). */
+function exactPaperNames(lib: Library): Map<string, string> {
+  let map = paperNames.get(lib);
+  if (map) return map;
+  map = new Map();
+  const shorts = new Map<string, Set<string>>();
+  for (const p of lib.papers.values()) {
+    for (const t of [p.title, ...p.aliases]) {
+      if (!t) continue;
+      map.set(titleKey(t), p.id);
+      const short = /^([^:]{2,40}):/.exec(t)?.[1];
+      if (short) shorts.set(titleKey(short), new Set([...(shorts.get(titleKey(short)) ?? []), p.id]));
+    }
+  }
+  for (const [k, ids] of shorts) if (ids.size === 1 && !map.has(k)) map.set(k, [...ids][0]!);
+  paperNames.set(lib, map);
+  return map;
+}
+
+/**
+ * "A, B and C" when the text splits (at commas / "and" / "&") into parts that each name one paper
+ * exactly (id, title, alias or short name); titles may contain those separators themselves.
+ */
+function paperList(text: string, lib: Library): string[] | null {
+  const seps = [...text.matchAll(/\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*/g)].slice(0, 40);
+  if (!seps.length) return null;
+  const cuts = [{ start: 0, end: 0 }, ...seps.map((m) => ({ start: m.index, end: m.index + m[0].length })), { start: text.length, end: text.length }];
+  const names = exactPaperNames(lib);
+  const exact = (a: number, b: number): string | null => {
+    const part = text.slice(cuts[a]!.end, cuts[b]!.start).trim();
+    return lib.papers.has(part) ? part : (names.get(titleKey(part)) ?? null);
+  };
+  // best[i] = papers covering text up to cut i (fewest parts first found), by dynamic programming.
+  const best: (string[] | null)[] = [[]];
+  for (let j = 1; j < cuts.length; j++) {
+    best[j] = null;
+    for (let i = 0; i < j && !best[j]; i++) {
+      const prev = best[i];
+      if (!prev) continue;
+      const id = exact(i, j);
+      if (id) best[j] = [...prev, id];
+    }
+  }
+  const out = best[cuts.length - 1];
+  return out && out.length >= 2 ? [...new Set(out)] : null;
+}
+
 /** Parses one stand-alone query. Never throws. */
 export function parseQuery(input: string, lib: Library): Frame {
   const cleaned = cleanInput(input);
@@ -154,6 +203,9 @@ export function parseQuery(input: string, lib: Library): Frame {
       case 'paper': {
         const found = lib.findPaper(raw);
         if (found) return { ...frame, papers: [found.paper.id] };
+        // Several papers: "when were GLaM and GPipe published?"
+        const list = paperList(raw, lib);
+        if (list) return { ...frame, papers: list };
         // "more like speech synthesis": a topic, not a paper.
         if (p.intent === 'similar' || p.intent === 'about') return { ...frame, intent: 'search', topic: topicOf(raw) };
         return { ...frame, unresolved: raw };
@@ -195,6 +247,8 @@ export function parseQuery(input: string, lib: Library): Frame {
   // A bare title or short name: that paper. A bare name: that author.
   const asPaper = lib.findPaper(text);
   if (asPaper && asPaper.how !== 'search') return { ...base, intent: 'paper', papers: [asPaper.paper.id] };
+  const asPapers = paperList(text, lib);
+  if (asPapers) return { ...base, intent: 'paper', papers: asPapers };
   const asAuthor = lib.findAuthors(text);
   if (asAuthor.length && asAuthor.some((a) => [a.name, ...a.variants].some((v) => v.toLowerCase() === text.toLowerCase()))) {
     return { ...base, intent: 'author', authors: asAuthor.map((a) => a.id), authorName: asAuthor[0]!.name };

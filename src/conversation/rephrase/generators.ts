@@ -138,7 +138,8 @@ function referenceCandidates(a: Analysis, history: readonly Turn[], lib: Library
     const all = referents(history, lib);
     const agreeing = all.filter((r) => agreement(span, r, lib) > 0).slice(0, MAX_AGREEING);
     const clash = all.find((r) => agreement(span, r, lib) === 0 && !(span.kind === 'thing' && r.type === 'person' && r.ids.length > 1));
-    pool = clash ? [...agreeing, clash] : agreeing;
+    // A bare reference ("that one") is answered as the antecedent itself: only agreeing ones.
+    pool = clash && !a.bareRef ? [...agreeing, clash] : agreeing;
   }
   // One parse per antecedent type: the substituted text differs only in the entity, so the
   // frame found for the first antecedent of a type is re-bound to the others.

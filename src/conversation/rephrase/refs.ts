@@ -178,7 +178,8 @@ export function analyze(input: string): Analysis {
   for (const m of text.matchAll(PLURAL_NP_RE)) {
     const det = m[1]!.toLowerCase();
     const after = text.slice(m.index + m[0].length);
-    if (det === 'the' && !/^(?:authors|people|researchers|writers)$/i.test(m[2]!)) continue;
+    // "the authors" asks for the authors (an intent), it does not point back at people.
+    if (det === 'the') continue;
     if (/^\s+(?:of|on|for|about|by|from|that|which|titled|called)\b/i.test(after)) continue;
     const noun = nounOf(m[2]);
     add({ kind: 'plural', start: m.index, end: m.index + m[0].length, text: m[0], possessive: false, ...(noun ? { noun } : {}) });
