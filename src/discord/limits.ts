@@ -73,11 +73,13 @@ export function joinWithin(items: readonly string[], sep: string, max: number, m
       continue;
     }
     // Does not fit: close with "…and N more" (N counts this item too).
-    const rest = items.length - i;
-    const note = (out ? sep : '') + more(rest);
-    if (out.length + note.length <= max) return out + note;
-    if (!out) return truncate(items[0]!, max);
-    return truncate(out, max);
+    if (!out) {
+      // Not even the first item fits: cut it, keeping room for the note about the others.
+      const note = left > 0 ? sep + more(left) : '';
+      return note.length < max / 2 ? truncate(items[0]!, max - note.length) + note : truncate(items[0]!, max);
+    }
+    const note = sep + more(items.length - i);
+    return out.length + note.length <= max ? out + note : truncate(out, max);
   }
   return out;
 }
