@@ -27,7 +27,7 @@ export function extractFilters(text: string, lib: Library): { rest: string; year
   }
   // Category codes written in capitals (CL, CV, LG), or a category's full name.
   for (const code of lib.categories) {
-    const re = new RegExp(`\\b(?:in\\s+)?${code}\\b`);
+    const re = new RegExp(`(?<![-\\w])(?:in\\s+)?${code}\\b(?!-)`);
     if (re.test(rest) && !(code === 'AI' && /\bAI\b/.test(rest) && !/\b(?:in|only)\s+AI\b|\bAI (?:papers|ones)\b/.test(rest))) {
       out.category = code;
       rest = rest.replace(re, ' ');
@@ -92,12 +92,12 @@ const PATTERNS: Pattern[] = [
   { intent: 'date_of', re: /^(?:when (?:was|were|is|did) (.+?) (?:published|released|come out|came out|appear(?:ed)?|written|put out|posted)|(?:what|which) (?:year|date) (?:was|did|is) (.+?)(?: published| released| come out| appear)?|(?:publication|release) (?:date|year) (?:of|for) (.+)|when (?:was|is) (.+?) from)$/i, group: -1, entity: 'paper' },
   { intent: 'venue_of', re: /^(?:where (?:was|were|is|did) (.+?) (?:published|presented|appear(?:ed)?)|(?:what|which) (?:venue|conference|journal) (?:was|did|is) (.+?)(?: published| presented)?(?: in| at| appear(?: in| at)?)?|(?:venue|conference|journal) (?:of|for) (.+))$/i, group: -1, entity: 'paper' },
   { intent: 'coauthors', re: /^(?:who (?:did|does|has|have) (.+?) (?:work(?:ed)?|collaborate(?:d)?|publish(?:ed)?|write|written|co-?author(?:ed)?) with|(?:who are |list )?(?:the )?(?:co-?authors|collaborators|co-?workers) (?:of|for) (.+)|(?:who are )?(.+?)(?:'s|’s|s') (?:co-?authors|collaborators))$/i, group: -1, entity: 'author' },
-  { intent: 'count', re: /^how many (?:papers|publications|articles|works)(?: (?:did|has|have|does|do|is|are))? (.+?)(?: (?:publish(?:ed)?|write|written|authored|author|co-?authored|got|have|has))?(?: in total)?$/i, group: 1, entity: 'author' },
+  { intent: 'count', re: /^(?:how many (?:papers|publications|articles|works)(?: (?:did|has|have|does|do|is|are))? (.+?)(?: (?:publish(?:ed)?|write|written|authored|author|co-?authored|got|have|has))?(?: in total)?|how many (?:did|has|have|does) (.+?) (?:publish(?:ed)?|write|written|author(?:ed)?)(?: in total)?)$/i, group: -1, entity: 'author' },
   { intent: 'post_citations', re: /^(?:(?:which|what) papers? (?:does|did|do) (?:the )?(?:blog )?(?:post )?(.+?) (?:cite|mention|reference|discuss|link(?: to)?)|papers? (?:cited|mentioned|referenced) (?:by|in) (?:the )?(?:blog )?(?:post )?(.+))$/i, group: -1, entity: 'post' },
-  { intent: 'posts_about', re: /^(?:(?:are there |is there |show me |find |any |the )?(?:blog )?posts? (?:about|on|discussing|mentioning|covering|for|that (?:discuss|mention)) (.+)|(?:any |show me |are there any )?blog posts?(?: (?:about|on) (.+))?)$/i, group: -1, entity: 'paper-or-topic' },
+  { intent: 'posts_about', re: /^(?:(?:are there |is there |show me |find |any |the )?(?:a |any )?(?:blog )?posts? (?:about|on|discussing|mentioning|covering|for|that (?:discuss|mention)) (.+)|(?:any |show me |are there any )?blog posts?(?: (?:about|on) (.+))?)$/i, group: -1, entity: 'paper-or-topic' },
   { intent: 'similar', re: /^(?:(?:show me |find )?(?:more |other )?(?:papers? )?(?:like|similar to|related to|resembling) (.+)|more like (.+))$/i, group: -1, entity: 'paper' },
   { intent: 'latest', re: /^(?:what(?:'s| is| are)? )?(?:the )?(?:latest|newest|most recent|recent|new(?:est)?)\s*(?:papers?|publications?|work|research|results|additions|ones)?(?:\s+(?:about|on|in|regarding)\s+(.+))?$/i, group: 1, entity: 'topic' },
-  { intent: 'papers_by', re: /^(?:(?:show |list |find |get )?(?:me )?(?:all )?(?:the )?(?:other )?(?:papers?|publications?|work|articles|research)(?: written)? (?:by|from|of) (.+)|what (?:else )?(?:did|has|have|does) (.+?) (?:publish(?:ed)?|write|written|work(?:ed)? on|author(?:ed)?)(?: else)?|(.+?)(?:'s|’s|s') (?:other )?(?:papers|publications|work|research))$/i, group: -1, entity: 'author' },
+  { intent: 'papers_by', re: /^(?:(?:show |list |find |get )?(?:me )?(?:all )?(?:the )?(?:other )?(?:papers?|publications?|work|articles|research)(?: written)? (?:by|from|of) (.+)|what (?:else |other (?:papers|publications|work) )?(?:did|has|have|does) (.+?) (?:publish(?:ed)?|write|written|work(?:ed)? on|author(?:ed)?)(?: else)?|(.+?)(?:'s|’s|s') (?:other )?(?:papers|publications|work|research))$/i, group: -1, entity: 'author' },
   { intent: 'about', re: /^(?:what (?:is|was|are) (.+?) about|(?:summari[sz]e|summary of|abstract of|explain|describe|tldr(?: of)?|tl;dr(?: of)?|what does (.+?) (?:do|propose|show|say))\s*(.*))$/i, group: -1, entity: 'paper' },
   { intent: 'author', re: /^(?:who (?:is|was) (.+)|tell me about (.+)|what (?:is|was) (.+))$/i, group: -1, entity: 'author-or-paper' },
 ];

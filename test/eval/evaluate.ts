@@ -97,7 +97,9 @@ export interface TurnResult {
   answerOk: boolean;
   problems: string[];
   provenance: string;
+  /** Whole turn (rephrase + answer + memory), and the rephraser alone. */
   ms: number;
+  rephraseMs: number;
 }
 
 /** Runs every dialogue through a fresh Engine conversation. */
@@ -106,11 +108,14 @@ export function evaluate(dialogues: readonly Dialogue[], lib: Library, weights?:
   // The real engine, with the rephraser wrapped to note which generator won.
   const rephraser = createRephraser(weights ? { weights } : {});
   let provenance = '';
+  let rephraseMs = 0;
   const traced = new Engine({
     library: lib,
     rephraser: {
       rephrase(input, history, l) {
+        const t0 = performance.now();
         const r = rephraser.rephrase(input, history, l);
+        rephraseMs = performance.now() - t0;
         provenance = r.provenance;
         return r;
       },
@@ -137,7 +142,7 @@ export function evaluate(dialogues: readonly Dialogue[], lib: Library, weights?:
       problems.push(...ap);
       results.push({
         dialogue: d.id, index: i, kind: turnKind(d, i), input: t.user, expected: t.rephrased, rephrased: a.rephrased, rewritten: a.rewritten,
-        control: i > 0 && t.rephrased === null, rephraseOk, answerOk: ap.length === 0, problems, provenance, ms,
+        control: i > 0 && t.rephrased === null, rephraseOk, answerOk: ap.length === 0, problems, provenance, ms, rephraseMs,
       });
     });
   }
@@ -188,7 +193,21 @@ export interface Summary {
   falseRewrites: number;
   /** Follow-ups that need a rewrite. */
   contextual: KindSummary;
-  ms: { mean: number; p50: number; p95: number; max: number };
+  ms: Timing;
+  rephraseMs: Timing;
+}
+
+export interface Timing {
+  mean: number;
+  p50: number;
+  p95: number;
+  max: number;
+}
+
+function timing(values: number[]): Timing {
+  const ms = [...values].sort((a, b) => a - b);
+  const q = (p: number) => ms[Math.min(ms.length - 1, Math.floor(p * ms.length))] ?? 0;
+  return { mean: ms.reduce((a, b) => a + b, 0) / Math.max(1, ms.length), p50: q(0.5), p95: q(0.95), max: ms[ms.length - 1] ?? 0 };
 }
 
 function pct(n: number, d: number): number {
@@ -205,14 +224,13 @@ export function summarize(results: readonly TurnResult[]): Summary {
     answer: pct(rs.filter((r) => r.answerOk).length, rs.length),
   });
   const controls = results.filter((r) => r.control);
-  const ms = results.map((r) => r.ms).sort((a, b) => a - b);
-  const q = (p: number) => ms[Math.min(ms.length - 1, Math.floor(p * ms.length))] ?? 0;
   return {
     kinds: [...by.entries()].sort((a, b) => a[0].localeCompare(b[0])).map(([k, rs]) => sum(k, rs)),
     all: sum('all', results),
     controls: controls.length,
     falseRewrites: controls.filter((r) => r.rewritten).length,
     contextual: sum('contextual', results.filter((r) => r.expected !== null && r.index > 0)),
-    ms: { mean: ms.reduce((a, b) => a + b, 0) / Math.max(1, ms.length), p50: q(0.5), p95: q(0.95), max: ms[ms.length - 1] ?? 0 },
+    ms: timing(results.map((r) => r.ms)),
+    rephraseMs: timing(results.map((r) => r.rephraseMs)),
   };
 }

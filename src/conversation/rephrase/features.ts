@@ -1,9 +1,9 @@
 /**
  * The scorer's named features. Input-level signals (is the input stand-alone, does it hold an
- * unresolved reference, is it a fragment) are crossed with the candidate's kind, so that the
- * linear model can weigh "keep it as it is" against each rewrite; candidate-level signals
- * (type agreement, salience and recency of the antecedent, whether it retrieves anything)
- * apply to rewrites.
+ * unresolved reference, is it a fragment) are set on the identity candidate only: scores are
+ * compared within a turn, so "keep it as it is" versus "rewrite" is all that an input-level
+ * signal can weigh. Candidate-level signals (type agreement, salience and recency of the
+ * antecedent, fragment merged, set restricted, whether it retrieves anything) apply to rewrites.
  */
 import type { Library } from '../../search/library.ts';
 import { queryTerms } from '../../search/terms.ts';
@@ -26,10 +26,6 @@ export const FEATURES = [
   'identity.fragment',
   /** Identity × its answer would be empty (nothing found, unresolved, not understood). */
   'identity.empty',
-  /** Rewrite × the input names its own entity. */
-  'rewrite.namesEntity',
-  /** Rewrite × the input has its own intent phrase. */
-  'rewrite.explicitIntent',
   /** Rewrite that replaces a reference expression with an antecedent. */
   'ref.resolved',
   /** Antecedent type agrees with the expression (person pronoun ↔ person, it ↔ paper/post, plural ↔ list): 1, plausible 0.5. */
@@ -160,8 +156,6 @@ export function features(c: Candidate, input: InputSignals, check: RetrievalChec
     v['identity.empty'] = empty;
     return v;
   }
-  v['rewrite.namesEntity'] = input.namesEntity;
-  v['rewrite.explicitIntent'] = input.explicitIntent;
   v['rewrite.empty'] = empty;
   v['context.turnsAgo'] = Math.min(c.turnsAgo ?? 0, LOOKBACK) / LOOKBACK;
   if (c.ref) {
