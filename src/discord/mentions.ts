@@ -8,9 +8,11 @@ import type { Client, Message } from 'discord.js';
 import type { Logger } from 'pino';
 import { conversationKey } from '../conversation/memory.ts';
 import { RESET_TEXT } from './followUp.ts';
+import { clampContent } from './limits.ts';
 import { rateLimitMessage } from './rateLimit.ts';
 import { renderAnswer } from './render.ts';
-import { RESTARTING_MESSAGE, type Tracker } from './router.ts';
+import { errorMessage, RESTARTING_MESSAGE, type Tracker } from './router.ts';
+import { neutralizeMentions } from './text.ts';
 import { libraryOf, type BotContext, type Reply } from './types.ts';
 
 export const NO_CONTENT_MESSAGE = "I can't read replies that turn the @mention off. Keep the mention on (or use `/ask`) and I'll answer.";
@@ -38,8 +40,9 @@ export class MessageHandler {
   handle(message: Message): Promise<void> {
     if (!this.addressed(message)) return Promise.resolve();
     return this.tracker.track(
-      this.answer(message).catch((err: unknown) => {
+      this.answer(message).catch(async (err: unknown) => {
         this.logger.error({ err, messageId: message.id, channelId: message.channelId, userId: message.author.id }, 'could not answer a message');
+        await this.send(message, { content: clampContent(neutralizeMentions(errorMessage(err, message.id).text)) }).catch(() => undefined);
       }),
     );
   }

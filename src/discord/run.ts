@@ -118,7 +118,9 @@ export async function startBot(config: Config, rootLogger: Logger, options: Star
   client.on(Events.Error, (err) => logger.error({ err }, 'discord client error'));
   client.on(Events.Warn, (msg) => logger.warn({ msg }, 'discord client warning'));
   client.on(Events.ShardDisconnect, (ev, shardId) => logger.warn({ shardId, code: ev.code }, 'gateway disconnected'));
-  client.on(Events.ShardReconnecting, (shardId) => logger.info({ shardId }, 'gateway reconnecting'));
+  client.on(Events.ShardReconnecting, (shardId) => {
+    if (tracker.accepting) logger.info({ shardId }, 'gateway reconnecting');
+  });
   client.on(Events.ShardResume, (shardId, replayed) => logger.info({ shardId, replayed }, 'gateway resumed'));
   client.rest.on('rateLimited', (info) => logger.warn({ route: info.route, retryAfter: info.retryAfter, global: info.global }, 'REST rate limited; waiting'));
 
