@@ -572,6 +572,17 @@ describe('papertalk on Discord: real discord.js client against the stand-in', ()
       expect(body).toEqual(apiEdit(renderPaperCard(lib().papers.get(GPIPE_ID)!, lib())));
       expect(standin.originalMessage(sent.id)!.embeds[0]!.title).toBe(GPIPE_TITLE);
 
+      // A slow component defers an update of its message, then edits it.
+      const search = standin.sendCommand('search', { query: 'speech recognition' });
+      await standin.waitForResponses(search.id, 2);
+      const list = standin.originalMessage(search.id)!;
+      const hash = (list.components![0] as { components: { custom_id: string }[] }).components[1]!.custom_id.split(':')[3]!;
+      const click = standin.clickButton(`search:p:1:${hash}`, list);
+      const [deferUpdate, edited] = await standin.waitForResponses(click.id, 2);
+      expect(deferUpdate!.callbackType).toBe(6);
+      expect(edited!.kind).toBe('editOriginal');
+      expect(standin.message(list.id)!.embeds[0]!.footer!.text).toMatch(/^Page 2 of/);
+
       const bad = standin.sendCommand('paper', { title: 'Quantum Basket Weaving' });
       const rs = await standin.waitForResponses(bad.id, 3);
       expect(rs.map((x) => x.kind)).toEqual(['callback', 'deleteOriginal', 'followup']);
@@ -642,6 +653,9 @@ describe('papertalk on Discord: real discord.js client against the stand-in', ()
     expect(callbackData(during)).toEqual(apiReply({ content: RESTARTING_MESSAGE, ephemeral: true }));
     const auto = await one(standin.sendAutocomplete('paper', { title: 'GP' }, { focused: 'title' }));
     expect((auto.body as { data: { choices: unknown[] } }).data.choices).toEqual([]);
+    const mention = standin.sendMessage({ content: 'who wrote GPipe?', author: 'dave', mentionsBot: true });
+    const req = await standin.waitForRequest((q) => (q.body as { message_reference?: { message_id: string } })?.message_reference?.message_id === mention.id);
+    expect(messageBody(req.body)).toEqual({ content: RESTARTING_MESSAGE, allowed_mentions: NO_MENTIONS });
     const t0 = Date.now();
     await bot.stop();
     expect(Date.now() - t0).toBeLessThan(10_000);

@@ -69,6 +69,11 @@ export async function startBot(config: Config, rootLogger: Logger, options: Star
   const loaded = await corpus.load();
   const engine = new Engine({ library: loaded.library, logger: rootLogger });
   const store = openStore({ path: config.dbPath, logger: rootLogger, now });
+  try {
+    store.kvPurgeExpired(); // old paging state
+  } catch (err) {
+    logger.warn({ err }, 'could not purge expired state');
+  }
 
   let client: Client;
   try {
