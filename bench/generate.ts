@@ -32,7 +32,7 @@ import { createProgress } from '../src/progress.ts';
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_DATA_DIR = join(REPO_ROOT, 'data');
 /** Bump when the generator's output changes, so cached generated corpora are regenerated. */
-export const GENERATOR_VERSION = 1;
+export const GENERATOR_VERSION = 2;
 
 // ---------------------------------------------------------------------------------------------
 // Seeded PRNG (sfc32, seeded through splitmix32)
@@ -515,12 +515,12 @@ class World {
     for (let attempt = 0; ; attempt++) {
       const parts: string[] = [];
       if (chance(r, 0.12)) parts.push(pick(r, OPENERS));
-      const head = this.phrase(1, 3);
+      const head = this.phrase(2, 4);
       parts.push(...head);
-      if (chance(r, 0.75)) {
+      if (chance(r, 0.8)) {
         parts.push(pick(r, this.v.connectors));
         if (chance(r, 0.1)) parts.push(pick(r, CONNECTOR_ARTICLE));
-        parts.push(...this.phrase(1, 3));
+        parts.push(...this.phrase(1, 4));
         if (chance(r, 0.3)) {
           parts.push(pick(r, this.v.connectors));
           parts.push(...this.phrase(1, 2));
@@ -558,7 +558,8 @@ class World {
   abstract(t: { title: string; acronym: string | null; expansion: string | null }): string {
     const r = this.rng;
     const lengths = this.v.abstractLengths;
-    const target = Math.max(50, Math.min(320, pick(r, lengths) + int(r, -20, 20)));
+    // The opening sentence and the run to the end of the last sentence add ~45 words: real lengths overall.
+    const target = Math.max(40, Math.min(300, pick(r, lengths) - 45 + int(r, -15, 15)));
     const body = t.title.replace(/^[^:]+:\s*/, '');
     const lower = body.charAt(0).toLowerCase() + body.slice(1);
     let opening: string;
