@@ -206,39 +206,50 @@ export function renderAuthorCard(a: Author, lib: Library): Reply {
     const y = p.year !== null ? String(p.year) : 'year unknown';
     byYear.set(y, [...(byYear.get(y) ?? []), p]);
   }
-  const lines: string[] = [];
-  for (const [y, ps] of byYear) {
-    lines.push(`**${y}**`);
-    for (const p of ps) lines.push(`• ${truncate(safe(title(p)), 200)}`);
-  }
-  const reserve = 80; // for "…and N more" and field names
-  let budget = LIMITS.embedTotal - embedLength(embed) - reserve;
+  const total = papers.length;
+  let budget = LIMITS.embedTotal - embedLength(embed) - 120; // room for "…and N older papers"
   const paperFields: APIEmbedField[] = [];
   let current: string[] = [];
+  let currentName = `Papers (${total})`;
+  let currentLen = 0;
   let shown = 0;
-  const total = papers.length;
-  const flush = (): void => {
-    if (!current.length) return;
-    const name = paperFields.length ? 'Papers (continued)' : `Papers (${total})`;
-    paperFields.push({ name, value: current.join('\n') });
-    budget -= name.length;
-    current = [];
-  };
-  for (const line of lines) {
-    const cost = line.length + 1;
-    if (cost > budget || fields.length + paperFields.length + 1 >= LIMITS.embedFields) break;
-    if (current.join('\n').length + cost > LIMITS.fieldValue) {
-      // A year heading moves along with its papers into the next field.
-      const carry = current.length > 1 && current[current.length - 1]!.startsWith('**') ? [current.pop()!] : [];
-      flush();
-      current = carry;
-    }
+  const push = (line: string): void => {
+    currentLen += (current.length ? 1 : 0) + line.length;
     current.push(line);
-    budget -= cost;
-    if (line.startsWith('• ')) shown++;
+    budget -= line.length + 1;
+  };
+  const close = (): void => {
+    if (current.length) paperFields.push({ name: currentName, value: current.join('\n') });
+    current = [];
+    currentLen = 0;
+  };
+  budget -= currentName.length;
+  outer: for (const [y, ps] of byYear) {
+    for (let k = 0; k < ps.length; k++) {
+      const item = `• ${truncate(safe(title(ps[k]!)), 200)}`;
+      const head = k === 0 ? `**${y}**` : null;
+      const cost = item.length + 1 + (head ? head.length + 1 : 0);
+      if (currentLen + cost > LIMITS.fieldValue) {
+        // Next field; a year that continues there gets its heading again.
+        if (fields.length + paperFields.length + 2 >= LIMITS.embedFields) break outer;
+        const heading = head ?? `**${y}** (continued)`;
+        const name = 'Papers (continued)';
+        if (budget < name.length + heading.length + item.length + 2) break outer;
+        close();
+        currentName = name;
+        budget -= name.length;
+        push(heading);
+        push(item);
+        shown++;
+        continue;
+      }
+      if (budget < cost) break outer;
+      if (head) push(head);
+      push(item);
+      shown++;
+    }
   }
-  if (current.length && current[current.length - 1]!.startsWith('**')) current.pop(); // no dangling year heading
-  flush();
+  close();
   if (shown < total) {
     const more = `…and ${total - shown} older paper${total - shown === 1 ? '' : 's'} (use /search author:${a.name})`;
     const last = paperFields[paperFields.length - 1];
