@@ -23,6 +23,8 @@ export interface ShownList {
   type: EntityType;
   ids: string[];
   turnsAgo: number;
+  /** Not shown as a list but implied: the authors of the one paper a turn was about ("the first author"). */
+  implied?: boolean;
 }
 
 /** How many turns back references look. */
@@ -90,7 +92,10 @@ export function shownLists(history: readonly Turn[], lib: Library): ShownList[] 
     if (people.length > 1 || (people.length === 1 && !papers.length && !posts.length)) lists.push({ type: 'person', ids: people, turnsAgo: t });
     // A question about people (authors of X, co-authors of Y) lists people first.
     if (turn.frame.intent === 'authors_of' || turn.frame.intent === 'coauthors') lists.sort((a, b) => (a.type === 'person' ? -1 : b.type === 'person' ? 1 : 0));
-    // A single focus paper is not a list to count in when people were listed too.
+    // The one paper a turn was about implies its author list ("who is the first author?").
+    const fp = focusPapers(turn.frame);
+    const only = fp.length === 1 ? lib.papers.get(fp[0]!) : undefined;
+    if (only && !lists.some((l) => l.type === 'person')) lists.push({ type: 'person', ids: only.authorIds.filter((id) => lib.authors.has(id)), turnsAgo: t, implied: true });
     out.push(...lists);
   }
   return out;

@@ -46,6 +46,8 @@ export const FEATURES = [
   'set.restriction',
   /** Rewrite × its answer would be empty. */
   'rewrite.empty',
+  /** Rewrite that finds nothing where the literal reading finds something. */
+  'rewrite.emptyVsIdentity',
 ] as const;
 
 export type FeatureName = (typeof FEATURES)[number];
@@ -56,6 +58,8 @@ export interface InputSignals {
   explicitIntent: number;
   hasReference: number;
   fragment: number;
+  /** The literal reading's answer would be empty. */
+  identityEmpty: number;
 }
 
 /** Memoised "does this frame retrieve anything" (one cheap check per distinct frame). */
@@ -141,7 +145,7 @@ export function inputSignals(a: Analysis, identity: Frame, lib: Library): InputS
     (identity.intent === 'search' && !identity.topic) ||
     (!!identity.unresolved && !identity.papers?.length && !identity.authors?.length);
   const fragment = Math.min(1, (a.lead ? 0.5 : 0) + (noIntent && contentTerms <= 3 ? 0.5 : 0) + (incomplete ? 0.5 : 0));
-  return { namesEntity: names ? 1 : 0, explicitIntent: explicit ? 1 : 0, hasReference: hasReference ? 1 : 0, fragment };
+  return { namesEntity: names ? 1 : 0, explicitIntent: explicit ? 1 : 0, hasReference: hasReference ? 1 : 0, fragment, identityEmpty: 0 };
 }
 
 export function features(c: Candidate, input: InputSignals, check: RetrievalCheck): FeatureVector {
@@ -157,6 +161,7 @@ export function features(c: Candidate, input: InputSignals, check: RetrievalChec
     return v;
   }
   v['rewrite.empty'] = empty;
+  v['rewrite.emptyVsIdentity'] = empty && !input.identityEmpty ? 1 : 0;
   v['context.turnsAgo'] = Math.min(c.turnsAgo ?? 0, LOOKBACK) / LOOKBACK;
   if (c.ref) {
     v['ref.resolved'] = 1;

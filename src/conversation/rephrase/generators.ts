@@ -102,6 +102,14 @@ function bind(f: Frame, r: Referent, lib: Library): Frame | null {
   return null;
 }
 
+/** The newest / oldest paper of a list (by date; other lists keep their order). */
+function byDate(ids: string[], which: 'newest' | 'oldest', lib: Library): string | undefined {
+  const dated = ids.map((id) => ({ id, date: lib.papers.get(id)?.date ?? '' })).filter((x) => x.date);
+  if (!dated.length) return which === 'newest' ? ids[0] : ids[ids.length - 1];
+  dated.sort((a, b) => (which === 'newest' ? b.date.localeCompare(a.date) : a.date.localeCompare(b.date)));
+  return dated[0]!.id;
+}
+
 /** The template frame (parsed with some antecedent of this type) with this antecedent's entity. */
 function rebind(f: Frame, r: Referent, lib: Library): Frame | null {
   if (r.type === 'paper') return { ...f, papers: [...r.ids] };
@@ -128,8 +136,10 @@ function referenceCandidates(a: Analysis, history: readonly Turn[], lib: Library
   if (span.kind === 'ordinal') {
     pool = [];
     for (const list of shownLists(history, lib)) {
-      if (span.noun && span.noun !== list.type) continue;
-      const ids = span.positions!.map((p) => list.ids[p < 0 ? list.ids.length + p : p]);
+      if (span.noun ? span.noun !== list.type : list.implied) continue;
+      const ids = span.byDate
+        ? [byDate(list.ids, span.byDate, lib)]
+        : span.positions!.map((p) => list.ids[p < 0 ? list.ids.length + p : p]);
       if (ids.some((x) => x === undefined)) continue;
       pool.push({ type: list.type, ids: ids as string[], turnsAgo: list.turnsAgo, rank: 0, source: 'list' });
       if (pool.length >= 2) break;
@@ -150,6 +160,17 @@ function referenceCandidates(a: Analysis, history: readonly Turn[], lib: Library
     const prov = `${span.text} → ${label(lib, r)}`;
     if (a.bareRef) {
       out.push(candidate('reference', bareFrame(r, lib, a.core), lib, prov, { ref: info, turnsAgo: r.turnsAgo }));
+      // "and the fourth?" after "who wrote the third?": the antecedent as a slot of the last question.
+      const last = history[history.length - 1]!;
+      const slots: Slots = r.type === 'paper' ? { papers: [...r.ids] } : r.type === 'person' ? { authors: [...r.ids] } : {};
+      const merged = Object.keys(slots).length ? mergeSlots(last.frame, slots, last, lib) : null;
+      if (merged) {
+        out.push(candidate('merge', merged, lib, `${prov}, merged into “${last.rephrased}”`, {
+          ref: info,
+          turnsAgo: 0,
+          merge: { slots: Object.keys(slots) as (keyof Slots)[], intentKept: merged.intent === last.frame.intent },
+        }));
+      }
       continue;
     }
     if (!parsed.has(r.type)) {

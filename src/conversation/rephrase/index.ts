@@ -44,6 +44,7 @@ export function scoreCandidates(input: string, history: readonly Turn[], lib: Li
   const cands = generate(a, identity, history, lib);
   const check = new RetrievalCheck(lib);
   const signals = inputSignals(a, identity, lib);
+  signals.identityEmpty = cands.length > 1 && !check.retrieves(identity) ? 1 : 0;
   const candidates = cands.map((c) => {
     const v = features(c, signals, check);
     return { ...c, features: v, score: score(v, weights) };

@@ -29,6 +29,8 @@ export interface RefSpan {
   noun?: Noun;
   /** Ordinals: 0-based positions; negative counts from the end (-1 = last). */
   positions?: number[];
+  /** "the newest one" / "the oldest paper": picked from the list by date, not by position. */
+  byDate?: 'newest' | 'oldest';
 }
 
 export interface SetRef {
@@ -81,6 +83,7 @@ const ORDINAL_RE = new RegExp(
     String.raw`(?:\s+(one|ones|paper|papers|result|results|article|articles|item|items|entry|entries|blog post|post|posts|author|authors|person|people|co-?author|publication|publications))?\b`,
   'gi',
 );
+const BY_DATE_RE = /\b(?:the\s+)?(newest|latest|most recent|oldest|earliest)\s+(one|paper|result|article|publication|post|blog post)\b/gi;
 const TOP_RE = /\bthe\s+top\s+(two|three|four|five|[2-5])\b(?:\s+(ones|papers|results|posts|authors))?/gi;
 const NUMBERED_RE = /(?:#\s?|\b(?:number|no\.|nr\.?|item|result|option|entry|paper\s+#)\s*)(\d{1,2})\b/gi;
 
@@ -148,6 +151,13 @@ export function analyze(input: string): Analysis {
     for (let i = 0; i < count; i++) positions.push(base < 0 ? base - (count - 1) + i : base + i);
     const noun = nounOf(nounWord);
     add({ kind: 'ordinal', start, end, text: m[0], possessive: false, positions, ...(noun ? { noun } : {}) });
+  }
+  for (const m of text.matchAll(BY_DATE_RE)) {
+    const after = text.slice(m.index + m[0].length);
+    if (/^\s+(?:of|by|on|about|from|in|to|with)\s+\S/i.test(after)) continue;
+    const byDate = /^(?:oldest|earliest)$/i.test(m[1]!) ? 'oldest' : 'newest';
+    const noun = nounOf(m[2]);
+    add({ kind: 'ordinal', start: m.index, end: m.index + m[0].length, text: m[0], possessive: false, positions: [0], byDate, ...(noun ? { noun } : {}) });
   }
   for (const m of text.matchAll(TOP_RE)) {
     const count = NUMBER_WORDS[m[1]!.toLowerCase()] ?? Number(m[1]);
@@ -220,6 +230,9 @@ export function analyze(input: string): Analysis {
 
 /** The first (most specific) reference: ordinals, then noun phrases, then pronouns. */
 export function mainRef(a: Analysis): RefSpan | null {
+  // "her latest paper", "their first two papers": the possessor is the reference; the ordinal is part of what is possessed.
+  const possessor = a.refs.find((r) => r.possessive && a.refs.some((o) => o.kind === 'ordinal' && o.start >= r.end && /^\s*$/.test(a.core.slice(r.end, o.start))));
+  if (possessor) return possessor;
   const order: Record<RefKind, number> = { ordinal: 0, person: 1, thing: 2, plural: 3 };
   const withNoun = a.refs.filter((r) => r.noun || r.kind === 'ordinal');
   const pool = withNoun.length ? withNoun : a.refs;
