@@ -56,6 +56,8 @@ function core(text: string): string {
     text
       .replace(/^(?:hey|hi|ok|okay|so|please|pls|bot)[,!\s]+/i, '')
       .replace(/\b(?:please|pls)\b/gi, ' ')
+      // "what's X about?", "who's X?", "when's X from?"
+      .replace(/\b(what|who|when|where|which|how)['’]s\b/gi, '$1 is')
       .replace(/\s*[?!.]+\s*$/, ''),
   );
 }

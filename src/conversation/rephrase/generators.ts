@@ -8,6 +8,7 @@
  *  (d) identity — the input parsed alone (no rewrite).
  * Generation is bounded: a few antecedents per reference, two earlier frames, one list.
  */
+import { squash } from '../../corpus/text.ts';
 import type { Library } from '../../search/library.ts';
 import type { Turn } from '../memory.ts';
 import { parseQuery } from '../parse.ts';
@@ -73,14 +74,24 @@ function surface(r: Referent, lib: Library): string {
   return lib.posts.get(id)?.title ?? id;
 }
 
-const POSSESSED_FIELD = /^\s+((?:other |full |complete )?(?:authors?|author list|co-?authors|collaborators|date|publication date|release date|venue|abstract|summary|title|year))\b/i;
+/** What a possessive asks for ("its authors", "her co-authors") → the phrase the parser knows. */
+const POSSESSED_FIELD: [RegExp, string][] = [
+  [/^\s+(?:full |complete )?(?:authors?|author list|writers)\b/i, 'the authors of'],
+  [/^\s+(?:other )?(?:co-?authors|collaborators|co-?workers)\b/i, 'the co-authors of'],
+  [/^\s+(?:publication |release )?(?:date|year)\b/i, 'publication date of'],
+  [/^\s+(?:venue|conference|journal)\b/i, 'venue of'],
+  [/^\s+(?:abstract|summary|tl;?dr|gist)\b/i, 'abstract of'],
+];
 
 export function substitute(core: string, span: RefSpan, s: string): string {
   const before = core.slice(0, span.start);
   const after = core.slice(span.end);
   if (span.possessive) {
-    const m = POSSESSED_FIELD.exec(after);
-    if (m) return `${before}the ${m[1]} of ${s}${after.slice(m[0].length)}`;
+    for (const [re, phrase] of POSSESSED_FIELD) {
+      const m = re.exec(after);
+      // "who are its authors" → "who are the authors of X"; a bare "its venue" → "venue of X".
+      if (m) return squash(`${before.replace(/^(?:and|so|what about|what is|what's|what are|tell me)\s+$/i, '')}${phrase} ${s}${after.slice(m[0].length)}`);
+    }
     return `${before}${s}'s${after}`;
   }
   return `${before}${s}${after}`;

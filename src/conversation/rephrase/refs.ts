@@ -85,7 +85,7 @@ const ORDINAL_RE = new RegExp(
 );
 const BY_DATE_RE = /\b(?:the\s+)?(newest|latest|most recent|oldest|earliest)\s+(one|paper|result|article|publication|post|blog post)\b/gi;
 const TOP_RE = /\bthe\s+top\s+(two|three|four|five|[2-5])\b(?:\s+(ones|papers|results|posts|authors))?/gi;
-const NUMBERED_RE = /(?:#\s?|\b(?:number|no\.|nr\.?|item|result|option|entry|paper\s+#)\s*)(\d{1,2})\b/gi;
+const NUMBERED_RE = /(?:#\s?|\b(?:number|no\.|nr\.?|item|result|option|entry|paper\s+#)\s*)(\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten)\b/gi;
 
 const DEMONSTRATIVE_RE =
   /\b(this|that|the|the same|said)\s+(paper|article|publication|work|one|model|study|preprint|blog post|post|blog|author|person|researcher|guy|woman|man|scientist|writer)\b/gi;
@@ -165,7 +165,7 @@ export function analyze(input: string): Analysis {
     add({ kind: 'ordinal', start: m.index, end: m.index + m[0].length, text: m[0], possessive: false, positions: Array.from({ length: count }, (_, i) => i), ...(noun ? { noun } : {}) });
   }
   for (const m of text.matchAll(NUMBERED_RE)) {
-    const n = Number(m[1]);
+    const n = NUMBER_WORDS[m[1]!.toLowerCase()] ?? Number(m[1]);
     if (n < 1) continue;
     add({ kind: 'ordinal', start: m.index, end: m.index + m[0].length, text: m[0], possessive: false, positions: [n - 1] });
   }
