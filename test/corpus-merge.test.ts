@@ -305,6 +305,21 @@ describe('mergeCorpus', () => {
     expect(b).toEqual(a);
   });
 
+  it('an untitled entry joins only its closest match, never bridging two papers', () => {
+    const rec = (title: string | null, abstract: string, line: number): RawPaper => ({
+      title, authors: title ? ['Ann Lee'] : [], authorsTruncated: !title, date: '2020', category: null, venue: null, orgs: [], hasCode: false, abstract, source: 's.txt', line, pageOwner: null,
+    });
+    const x = 'we train a very large sparse mixture of experts language model on one trillion tokens of web text and dialog data';
+    const y = 'our compiler partitions dataflow graphs across many accelerator chips using a learned cost model and beam search';
+    const untitled = `${x} and we also evaluate ${y.split(' ').slice(0, 12).join(' ')}`;
+    const { corpus: c, issues: is } = mergeCorpus({ papers: [rec('Paper X', x, 1), rec('Paper Y', y, 2), rec(null, untitled, 3)], posts: [], profiles: [] });
+    expect(c.papers.map((p) => [p.title, p.sources.length, p.abstract]).sort()).toEqual([
+      ['Paper X', 1, untitled],
+      ['Paper Y', 1, y],
+    ]);
+    expect(is).toEqual([expect.objectContaining({ line: 3, message: 'untitled entry recovered as "Paper X" by its abstract' })]);
+  });
+
   it('an empty input is an empty corpus', () => {
     expect(mergeCorpus({ papers: [], posts: [], profiles: [] })).toEqual({ corpus: { papers: [], posts: [], authors: [] }, issues: [] });
   });

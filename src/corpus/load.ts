@@ -13,8 +13,8 @@ import { isLineListing, parseLineListing } from './lineListing.ts';
 import { MANIFEST_FILE, ManifestSchema, manifestEntryFor, type Manifest } from './manifest.ts';
 import { mergeCorpus } from './merge.ts';
 import type { AuthorProfile, Corpus, LoadIssue, RawPaper, RawPost } from './schema.ts';
-import { looksBinary, nameKey } from './text.ts';
-import { parseAuthorList } from './authorList.ts';
+import { looksBinary, nameKey, parseCategoryDate } from './text.ts';
+import { looksLikeName, parseAuthorList } from './authorList.ts';
 
 export type SourceFormat = 'inline-listing' | 'line-listing' | 'author-page' | 'blog-archive';
 
@@ -113,10 +113,15 @@ export function buildCorpus(files: SourceFile[], manifest: Manifest = { sources:
   if (deferred.length) {
     const knownNames = new Set<string>();
     for (const p of papers) for (const a of p.authors) knownNames.add(nameKey(a));
+    // The listing's own title+author lines: every author after the first is cleanly separated
+    // by commas. Only those lines (the one after a category/date line), never abstracts.
     for (const { file } of deferred) {
-      for (const line of file.text.split(/\r?\n/)) {
+      const lines = file.text.split(/\r?\n/);
+      for (let i = 1; i < lines.length; i++) {
+        if (!parseCategoryDate(lines[i - 1]!)) continue;
+        const line = lines[i]!;
         const comma = line.indexOf(', ');
-        if (comma > 0) for (const a of parseAuthorList(line.slice(comma + 2)).authors) knownNames.add(nameKey(a));
+        if (comma > 0) for (const a of parseAuthorList(line.slice(comma + 2)).authors) if (looksLikeName(a)) knownNames.add(nameKey(a));
       }
     }
     const vocabulary = new Set<string>();

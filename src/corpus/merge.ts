@@ -12,7 +12,7 @@
 import { categoryName } from './categories.ts';
 import { splitHomonyms } from './homonyms.ts';
 import type { Author, AuthorProfile, Corpus, LoadIssue, Paper, Post, RawPaper, RawPost } from './schema.ts';
-import { similarTexts } from './similar.ts';
+import { similarTexts, type SimilarPair } from './similar.ts';
 import { nameKey, shortHash, slug, titleKey } from './text.ts';
 import { UnionFind } from './unionFind.ts';
 
@@ -201,7 +201,21 @@ export function mergeCorpus(input: MergeInput, options: MergeOptions = {}): Merg
 
   // 2. Same abstract: untitled entries and papers listed under another title.
   const threshold = options.abstractThreshold ?? 0.35;
-  for (const pair of similarTexts(raws.map((r) => r.abstract), { threshold })) uf.union(pair.a, pair.b);
+  // An untitled entry joins only the entry its abstract is closest to: one abstract-only entry
+  // must not bridge two different papers whose abstracts it happens to resemble.
+  const bestOfUntitled = new Map<number, SimilarPair>();
+  for (const pair of similarTexts(raws.map((r) => r.abstract), { threshold })) {
+    const untitled = [pair.a, pair.b].filter((i) => !raws[i]!.title);
+    if (!untitled.length) {
+      uf.union(pair.a, pair.b);
+      continue;
+    }
+    for (const u of untitled) {
+      const best = bestOfUntitled.get(u);
+      if (!best || pair.score > best.score) bestOfUntitled.set(u, pair);
+    }
+  }
+  for (const pair of bestOfUntitled.values()) uf.union(pair.a, pair.b);
 
   const groups = uf.groups().map((idxs) => idxs.map((i) => raws[i]!));
   const papers: Paper[] = [];
