@@ -19,7 +19,8 @@ function paper(id: string, authors: string[], category: string, text: string): P
 
 /** Papers whose sources list the person explicitly (the others carry the name as page owner only). */
 function explicitFor(papers: Paper[], explicitIds: string[]): Map<string, Set<string>> {
-  return new Map(papers.map((p) => [p.id, new Set(explicitIds.includes(p.id) ? [KEY, ...p.authors.map(nameKey)] : p.authors.filter((a) => a !== PERSON).map(nameKey))]));
+  const ids = new Set(explicitIds);
+  return new Map(papers.map((p) => [p.id, new Set(ids.has(p.id) ? [KEY, ...p.authors.map(nameKey)] : p.authors.filter((a) => a !== PERSON).map(nameKey))]));
 }
 
 const main = [
