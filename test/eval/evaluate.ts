@@ -100,6 +100,8 @@ export interface TurnResult {
   /** Whole turn (rephrase + answer + memory), and the rephraser alone. */
   ms: number;
   rephraseMs: number;
+  /** Score of the winner minus the runner-up (Infinity when there was no alternative). */
+  margin: number;
 }
 
 /** Runs every dialogue through a fresh Engine conversation. */
@@ -109,6 +111,7 @@ export function evaluate(dialogues: readonly Dialogue[], lib: Library, weights?:
   const rephraser = createRephraser(weights ? { weights } : {});
   let provenance = '';
   let rephraseMs = 0;
+  let margin = Infinity;
   const traced = new Engine({
     library: lib,
     rephraser: {
@@ -117,6 +120,8 @@ export function evaluate(dialogues: readonly Dialogue[], lib: Library, weights?:
         const r = rephraser.rephrase(input, history, l);
         rephraseMs = performance.now() - t0;
         provenance = r.provenance;
+        const top = (r.explanation as { top?: { score: number }[] } | undefined)?.top ?? [];
+        margin = top.length > 1 ? top[0]!.score - top[1]!.score : Infinity;
         return r;
       },
     },
@@ -142,7 +147,7 @@ export function evaluate(dialogues: readonly Dialogue[], lib: Library, weights?:
       problems.push(...ap);
       results.push({
         dialogue: d.id, index: i, kind: turnKind(d, i), input: t.user, expected: t.rephrased, rephrased: a.rephrased, rewritten: a.rewritten,
-        control: i > 0 && t.rephrased === null, rephraseOk, answerOk: ap.length === 0, problems, provenance, ms, rephraseMs,
+        control: i > 0 && t.rephrased === null, rephraseOk, answerOk: ap.length === 0, problems, provenance, ms, rephraseMs, margin,
       });
     });
   }

@@ -90,6 +90,8 @@ function failures(name: string, rs: readonly TurnResult[]): void {
     for (const x of r.problems) process.stdout.write(`      - ${x}\n`);
   }
 }
+const close = [...devResults.map((r) => ({ set: 'dev', r })), ...testResults.map((r) => ({ set: 'held-out', r }))].filter((x) => Number.isFinite(x.r.margin)).sort((a, b) => a.r.margin - b.r.margin).slice(0, 5);
+process.stdout.write(`closest calls (winner − runner-up): ${close.map((x) => `${x.r.margin.toFixed(2)} ${x.set} “${x.r.input}”${x.r.rephraseOk ? '' : ' ✗'}`).join('; ')}\n`);
 const slow = [...devResults, ...testResults].sort((a, b) => b.ms - a.ms).slice(0, 5);
 process.stdout.write(`slowest turns: ${slow.map((r) => `${r.ms.toFixed(1)} ms “${r.input}”`).join('; ')}\n`);
 if (!quiet) {

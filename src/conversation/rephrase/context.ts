@@ -17,6 +17,8 @@ export interface Referent {
   /** 0 = what that turn was about; 1, 2, … = its results in the order shown. */
   rank: number;
   source: 'focus' | 'result' | 'list';
+  /** Ordinals: how long the list it was picked from is. */
+  listSize?: number;
 }
 
 export interface ShownList {

@@ -62,7 +62,8 @@ export function agreement(span: RefSpan, r: Referent, lib: Library): number {
       if (!single) return 1;
       return r.type === 'person' ? 0.5 : 0;
     case 'ordinal':
-      return 1;
+      // "the last one" of a one-item list is a weak reading of an ordinal.
+      return (r.listSize ?? 2) >= 2 ? 1 : 0.5;
   }
 }
 
@@ -152,7 +153,7 @@ function referenceCandidates(a: Analysis, history: readonly Turn[], lib: Library
         ? [byDate(list.ids, span.byDate, lib)]
         : span.positions!.map((p) => list.ids[p < 0 ? list.ids.length + p : p]);
       if (ids.some((x) => x === undefined)) continue;
-      pool.push({ type: list.type, ids: ids as string[], turnsAgo: list.turnsAgo, rank: 0, source: 'list' });
+      pool.push({ type: list.type, ids: ids as string[], turnsAgo: list.turnsAgo, rank: 0, source: 'list', listSize: list.ids.length });
       if (pool.length >= 2) break;
     }
   } else {
@@ -175,7 +176,8 @@ function referenceCandidates(a: Analysis, history: readonly Turn[], lib: Library
       const last = history[history.length - 1]!;
       const slots: Slots = r.type === 'paper' ? { papers: [...r.ids] } : r.type === 'person' ? { authors: [...r.ids] } : {};
       const merged = Object.keys(slots).length ? mergeSlots(last.frame, slots, last, lib) : null;
-      if (merged) {
+      // Only when it carries the last question over (who wrote / when was / who is …), not a plain listing.
+      if (merged && merged.intent === last.frame.intent && merged.intent !== 'paper' && merged.intent !== 'author') {
         out.push(candidate('merge', merged, lib, `${prov}, merged into “${last.rephrased}”`, {
           ref: info,
           turnsAgo: 0,
@@ -198,7 +200,7 @@ function referenceCandidates(a: Analysis, history: readonly Turn[], lib: Library
 /** (b) Slot merge into the last two frames. */
 function mergeCandidates(a: Analysis, history: readonly Turn[], lib: Library): Candidate[] {
   if (a.refs.length || a.set) return [];
-  const slots = fragmentSlots(a.core, lib);
+  const slots = fragmentSlots(a.core, lib, a.explicitIntent);
   if (!slots) return [];
   const out: Candidate[] = [];
   for (let t = 0; t < Math.min(2, history.length); t++) {

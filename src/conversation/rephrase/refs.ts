@@ -92,7 +92,7 @@ const DEMONSTRATIVE_RE =
 const PLURAL_NP_RE = /\b(these|those|both|the)\s+(authors|people|researchers|co-?authors|writers|papers|ones|articles|results|works|publications|posts|blog posts)\b/gi;
 const PERSON_RE = /\b(he|she|him|his|hers|her)\b/gi;
 const THING_RE = /\b(it|its|this|that)\b/gi;
-const PLURAL_RE = /\b(they|them|their|theirs|these|those)\b/gi;
+const PLURAL_RE = /\b(they|them|their|theirs|these|those|both)\b/gi;
 /** Words after which "her" is a possessive determiner. */
 const POSSESSED = /^\s+(?:other|own|papers?|work|works|research|publications?|co-?authors?|collaborators|latest|newest|first|most|recent|earliest|articles?|stuff|list|name|profile|h-index|citations)\b/i;
 const SET_RE =
@@ -225,7 +225,9 @@ export function analyze(input: string): Analysis {
     squash(
       `${text.slice(0, kept[0]!.start)} ${text.slice(kept[0]!.end)}`.replace(/\b(?:show|open|give|tell|me|about|more|please|one|the|details|on|of|info|information)\b/gi, ' '),
     ) === '';
-  return { input, core, lead, refs: kept, set, bareRef, explicitIntent: INTENT_PHRASE.test(text) };
+  // "papers from 2021" is a filter, not an intent phrase of its own.
+  const unfiltered = squash(text.replace(/\b(?:(?:in|from|during|of|for|since)\s+)?(?:19|20)\d{2}\b/g, ' '));
+  return { input, core, lead, refs: kept, set, bareRef, explicitIntent: INTENT_PHRASE.test(unfiltered) };
 }
 
 /** The first (most specific) reference: ordinals, then noun phrases, then pronouns. */

@@ -37,6 +37,9 @@ const INTENT_CUES: [RegExp, Intent][] = [
   [/^(?:similar (?:ones|papers)|anything similar|related (?:ones|papers|work))$/i, 'similar'],
 ];
 
+/** Readings a fragment can have on its own: a topic, a filter, a bare paper or person, blog posts. */
+const FRAGMENT_INTENTS: ReadonlySet<Intent> = new Set(['search', 'unknown', 'paper', 'author', 'posts_about', 'papers_by', 'latest']);
+
 /** True when the name as typed contains the person's family name (guards fuzzy matches like "she" → "Sheng Shen"). */
 export function namesPerson(text: string, authorName: string): boolean {
   const words = new Set(titleKey(text).split(' '));
@@ -67,10 +70,15 @@ function contentOf(text: string): string[] {
 }
 
 /** Reads a fragment's slots. Null when the text is a full question of its own kind. */
-export function fragmentSlots(core: string, lib: Library): Slots | null {
+export function fragmentSlots(core: string, lib: Library, explicitIntent = false): Slots | null {
   const text = squash(core.replace(/\s*[?!.]+$/, ''));
   if (!text) return null;
   for (const [re, intent] of INTENT_CUES) if (re.test(text)) return { intent };
+  // "who is Sercan Arik?", "papers about object detection": a query with its own intent phrase is not a fragment.
+  if (explicitIntent) return null;
+  // A question of its own kind ("when were both published?") is not a fragment to merge.
+  const whole = parseQuery(text, lib);
+  if (!FRAGMENT_INTENTS.has(whole.intent)) return null;
   const slots: Slots = {};
   let rest = text;
   // Kind: "any blog posts", "blog posts about X", "papers?".
