@@ -1,7 +1,7 @@
 /**
  * Optional arXiv source: fetches the newest papers of some categories from the arXiv API (Atom) and
- * turns them into `RawPaper` records. Polite (≥ 3 s between calls to the same host, one call at a
- * time per host), bounded (timeout per attempt via AbortSignal), resilient (exponential backoff on
+ * turns them into `RawPaper` records. Polite (one call at a time per host, the next ≥ 3 s after the previous one
+ * finished), bounded (timeout per attempt via AbortSignal), resilient (exponential backoff on
  * 5xx and network errors, `Retry-After` on 429). It never throws: a failing feed returns no records
  * and an issue, and logs.
  */
@@ -12,33 +12,52 @@ import type { LoadIssue, ParseResult, RawPaper } from '../corpus/schema.ts';
 
 export const ARXIV_API_URL = 'https://export.arxiv.org/api/query';
 
-/** Serialises and spaces calls per host. Share one between callers that hit the same host. */
+/**
+ * Serialises and spaces calls per host: one call at a time, and the next one starts at least
+ * `minIntervalMs` after the previous one FINISHED (so network latency never squeezes the gap the
+ * server sees). Share one between callers that hit the same host.
+ */
 export interface RateLimiter {
-  /** Resolves when a call to `host` may start (and records it as started). */
-  acquire(host: string, minIntervalMs: number): Promise<void>;
+  /**
+   * Resolves when a call to `host` may start; call the returned `release` when the call is over
+   * (response read or failed). Releasing twice is harmless.
+   */
+  acquire(host: string, minIntervalMs: number): Promise<() => void>;
 }
 
 export function createRateLimiter(opts: { now?: () => number; sleep?: (ms: number) => Promise<void> } = {}): RateLimiter {
   const now = opts.now ?? Date.now;
   const sleep = opts.sleep ?? defaultSleep;
+  /** When the last call to a host finished (or started, while it runs). */
   const last = new Map<string, number>();
+  /** Settles when the previous holder of a host released it. */
   const queues = new Map<string, Promise<void>>();
   return {
-    acquire(host: string, minIntervalMs: number): Promise<void> {
+    acquire(host: string, minIntervalMs: number): Promise<() => void> {
       const prev = queues.get(host) ?? Promise.resolve();
-      const mine = prev.then(async () => {
+      let release!: () => void;
+      const done = new Promise<void>((resolve) => {
+        release = () => {
+          last.set(host, now());
+          resolve();
+        };
+      });
+      let released = false;
+      const once = (): void => {
+        if (released) return;
+        released = true;
+        release();
+      };
+      queues.set(host, prev.then(() => done));
+      return prev.then(async () => {
         const previous = last.get(host);
         if (previous !== undefined) {
           const wait = previous + minIntervalMs - now();
           if (wait > 0) await sleep(wait);
         }
         last.set(host, now());
+        return once;
       });
-      queues.set(
-        host,
-        mine.catch(() => undefined),
-      );
-      return mine;
     },
   };
 }
@@ -263,7 +282,7 @@ export async function fetchArxiv(options: FetchArxivOptions): Promise<ParseResul
   let lastError = 'no attempt made';
   for (let attempt = 1; attempt <= retries + 1; attempt += 1) {
     if (options.signal?.aborted) return fail('papertalk: arXiv feed: aborted');
-    await limiter.acquire(host, minIntervalMs);
+    const release = await limiter.acquire(host, minIntervalMs);
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     let delay: number | null = null;
@@ -278,9 +297,11 @@ export async function fetchArxiv(options: FetchArxivOptions): Promise<ParseResul
       if (!res.ok) {
         // Drain so the connection can be reused.
         await res.text().catch(() => '');
+        release();
         throw new HttpStatusError(res.status, retryAfterMs(res.headers.get('retry-after'), now()));
       }
       const xml = await res.text();
+      release();
       const result = parseArxivAtom(xml);
       log.info(
         { categories: options.categories, records: result.records.length, issues: result.issues.length, attempt },
@@ -289,6 +310,7 @@ export async function fetchArxiv(options: FetchArxivOptions): Promise<ParseResul
       for (const issue of result.issues) log.warn({ file: issue.file }, issue.message);
       return result;
     } catch (err) {
+      release(); // the call is over: spacing counts from here, and the backoff below does not hold the host
       if (options.signal?.aborted) return fail('papertalk: arXiv feed: aborted');
       if (err instanceof HttpStatusError) {
         lastError = `HTTP ${err.status}`;
