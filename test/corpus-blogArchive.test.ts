@@ -144,6 +144,8 @@ describe('acknowledgedNames / quotedTitles', () => {
     expect(acknowledgedNames('Thanks to Ann Lee (Greek), Daan van Esch and others in the Google Brain team.')).toEqual(['Ann Lee', 'Daan van Esch']);
     expect(acknowledgedNames('This work builds on “Some Quoted Paper Title” with Ann Lee.')).toEqual(['Ann Lee']);
     expect(acknowledgedNames('No names in this sentence at all.')).toEqual([]);
+    // Names before any lead-in are kept.
+    expect(acknowledgedNames('Ann Lee, Bo Li and Cy Young contributed to the design of the system.')).toEqual(['Ann Lee', 'Bo Li', 'Cy Young']);
   });
 
   it('accepts quoted titles, rejects questions, short phrases and lower-case phrases', () => {

@@ -85,7 +85,11 @@ export function acknowledgedNames(paragraph: string): string[] {
   const names = new Set<string>();
   // Sentence ends, but not the period of an initial (`Joseph E. Gonzalez`).
   for (const sentence of text.split(/(?<!(?:^|[\s.])\p{Lu})[.!?]\s+/u)) {
-    const body = LEAD_IN.test(sentence) ? sentence.replace(LEAD_IN, '') : sentence;
+    // The lead-in ends before the list starts (before its first comma): `Ann Lee, Bo Li and
+    // Cy Young contributed to the design of …` has no lead-in to drop.
+    const lead = LEAD_IN.exec(sentence);
+    const firstComma = sentence.indexOf(',');
+    const body = lead && (firstComma < 0 || lead[0].length <= firstComma) ? sentence.slice(lead[0].length) : sentence;
     for (const part of body.split(/[,;:]|\band\b|\bas well as\b|\balong with\b/)) {
       const fragment = squash(part).replace(/(\S{2,})[.!?]$/u, '$1');
       const name = firstNameRun(fragment);
