@@ -49,8 +49,12 @@ export function detectFormat(text: string): SourceFormat | null {
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
-/** Parses and merges in-memory files (pure: no I/O). */
-export function buildCorpus(files: SourceFile[], manifest: Manifest = { sources: [] }): LoadResult {
+/**
+ * Parses and merges in-memory files (pure: no I/O). `extra.papers` are records from other sources
+ * (the optional arXiv feed); they join the merge after the files are parsed, so they dedupe
+ * against the files' papers without changing how any file is read.
+ */
+export function buildCorpus(files: SourceFile[], manifest: Manifest = { sources: [] }, extra?: { papers?: readonly RawPaper[] }): LoadResult {
   const issues: LoadIssue[] = [];
   const papers: RawPaper[] = [];
   const posts: RawPost[] = [];
@@ -133,6 +137,7 @@ export function buildCorpus(files: SourceFile[], manifest: Manifest = { sources:
       report.papers = r.records.length;
     }
   }
+  if (extra?.papers?.length) papers.push(...extra.papers);
   const merged = mergeCorpus({ papers, posts, profiles });
   issues.push(...merged.issues);
   return { corpus: merged.corpus, issues, files: reports };
