@@ -4,15 +4,20 @@
  * again at run time). Validation errors come back as one clear ephemeral message; confirmations
  * go in the interaction reply, never in the digest channel.
  */
-import { ChannelType, PermissionFlagsBits, SlashCommandBuilder, time, TimestampStyles, type ChatInputCommandInteraction } from 'discord.js';
+import { ActionRowBuilder, ButtonBuilder, ButtonStyle, ChannelType, PermissionFlagsBits, SlashCommandBuilder, time, TimestampStyles, type APIEmbed, type ChatInputCommandInteraction } from 'discord.js';
 import { CATEGORY_NAMES } from '../src/corpus/categories.ts';
+import { formatAuthors, titleLine } from '../src/digest/format.ts';
+import type { DigestSelection } from '../src/digest/select.ts';
+import { formatLocalDate } from '../src/digest/time.ts';
 import { parseSubscriptionInput } from '../src/digest/subscriptionInput.ts';
 import { MAX_PAPERS_MAX, MAX_PAPERS_MIN } from '../src/digest/subscriptionInput.ts';
 import { UserError } from '../src/errors.ts';
 import type { Choice } from '../src/discord/limits.ts';
 import { authorChoices, categoryChoices, listChoices } from '../src/discord/lookup.ts';
-import { describeSubscription, renderDigest, renderSubscriptions } from '../src/discord/render.ts';
-import { ephemeral, libraryOf, reply, type BotContext, type Command } from '../src/discord/types.ts';
+import { renderDigestMessage } from '../src/discord/digestSender.ts';
+import { LIMITS } from '../src/discord/limits.ts';
+import { COLORS, describeSubscription, finish, renderSubscriptions } from '../src/discord/render.ts';
+import { ephemeral, libraryOf, reply, update, type BotContext, type Command, type MessageRow, type Reply } from '../src/discord/types.ts';
 
 const TEXT_CHANNELS = [ChannelType.GuildText, ChannelType.GuildAnnouncement] as const;
 const NEED = PermissionFlagsBits.ViewChannel | PermissionFlagsBits.SendMessages | PermissionFlagsBits.EmbedLinks;
@@ -112,7 +117,58 @@ function preview(i: ChatInputCommandInteraction, ctx: BotContext) {
   const sub = subscriptionIn(ctx, guildId, id);
   const message = ctx.scheduler.preview(sub.id, { now: ctx.now() });
   if (!message) throw new UserError('digest-not-found', `There is no digest subscription #${id}.`);
-  return reply({ ...renderDigest(message), content: `Preview of digest #${sub.id} (not posted; nothing recorded):`, ephemeral: true });
+  return reply({ ...renderDigestMessage(message, { subscriptionId: sub.id, localDate: 'next' }), content: `Preview of digest #${sub.id} (not posted; nothing recorded):`, ephemeral: true });
+}
+
+/** Papers per "Show all" page. */
+export const SHOW_ALL_PAGE_SIZE = 10;
+
+/**
+ * One page of every paper matching a digest: the full titles as text (numbered as in the digest),
+ * the details in an embed, Prev/Next buttons (`digest:allp:<id>:<date>:<page>`).
+ */
+export function renderShowAll(subscriptionId: number, localDate: string, sel: DigestSelection, page: number): Reply {
+  const pages = Math.max(1, Math.ceil(sel.papers.length / SHOW_ALL_PAGE_SIZE));
+  const p = Math.min(Math.max(0, Math.floor(page)), pages - 1);
+  const from = p * SHOW_ALL_PAGE_SIZE;
+  const slice = sel.papers.slice(from, from + SHOW_ALL_PAGE_SIZE);
+  const when = localDate === 'next' ? 'the next digest' : formatLocalDate(localDate);
+  const head = `**All ${sel.papers.length} matching paper${sel.papers.length === 1 ? '' : 's'} of digest #${subscriptionId} for ${when}**${pages > 1 ? ` (page ${p + 1} of ${pages})` : ''}`;
+  let content = head;
+  const details: string[] = [];
+  for (const [i, s] of slice.entries()) {
+    const title = s.paper.title && s.paper.title.trim() !== '' ? s.paper.title : '(untitled)';
+    const line = `\n${titleLine(from + i + 1, title)}`;
+    if (content.length + line.length > LIMITS.content) break; // never cut a title; the details below still list it
+    content += line;
+    details.push(`**${from + i + 1}.** ${[formatAuthors(s.paper.authors, s.paper.authorsTruncated), s.paper.category, s.paper.date].filter(Boolean).join(' · ')}\n↳ ${s.why.join('; ')}`);
+  }
+  if (slice.length === 0) content += '\nNo papers match this digest any more.';
+  let description = '';
+  for (const d of details) {
+    if (description.length + d.length + 2 > LIMITS.embedDescription) break;
+    description += (description ? '\n\n' : '') + d;
+  }
+  const embeds: APIEmbed[] = description ? [{ description, color: COLORS.digest }] : [];
+  const out: Reply = { content, embeds, ephemeral: true };
+  if (pages > 1) {
+    const button = (label: string, target: number, disabled: boolean): ButtonBuilder =>
+      new ButtonBuilder().setCustomId(`digest:allp:${subscriptionId}:${localDate}:${target}`).setLabel(label).setStyle(ButtonStyle.Secondary).setDisabled(disabled);
+    out.components = [new ActionRowBuilder<ButtonBuilder>().addComponents(button('Prev', p - 1, p === 0), button('Next', p + 1, p >= pages - 1)).toJSON() as MessageRow];
+  }
+  return finish(out);
+}
+
+function showAll(ctx: BotContext, [id = '', localDate = '', page = '0']: string[]): Reply {
+  const subscriptionId = Number(id);
+  if (!ctx.scheduler) throw new UserError('digest-unavailable', 'Digests are not running on this instance right now.');
+  if (!Number.isInteger(subscriptionId) || !/^(\d{4}-\d{2}-\d{2}|next)$/.test(localDate)) {
+    throw new UserError('digest-show-all', 'That button is not valid any more.');
+  }
+  if (!ctx.store.getSubscription(subscriptionId)) throw new UserError('digest-not-found', `Digest subscription #${subscriptionId} no longer exists.`);
+  const sel = ctx.scheduler.allMatching(subscriptionId, localDate, ctx.now());
+  if (!sel) throw new UserError('digest-not-found', `The digest #${subscriptionId} of ${formatLocalDate(localDate)} is not recorded.`);
+  return renderShowAll(subscriptionId, localDate, sel, Number(page) || 0);
 }
 
 export const digest = {
@@ -148,6 +204,20 @@ export const digest = {
         .setDescription('Show what a digest would contain now (nothing is posted)')
         .addIntegerOption((o) => o.setName('id').setDescription('Subscription number (default: the one in this channel)').setAutocomplete(true).setMinValue(1)),
     ),
+
+  components: {
+    /** "Show all" on a digest: `digest:all:<subscription>:<local date | next>` → every matching paper, ephemeral. */
+    all: {
+      ack: 'reply',
+      ephemeral: true,
+      run: (_i, args, ctx) => reply(showAll(ctx, args)),
+    },
+    /** Prev/Next of the "Show all" list: `digest:allp:<subscription>:<local date>:<page>`. */
+    allp: {
+      ack: 'update',
+      run: (_i, args, ctx) => update(showAll(ctx, args)),
+    },
+  },
 
   execute(interaction, ctx) {
     switch (interaction.options.getSubcommand(true)) {

@@ -3,7 +3,8 @@
  * are added or changed (fs.watch with debounce, or `reload()` on SIGHUP) without a restart.
  * The old library keeps serving until the new one is ready. A file that turns empty, binary,
  * unrecognised or loses most of its entries (half-written) keeps its last good version, with a
- * warning naming it.
+ * warning naming it. Records from other sources (the optional arXiv feed) are set with
+ * `setExtraPapers` and merged with the files' papers at every load (same paper → one record).
  */
 import { EventEmitter } from 'node:events';
 import { watch, type FSWatcher } from 'node:fs';
@@ -12,7 +13,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { buildCorpus, detectFormat, isCorpusCandidate, type FileReport, type SourceFile } from './corpus/load.ts';
 import { MANIFEST_FILE, ManifestSchema, type Manifest } from './corpus/manifest.ts';
-import type { LoadIssue } from './corpus/schema.ts';
+import type { LoadIssue, RawPaper } from './corpus/schema.ts';
 import { Library } from './search/library.ts';
 
 export interface LoadedCorpus {
@@ -54,7 +55,8 @@ export class CorpusService extends EventEmitter<CorpusServiceEvents> {
   private watcher: FSWatcher | null = null;
   private timer: NodeJS.Timeout | null = null;
   private reloading: Promise<LoadedCorpus> | null = null;
-  private pending = false;
+  private queued: Promise<LoadedCorpus> | null = null;
+  private extraPapers: readonly RawPaper[] = [];
 
   constructor(options: CorpusServiceOptions) {
     super();
@@ -64,6 +66,15 @@ export class CorpusService extends EventEmitter<CorpusServiceEvents> {
   get current(): LoadedCorpus {
     if (!this.loaded) throw new Error('papertalk: corpus not loaded yet');
     return this.loaded;
+  }
+
+  /** Records from other sources, merged at the next `load()` (and every one after, until replaced). */
+  setExtraPapers(records: readonly RawPaper[]): void {
+    this.extraPapers = [...records];
+  }
+
+  get extraPaperCount(): number {
+    return this.extraPapers.length;
   }
 
   private async readManifest(issues: LoadIssue[]): Promise<Manifest> {
@@ -95,18 +106,22 @@ export class CorpusService extends EventEmitter<CorpusServiceEvents> {
     return files;
   }
 
-  /** Loads (or reloads) the corpus. Concurrent calls share one load; a call during a load queues one more. */
+  /**
+   * Loads (or reloads) the corpus. A call while a load runs queues one more load (shared by every
+   * call made meanwhile) and resolves with it, so what changed before the call is in the result.
+   */
   load(): Promise<LoadedCorpus> {
     if (this.reloading) {
-      this.pending = true;
-      return this.reloading;
+      this.queued ??= this.reloading
+        .catch(() => undefined)
+        .then(() => {
+          this.queued = null;
+          return this.load();
+        });
+      return this.queued;
     }
     this.reloading = this.doLoad().finally(() => {
       this.reloading = null;
-      if (this.pending) {
-        this.pending = false;
-        void this.load().catch((err) => this.options.logger.error({ err }, 'corpus reload failed'));
-      }
     });
     return this.reloading;
   }
@@ -131,7 +146,7 @@ export class CorpusService extends EventEmitter<CorpusServiceEvents> {
       return f;
     });
     const t0 = performance.now();
-    const result = buildCorpus(files, manifest);
+    const result = buildCorpus(files, manifest, { papers: this.extraPapers });
     const t1 = performance.now();
     const library = Library.build(result.corpus);
     const t2 = performance.now();
@@ -144,7 +159,7 @@ export class CorpusService extends EventEmitter<CorpusServiceEvents> {
     const loaded: LoadedCorpus = { library, issues, files: result.files, loadedAt: this.options.now?.() ?? new Date(), timings: { parseMs: t1 - t0, indexMs: t2 - t1 } };
     const first = !this.loaded;
     this.loaded = loaded;
-    logger.info({ papers: result.corpus.papers.length, posts: result.corpus.posts.length, authors: result.corpus.authors.length, parseMs: Math.round(t1 - t0), indexMs: Math.round(t2 - t1) }, first ? 'corpus loaded' : 'corpus reloaded');
+    logger.info({ papers: result.corpus.papers.length, extraRecords: this.extraPapers.length, posts: result.corpus.posts.length, authors: result.corpus.authors.length, parseMs: Math.round(t1 - t0), indexMs: Math.round(t2 - t1) }, first ? 'corpus loaded' : 'corpus reloaded');
     if (!first) this.emit('reloaded', loaded);
     return loaded;
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Paper } from '../src/corpus/schema.ts';
-import { digestToText, EMBED_DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT, formatDigest } from '../src/digest/format.ts';
+import { CONTENT_LIMIT, digestToText, EMBED_DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT, formatDigest } from '../src/digest/format.ts';
 import { authorMatches, matchPaper, selectDigest } from '../src/digest/select.ts';
 import type { DigestSelection } from '../src/digest/select.ts';
 import type { SeenPaper, SubscriptionFilters } from '../src/store/types.ts';
@@ -172,19 +172,26 @@ describe('formatDigest', () => {
     expect(digestToText(msg)).toMatch(/First digest/);
   });
 
-  it('chunks fit embed descriptions and the message total; overflow sets showAllNeeded', () => {
+  it('chunks fit embed descriptions and the message total; the text fits 2,000 characters; overflow sets showAllNeeded', () => {
     const title = (i: number): string => `Paper number ${i}: ${'a long and descriptive title segment '.repeat(5)}`;
     const sel = selection(25, (i) => ({ title: title(i), authors: ['First Author', 'Second Author', 'Third Author', 'Fourth'] }));
     const msg = formatDigest(sel, { localDate: '2025-11-24' });
     for (const c of msg.chunks) expect(c.length).toBeLessThanOrEqual(EMBED_DESCRIPTION_LIMIT);
     const total = msg.title.length + msg.chunks.reduce((n, c) => n + c.length, 0) + (msg.footer?.length ?? 0);
     expect(total).toBeLessThanOrEqual(EMBED_TOTAL_LIMIT);
-    expect(msg.chunks.length).toBeGreaterThan(1);
+    expect(msg.content.length).toBeLessThanOrEqual(CONTENT_LIMIT);
     expect(msg.shown).toBeLessThan(25);
+    expect(msg.shown).toBeGreaterThan(5);
     expect(msg.showAllNeeded).toBe(true);
-    expect(msg.footer).toBe(`Showing ${msg.shown} of 25 matching papers. Use /digest preview or raise max papers to see more.`);
-    // Every shown paper's full title is in the chunks, whole.
-    for (let i = 0; i < msg.shown; i += 1) expect(msg.chunks.some((c) => c.includes(title(i)))).toBe(true);
+    expect(msg.footer).toBe(`Showing ${msg.shown} of 25 matching papers. Press Show all to see every one.`);
+    // Every shown paper's full title is in the text (one per line) and in the chunks, whole; no other title is.
+    const textLines = msg.content.split('\n');
+    for (let i = 0; i < msg.shown; i += 1) {
+      expect(textLines).toContain(`${i + 1}. ${title(i)}`);
+      expect(msg.chunks.some((c) => c.includes(title(i)))).toBe(true);
+    }
+    expect(msg.content).not.toContain(title(msg.shown));
+    expect(textLines.at(-1)).toBe(`…and ${25 - msg.shown} more matching papers: press Show all to see them.`);
     expect(msg.lines).toHaveLength(25);
 
     const small = formatDigest(selection(5), { localDate: '2025-11-24', maxChunkChars: 80 });

@@ -14,8 +14,8 @@ export {
 export type { SubscribeRawInput, SubscriptionInputOptions } from './subscriptionInput.ts';
 export { selectDigest, selectionFromIds, matchPaper, authorMatches, foldText, titleKey } from './select.ts';
 export type { SelectInput, SelectedPaper, DigestSelection } from './select.ts';
-export { formatDigest, formatAuthors, digestToText, EMBED_DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT } from './format.ts';
+export { formatDigest, formatAuthors, digestToText, titleLine, CONTENT_LIMIT, EMBED_DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT } from './format.ts';
 export type { DigestMessage, DigestLine, FormatOptions } from './format.ts';
-export { DigestScheduler, DigestSendError, digestNonce, dueDigest } from './scheduler.ts';
+export { DigestScheduler, DigestSendError, digestNonce, dueDigest, nextScheduledInstant } from './scheduler.ts';
 export type { DigestSender, DigestSchedulerOptions, RunOutcome, SkipReason } from './scheduler.ts';
 export { localDateOf, scheduledInstant, cronPattern, formatLocalDate } from './time.ts';

@@ -93,6 +93,17 @@ export function digestNonce(subscription: Pick<Subscription, 'id' | 'channelId'>
   return `d${h.digest('hex').slice(0, 24)}`;
 }
 
+/** The first scheduled instant of `sub` at or after `from` (today's local `HH:MM`, else tomorrow's, …). */
+export function nextScheduledInstant(sub: Pick<Subscription, 'time' | 'timezone'>, from: Date): Date {
+  let day = localDateOf(from, sub.timezone);
+  for (let i = 0; i < 3; i += 1) {
+    const at = scheduledInstant(day, sub.time, sub.timezone);
+    if (at.getTime() >= from.getTime()) return at;
+    day = localDateOf(new Date(scheduledInstant(day, '12:00', sub.timezone).getTime() + 86_400_000), sub.timezone);
+  }
+  return scheduledInstant(day, sub.time, sub.timezone);
+}
+
 /** When today's (local) digest of `sub` is due at `now`: its local date and scheduled instant; else null. */
 export function dueDigest(sub: Subscription, now: Date): { localDate: string; scheduledAt: Date } | null {
   const localDate = localDateOf(now, sub.timezone);
@@ -204,10 +215,58 @@ export class DigestScheduler {
     this.jobs.delete(id);
   }
 
-  /** Next scheduled fire of a subscription's job after `from` (croner's own computation). */
+  /**
+   * Next scheduled digest of a subscription after `from`: croner's own computation when its job runs,
+   * else (timers off) the next local `HH:MM` from the time-zone arithmetic.
+   */
   nextRunAt(subscriptionId: number, from?: Date): Date | null {
+    const at = from ?? this.now();
     const job = this.jobs.get(subscriptionId);
-    return job ? job.nextRun(from ?? this.now()) : null;
+    if (job) return job.nextRun(at);
+    const sub = this.store.getSubscription(subscriptionId);
+    if (!sub || !sub.active) return null;
+    return nextScheduledInstant(sub, at);
+  }
+
+  /**
+   * Every paper matching one digest, untrimmed (for "Show all"): `localDate` names a delivered run
+   * (its papers are those first seen up to the run's cut-off and after the previous digest's), or
+   * `'next'` the digest that would go out now. Null when there is no such subscription or run.
+   */
+  allMatching(subscriptionId: number, localDate: string, now: Date = this.now()): DigestSelection | null {
+    const sub = this.store.getSubscription(subscriptionId);
+    if (!sub) return null;
+    let since: Date | null;
+    let until: Date;
+    let firstDigest: boolean;
+    if (localDate === 'next') {
+      since = sub.lastDigestAt;
+      until = now;
+      firstDigest = since === null;
+    } else {
+      const run = this.store.getDigestRun(subscriptionId, localDate);
+      if (!run || run.cutoffAt === null) return null;
+      until = run.cutoffAt;
+      firstDigest = run.firstDigest;
+      since = null;
+      if (!firstDigest) {
+        // The previous digest's cut-off: what advanced `lastDigestAt` before this run.
+        for (const r of this.store.listDigestRuns(subscriptionId)) {
+          if (r.localDate >= localDate || r.cutoffAt === null) continue;
+          if (r.status !== 'sent' && !(r.status === 'empty' && !r.firstDigest)) continue;
+          if (since === null || r.cutoffAt.getTime() > since.getTime()) since = r.cutoffAt;
+        }
+      }
+    }
+    const selection = selectDigest({
+      papers: this.getPapers(),
+      seen: this.store.allPapersSeen(),
+      filters: sub,
+      maxPapers: Number.MAX_SAFE_INTEGER,
+      since: firstDigest ? null : (since ?? new Date(0)),
+      until,
+    });
+    return selection;
   }
 
   /** Records the corpus's papers as seen (call when the corpus reloads, so first-seen times are precise). */
