@@ -223,6 +223,7 @@ export class DigestScheduler {
     const at = from ?? this.now();
     const job = this.jobs.get(subscriptionId);
     if (job) return job.nextRun(at);
+    if (this.timers || this.stopped) return null; // not scheduled (removed, inactive or stopped)
     const sub = this.store.getSubscription(subscriptionId);
     if (!sub || !sub.active) return null;
     return nextScheduledInstant(sub, at);
