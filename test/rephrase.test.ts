@@ -219,6 +219,34 @@ describe('topic shift and controls', () => {
     expect(f!.rewritten).toBe(false);
   });
 
+  it('stand-alone questions are never rewritten, whatever came before', () => {
+    const contexts = [
+      ['who wrote GPipe?'],
+      ['papers about speech recognition'],
+      ['papers by Yanqi Zhou in 2021'],
+      ['who is Nan Du?'],
+      ['blog posts about machine translation'],
+      ['papers by Nan Du', 'the second one'],
+      ['latest papers on language models'],
+      ['papers about mixture of experts', 'which of these use language models?'],
+    ];
+    const questions = [
+      'who wrote GLaM?', 'when was Brainformers published?', 'what is Alpa about?', 'who is Sercan Arik?', 'papers by Tara N. Sainath',
+      'how many papers did Zhifeng Chen publish in 2021?', 'blog posts about speech recognition', 'papers about object detection',
+      'papers that use mixture of experts', 'papers in CV from 2021', 'which papers does the post Alpa: Automated Model-Parallel Deep Learning cite?',
+      'Do Transformer Modifications Transfer Across Implementations and Applications?', 'what did Yanqi Zhou publish in 2020?', 'help',
+    ];
+    const rewritten: string[] = [];
+    for (const ctx of contexts) {
+      for (const q of questions) {
+        const answers = chat(...ctx, q);
+        const last = answers[answers.length - 1]!;
+        if (last.rewritten) rewritten.push(`${ctx.join(' / ')} → ${q} ⇒ ${last.rephrased}`);
+      }
+    }
+    expect(rewritten).toEqual([]);
+  }, 60_000);
+
   it('a first turn with a pronoun has nothing to resolve', () => {
     const [a] = chat('who wrote it?');
     expect(a!.rewritten).toBe(false);

@@ -54,7 +54,7 @@ export function extractFilters(text: string, lib: Library): { rest: string; year
 function core(text: string): string {
   return squash(
     text
-      .replace(/^(?:hey|hi|ok|okay|so|please|pls|bot)[,!\s]+/i, '')
+      .replace(/^(?:(?:hey|hi|ok|okay|so|please|pls|bot|and|also|then|now|but|well)[,!\s]+)+/i, '')
       .replace(/\b(?:please|pls)\b/gi, ' ')
       // "what's X about?", "who's X?", "when's X from?"
       .replace(/\b(what|who|when|where|which|how)['’]s\b/gi, '$1 is')

@@ -10,7 +10,8 @@ function paperTitle(lib: Library, id: string): string {
 }
 
 function titles(lib: Library, ids: string[] | undefined): string {
-  const list = (ids ?? []).map((id) => paperTitle(lib, id));
+  // A title's own question mark would double the question's ("…Applications??").
+  const list = (ids ?? []).map((id) => paperTitle(lib, id).replace(/\s*\?$/, ''));
   if (list.length <= 1) return list[0] ?? '';
   return `${list.slice(0, -1).join(', ')} and ${list[list.length - 1]}`;
 }

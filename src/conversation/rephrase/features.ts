@@ -11,7 +11,7 @@ import type { Frame } from '../types.ts';
 import { LOOKBACK } from './context.ts';
 import type { Candidate } from './generators.ts';
 import type { Analysis } from './refs.ts';
-import { namesPaper, namesPerson } from './slots.ts';
+import { intentCue, namesPaper, namesPerson } from './slots.ts';
 
 export const FEATURES = [
   /** Identity candidate: bias. */
@@ -46,7 +46,7 @@ export const FEATURES = [
   'set.restriction',
   /** Rewrite × its answer would be empty. */
   'rewrite.empty',
-  /** Rewrite that finds nothing where the literal reading finds something. */
+  /** Rewrite that finds nothing where the literal (complete) reading finds something. */
   'rewrite.emptyVsIdentity',
 ] as const;
 
@@ -58,7 +58,9 @@ export interface InputSignals {
   explicitIntent: number;
   hasReference: number;
   fragment: number;
-  /** The literal reading's answer would be empty. */
+  /** The literal reading lacks what its intent needs ("any blog posts?" — about what?). */
+  incomplete: number;
+  /** The literal reading's answer would be empty, or only vacuously full (incomplete). */
   identityEmpty: number;
 }
 
@@ -144,8 +146,9 @@ export function inputSignals(a: Analysis, identity: Frame, lib: Library): InputS
     (identity.intent === 'posts_about' && !identity.topic && !identity.papers?.length) ||
     (identity.intent === 'search' && !identity.topic) ||
     (!!identity.unresolved && !identity.papers?.length && !identity.authors?.length);
-  const fragment = Math.min(1, (a.lead ? 0.5 : 0) + (noIntent && contentTerms <= 3 ? 0.5 : 0) + (incomplete ? 0.5 : 0));
-  return { namesEntity: names ? 1 : 0, explicitIntent: explicit ? 1 : 0, hasReference: hasReference ? 1 : 0, fragment, identityEmpty: 0 };
+  // A bare cue ("when?", "authors?", "how many?") is all fragment.
+  const fragment = intentCue(a.core) ? 1 : Math.min(1, (a.lead ? 0.5 : 0) + (noIntent && contentTerms <= 3 ? 0.5 : 0) + (incomplete ? 0.5 : 0));
+  return { namesEntity: names ? 1 : 0, explicitIntent: explicit ? 1 : 0, hasReference: hasReference ? 1 : 0, fragment, incomplete: incomplete ? 1 : 0, identityEmpty: 0 };
 }
 
 export function features(c: Candidate, input: InputSignals, check: RetrievalCheck): FeatureVector {

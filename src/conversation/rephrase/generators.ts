@@ -17,7 +17,7 @@ import { verbalize } from '../verbalize.ts';
 import { distinctNames, LOOKBACK, referents, shownLists, type Referent } from './context.ts';
 import { frameKey, keyString } from './frames.ts';
 import { mainRef, type Analysis, type RefSpan } from './refs.ts';
-import { fragmentSlots, mergeSlots, withAuthors, type Slots } from './slots.ts';
+import { fragmentSlots, intentCue, mergeSlots, withAuthors, type Slots } from './slots.ts';
 
 export type Generator = 'identity' | 'reference' | 'merge' | 'set';
 
@@ -67,10 +67,14 @@ export function agreement(span: RefSpan, r: Referent, lib: Library): number {
   }
 }
 
-/** The text an antecedent is substituted by: ids for papers (exact lookup), names for people. */
+/**
+ * The text an antecedent is substituted by: ids for papers (the parser looks ids up exactly, and
+ * they hold no punctuation to confuse its patterns), names for people, titles for posts. An id
+ * with a year-like part would be read as a year filter: then the exact title stands in.
+ */
 function surface(r: Referent, lib: Library): string {
   const id = r.ids[0]!;
-  if (r.type === 'paper') return id;
+  if (r.type === 'paper') return /\b(?:19|20)\d{2}\b/.test(id) ? (lib.papers.get(id)?.title ?? id) : id;
   if (r.type === 'person') return lib.authors.get(id)?.name ?? id;
   return lib.posts.get(id)?.title ?? id;
 }
@@ -197,9 +201,9 @@ function referenceCandidates(a: Analysis, history: readonly Turn[], lib: Library
   return out;
 }
 
-/** (b) Slot merge into the last two frames. */
-function mergeCandidates(a: Analysis, history: readonly Turn[], lib: Library): Candidate[] {
-  if (a.refs.length || a.set) return [];
+/** (b) Slot merge into the last two frames; only for inputs with some fragment evidence. */
+function mergeCandidates(a: Analysis, history: readonly Turn[], lib: Library, fragment: number): Candidate[] {
+  if (a.refs.length || a.set || (fragment <= 0 && !intentCue(a.core))) return [];
   const slots = fragmentSlots(a.core, lib, a.explicitIntent);
   if (!slots) return [];
   const out: Candidate[] = [];
@@ -244,13 +248,13 @@ function setCandidates(a: Analysis, history: readonly Turn[], lib: Library): Can
 }
 
 /** All candidates, identity first; rewrites that repeat an earlier rewrite's meaning are dropped. */
-export function generate(a: Analysis, identity: Frame, history: readonly Turn[], lib: Library): Candidate[] {
+export function generate(a: Analysis, identity: Frame, history: readonly Turn[], lib: Library, fragment = 1): Candidate[] {
   const id = candidate('identity', identity, lib, 'identity (no rewrite)');
   if (!history.length || identity.intent === 'reset' || identity.intent === 'help') return [id];
   const out: Candidate[] = [id];
   const idKey = keyString(frameKey(identity, lib));
   const seen = new Set<string>();
-  for (const c of [...referenceCandidates(a, history, lib), ...setCandidates(a, history, lib), ...mergeCandidates(a, history, lib)]) {
+  for (const c of [...referenceCandidates(a, history, lib), ...setCandidates(a, history, lib), ...mergeCandidates(a, history, lib, fragment)]) {
     const k = keyString(frameKey(c.frame, lib));
     if (seen.has(k)) continue;
     seen.add(k);

@@ -41,10 +41,10 @@ export const DEFAULT_WEIGHTS: Weights = toWeights((fitted as WeightsFile).weight
 export function scoreCandidates(input: string, history: readonly Turn[], lib: Library, weights: Weights = DEFAULT_WEIGHTS): Scored {
   const a = analyze(input);
   const identity = parseQuery(input, lib);
-  const cands = generate(a, identity, history, lib);
-  const check = new RetrievalCheck(lib);
   const signals = inputSignals(a, identity, lib);
-  signals.identityEmpty = cands.length > 1 && !check.retrieves(identity) ? 1 : 0;
+  const cands = generate(a, identity, history, lib, signals.fragment);
+  const check = new RetrievalCheck(lib);
+  signals.identityEmpty = cands.length > 1 && (signals.incomplete || !check.retrieves(identity)) ? 1 : 0;
   const candidates = cands.map((c) => {
     const v = features(c, signals, check);
     return { ...c, features: v, score: score(v, weights) };

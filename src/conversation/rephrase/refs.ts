@@ -75,7 +75,9 @@ function nounOf(word: string | undefined): Noun | undefined {
 const LEAD = /^(?:(?:ok(?:ay)?|so|and|also|now|then|but|alright)[,\s]+)*(?:(?:and )?(?:what|how) about|what of|(?:and )?the same (?:for|with)|same (?:for|with)|only|just|except|also|and|now|then)\b[,\s]*/i;
 
 /** Phrases that make a query carry its own intent. */
-const INTENT_PHRASE = /^(?:who|when|where|what|which|how many|list|show|find|search|get|give|tell|summari[sz]e|explain|describe|are there|is there)\b|\b(?:papers?|publications?|blog posts?|posts?|articles?|research|work)\s+(?:about|on|by|from|regarding|related to|written by|of|similar to|like|mentioning|discussing|cited)\b|\b(?:wrote|written|published|authored|co-?authors?|collaborators|latest|newest|most recent|similar to|more like)\b/i;
+const INTENT_PHRASE = /^(?:who|when|where|what|which|how many|list|show|find|search|get|give|tell|summari[sz]e|explain|describe|are there|is there)\b|\b(?:papers?|publications?|blog posts?|posts?|articles?|research|work)\s+(?:about|on|by|from|regarding|related to|written by|of|similar to|like|mentioning|discussing|cited|that|which|using|with|for|covering|concerning|proposing|introducing)\b|\b(?:wrote|written|published|authored|co-?authors?|collaborators|latest|newest|most recent|similar to|more like)\b/i;
+/** A query headed by its own noun ("papers in CV from 2021") is a query of its own, unless it follows an ellipsis lead ("only papers from 2021"). */
+const HEAD_NOUN = /^(?:(?:show|find|list|give|get)(?: me)? )?(?:all )?(?:the )?(?:papers|publications|articles|blog posts)\b/i;
 
 const ORDINAL_RE = new RegExp(
   String.raw`(?:\b(the|my|your)\s+)?\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|1st|2nd|3rd|4th|5th|6th|7th|8th|9th|10th|last|final|latter|former)\b` +
@@ -178,8 +180,10 @@ export function analyze(input: string): Analysis {
     const start = m.index;
     const end = start + m[0].length;
     const after = text.slice(end);
-    // "the paper titled X", "the one about Y", "the author of Z": descriptions, not references.
+    // "the paper titled X", "the one about Y", "the author of Z": descriptions, not references;
+    // "the post Alpa: …", "the paper “GShard”": the name follows.
     if (/^\s+(?:titled|called|named|about|on|by|from|with|that|which|where|who|of|for|in)\b/i.test(after)) continue;
+    if ((det === 'the' || det === 'said') && /^\s+(?:["“'‘]|\p{Lu}|\d)/u.test(after)) continue;
     if (det === 'that' && relativeThat(text, start, start + 4) && head !== 'one') continue;
     const noun = nounOf(head);
     const kind: RefKind = noun === 'person' ? 'person' : 'thing';
@@ -227,7 +231,8 @@ export function analyze(input: string): Analysis {
     ) === '';
   // "papers from 2021" is a filter, not an intent phrase of its own.
   const unfiltered = squash(text.replace(/\b(?:(?:in|from|during|of|for|since)\s+)?(?:19|20)\d{2}\b/g, ' '));
-  return { input, core, lead, refs: kept, set, bareRef, explicitIntent: INTENT_PHRASE.test(unfiltered) };
+  const explicitIntent = INTENT_PHRASE.test(unfiltered) || (!lead && HEAD_NOUN.test(text));
+  return { input, core, lead, refs: kept, set, bareRef, explicitIntent };
 }
 
 /** The first (most specific) reference: ordinals, then noun phrases, then pronouns. */

@@ -69,6 +69,13 @@ function contentOf(text: string): string[] {
   return queryTerms(text).filter((t) => !FILLER.has(t));
 }
 
+/** The intent a bare cue asks for ("when?", "authors?", "how many?"), if the text is one. */
+export function intentCue(core: string): Intent | null {
+  const text = squash(core.replace(/\s*[?!.]+$/, ''));
+  for (const [re, intent] of INTENT_CUES) if (re.test(text)) return intent;
+  return null;
+}
+
 /** Reads a fragment's slots. Null when the text is a full question of its own kind. */
 export function fragmentSlots(core: string, lib: Library, explicitIntent = false): Slots | null {
   const text = squash(core.replace(/\s*[?!.]+$/, ''));
