@@ -16,6 +16,7 @@ import type { Config } from '../config.ts';
 import { Engine } from '../conversation/engine.ts';
 import { CorpusService } from '../corpusService.ts';
 import { DigestScheduler } from '../digest/scheduler.ts';
+import { ArxivRefresher, type FeedFetchOptions } from '../feeds/refresh.ts';
 import { openStore } from '../store/store.ts';
 import { createClient } from './client.ts';
 import { DiscordDigestSender } from './digestSender.ts';
@@ -33,8 +34,10 @@ export interface StartOptions {
   deferAfterMs?: number;
   /** Watch the data directory for changes (default true). */
   watch?: boolean;
-  /** Run the digest scheduler's timers (default true). */
+  /** Run the digest scheduler's timers (default true; also the arXiv refresh timer). Tests pass false and call `Bot.tick()`. */
   schedulerTimers?: boolean;
+  /** arXiv refresh tuning (tests: lead time, fetch timeouts and spacing). */
+  arxiv?: { leadMs?: number; fetchOptions?: FeedFetchOptions };
   commands?: readonly Command[];
   /** How long shutdown waits for in-flight interactions (default 7000 ms). */
   drainTimeoutMs?: number;
@@ -47,6 +50,10 @@ export interface Bot {
   readonly messages: MessageHandler;
   readonly tracker: Tracker;
   readonly corpus: CorpusService;
+  /** The arXiv refresher (null unless ARXIV_CATEGORIES is set and this process runs digests). */
+  readonly feeds: ArxivRefresher | null;
+  /** One digest pass at the injected clock's time: refresh the arXiv feed if a window is near, then deliver what is due. */
+  tick(): Promise<void>;
   /** Reloads the corpus now (SIGHUP). */
   reload(): Promise<void>;
   /** Graceful shutdown; idempotent. */
@@ -92,6 +99,24 @@ export async function startBot(config: Config, rootLogger: Logger, options: Star
         timers: options.schedulerTimers ?? true,
       })
     : null;
+  // The optional arXiv source, fetched before each digest window by the process that runs digests.
+  const feeds =
+    scheduler && config.arxivCategories.length > 0
+      ? new ArxivRefresher({
+          categories: config.arxivCategories,
+          ...(config.arxivApiUrl !== undefined ? { baseUrl: config.arxivApiUrl } : {}),
+          store,
+          logger: rootLogger,
+          now,
+          apply: async (records) => {
+            corpus.setExtraPapers(records);
+            await corpus.load(); // the 'reloaded' handler swaps the library and records first-seen times
+          },
+          timers: options.schedulerTimers ?? true,
+          ...(options.arxiv?.leadMs !== undefined ? { leadMs: options.arxiv.leadMs } : {}),
+          ...(options.arxiv?.fetchOptions ? { fetchOptions: options.arxiv.fetchOptions } : {}),
+        })
+      : null;
 
   const ctx: BotContext = {
     engine,
@@ -117,6 +142,11 @@ export async function startBot(config: Config, rootLogger: Logger, options: Star
     }
   });
   if (options.watch ?? true) corpus.watch();
+  const keptArxiv = feeds?.restore() ?? [];
+  if (keptArxiv.length > 0) {
+    corpus.setExtraPapers(keptArxiv);
+    await corpus.load().catch((err: unknown) => logger.error({ err }, 'could not merge the kept arXiv records'));
+  }
 
   client.on(Events.InteractionCreate, (i) => void router.handle(i));
   client.on(Events.MessageCreate, (m) => void messages.handle(m));
@@ -127,6 +157,7 @@ export async function startBot(config: Config, rootLogger: Logger, options: Star
     if (tracker.accepting) logger.info({ shardId }, 'gateway reconnecting');
   });
   client.on(Events.ShardResume, (shardId, replayed) => logger.info({ shardId, replayed }, 'gateway resumed'));
+  client.on(Events.ShardReady, (shardId) => logger.info({ shardId }, 'gateway session ready'));
   client.rest.on('rateLimited', (info) => logger.warn({ route: info.route, retryAfter: info.retryAfter, global: info.global }, 'REST rate limited; waiting'));
 
   let schedulerStart: Promise<unknown> = Promise.resolve();
@@ -134,7 +165,13 @@ export async function startBot(config: Config, rootLogger: Logger, options: Star
     client.once(Events.ClientReady, (c) => {
       logger.info({ user: c.user.tag, guilds: c.guilds.cache.size, papers: engine.lib.papers.size }, 'papertalk is online');
       if (scheduler) {
-        schedulerStart = scheduler.start().catch((err: unknown) => logger.error({ err }, 'digest scheduler failed to start'));
+        // A fresh arXiv feed first when a digest window is near or overdue (bounded: catch-ups go out within a minute).
+        schedulerStart = (feeds ? feeds.prime(20_000).catch((err: unknown) => logger.error({ err }, 'arXiv refresh failed')) : Promise.resolve())
+          .then(() => {
+            feeds?.start();
+            return scheduler.start();
+          })
+          .catch((err: unknown) => logger.error({ err }, 'digest scheduler failed to start'));
       }
       resolve();
     });
@@ -148,6 +185,7 @@ export async function startBot(config: Config, rootLogger: Logger, options: Star
       logger.info({ inFlight: tracker.size }, 'shutting down: finishing in-flight work');
       const drained = await tracker.drain(options.drainTimeoutMs ?? 7000);
       if (!drained) logger.warn({ inFlight: tracker.size }, 'shutdown: some work did not finish in time');
+      await feeds?.stop();
       await schedulerStart;
       await scheduler?.stop().catch((err: unknown) => logger.error({ err }, 'digest scheduler did not stop cleanly'));
       corpus.close();
@@ -179,6 +217,11 @@ export async function startBot(config: Config, rootLogger: Logger, options: Star
     messages,
     tracker,
     corpus,
+    feeds,
+    tick: async () => {
+      await feeds?.tick();
+      await scheduler?.runDue();
+    },
     reload: async () => {
       await corpus.load();
     },
@@ -228,6 +271,9 @@ export async function runBot(config: Config, logger: Logger): Promise<number> {
           setTimeout(() => process.exit(0), 500).unref();
         });
     };
+    // A stray rejection must not take the bot down for everyone: log it and keep serving.
+    const onRejection = (reason: unknown): void => logger.error({ err: reason }, 'unhandled promise rejection (kept running)');
+    process.on('unhandledRejection', onRejection);
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
     process.on('SIGHUP', onHup);
