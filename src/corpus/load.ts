@@ -139,8 +139,11 @@ export function buildCorpus(files: SourceFile[], manifest: Manifest = { sources:
   }
   if (extra?.papers?.length) papers.push(...extra.papers);
   const merged = mergeCorpus({ papers, posts, profiles });
-  issues.push(...merged.issues);
-  return { corpus: merged.corpus, issues, files: reports };
+  // An untitled entry recovered by its abstract needs one note (the recovery), not two.
+  const recovered = new Set(merged.issues.filter((i) => /recovered as/.test(i.message)).map((i) => `${i.file}:${i.line}`));
+  const kept = issues.filter((i) => !(/no title and no authors/.test(i.message) && recovered.has(`${i.file}:${i.line}`)));
+  kept.push(...merged.issues);
+  return { corpus: merged.corpus, issues: kept, files: reports };
 }
 
 /** Files of the data directory that are never corpus input. */
