@@ -284,7 +284,8 @@ describe('scorer', () => {
     expect(file.fittedOn).toMatch(/dialogues\.dev\.jsonl/);
     const dev = loadDialogues(path.join(root, 'test/fixtures/dialogues.dev.jsonl'));
     const refit = fit(collectExamples(dev, lib).examples, { l2: file.l2, iterations: file.iterations });
-    for (const f of FEATURES) expect(refit.weights[f]).toBeCloseTo(file.weights[f]!, 2);
+    // Loose enough for small corpus drift; tight enough that hand-edited weights fail.
+    for (const f of FEATURES) expect(Math.abs(refit.weights[f] - file.weights[f]!)).toBeLessThan(0.05);
   }, 120_000);
 
   it('a full turn stays well under 10 ms', () => {
