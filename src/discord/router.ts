@@ -8,11 +8,24 @@
  *   once when it arrived late) and then edits the original response.
  * - Errors become a short ephemeral message (a `UserError`'s text as is, otherwise a generic one
  *   with a reference) and are logged with the interaction id.
+ * - Database failures (locked by another process, read-only, gone) get a clear message saying
+ *   nothing was changed; the log names the file and the SQLite code.
+ * - When sending the answer fails even after discord.js's own retries, a short "could not deliver"
+ *   message is tried where Discord still allows one (edit / follow-up / a late-enough reply).
+ * - An answer not ready `answerTimeoutMs` after the interaction was created (default 12 s) is
+ *   replaced by a short "took too long" message, so the deferred response is finished within 15 s.
+ *   Autocomplete that is not ready ~2.5 s after creation answers with no choices.
+ * - Commands registered with default member permissions are checked again at run time for
+ *   autocomplete and components (the command's own `execute` checks and explains).
  * - A per-user token bucket limits commands and components (not autocomplete).
  * - On shutdown, new interactions get "restarting" and in-flight ones are awaited (`Tracker`).
  */
 import {
+  DiscordAPIError,
+  HTTPError,
   MessageFlags,
+  RateLimitError,
+  RESTJSONErrorCodes,
   type AutocompleteInteraction,
   type Interaction,
   type InteractionEditReplyOptions,
@@ -29,6 +42,8 @@ import type { BotContext, Command, Outcome, Reply } from './types.ts';
 
 export const RESTARTING_MESSAGE = "I'm restarting — please try again in a moment.";
 export const EXPIRED_MESSAGE = 'This button has expired. Please run the command again.';
+export const UNDELIVERED_MESSAGE = "Sorry, I couldn't deliver that answer (Discord didn't accept it). Please try again.";
+export const TOO_SLOW_MESSAGE = 'Sorry, that took too long to answer. Please try again in a moment.';
 const NO_MENTIONS = { parse: [] as [] };
 
 /** Counts work in progress and says whether new work is accepted (shared by interactions and messages). */
@@ -61,11 +76,54 @@ export class Tracker {
   }
 }
 
-/** The text shown for an error: a UserError's message as is, otherwise a generic one. */
+export type DatabaseProblem = 'locked' | 'readonly' | 'unavailable';
+
+/** Whether `err` is a database failure (a SQLite error or the store's `StoreError`), and which kind. */
+export function databaseProblem(err: unknown): DatabaseProblem | null {
+  const e = err as { name?: unknown; code?: unknown } | null;
+  if (!e || typeof e !== 'object') return null;
+  const code = typeof e.code === 'string' ? e.code : '';
+  if (e.name === 'StoreError') return code === 'locked' ? 'locked' : code === 'unwritable' ? 'readonly' : 'unavailable';
+  if (!code.startsWith('SQLITE_')) return null;
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return 'locked';
+  if (code.startsWith('SQLITE_READONLY') || code === 'SQLITE_PERM' || code === 'SQLITE_AUTH') return 'readonly';
+  return 'unavailable';
+}
+
+const DATABASE_MESSAGES: Record<DatabaseProblem, string> = {
+  locked: "I couldn't save that: my database is busy (another program is holding a lock on it). Nothing was changed — please try again in a minute.",
+  readonly: "I couldn't save that: my database is read-only right now. Nothing was changed; the bot's operator has been told.",
+  unavailable: "I couldn't reach my database just now. Nothing was changed; the bot's operator has been told.",
+};
+
+/** The text shown for an error: a UserError's message as is, a database problem explained, otherwise a generic one. */
 export function errorMessage(err: unknown, ref: string): { text: string; expected: boolean } {
   if (isUserError(err)) return { text: err.message, expected: true };
+  const db = databaseProblem(err);
+  if (db) return { text: `${DATABASE_MESSAGES[db]} (ref ${ref})`, expected: false };
   return { text: `Sorry, something went wrong on my side. It has been logged (ref ${ref}).`, expected: false };
 }
+
+/** Log fields for an error: for database failures the SQLite code and the file. */
+export function errorFields(err: unknown): Record<string, unknown> {
+  const db = databaseProblem(err);
+  if (!db) return { err };
+  const e = err as { code?: unknown; path?: unknown };
+  return { err, database: db, code: e.code, ...(typeof e.path === 'string' ? { path: e.path } : {}) };
+}
+
+/** Discord said the interaction can no longer be answered (expired or already answered): nothing more to try. */
+function isFinal(err: unknown): boolean {
+  return err instanceof DiscordAPIError && (err.code === RESTJSONErrorCodes.UnknownInteraction || err.code === RESTJSONErrorCodes.InteractionHasAlreadyBeenAcknowledged);
+}
+
+/** No HTTP answer at all (connection dropped or reset, timeout): the request may be tried again. */
+function isNetworkFailure(err: unknown): boolean {
+  return err instanceof Error && !(err instanceof DiscordAPIError) && !(err instanceof HTTPError) && !(err instanceof RateLimitError);
+}
+
+/** Discord's initial-response window (3 s) minus a margin. */
+const REPLY_WINDOW_MS = 2800;
 
 function replyOptions(r: Reply): InteractionReplyOptions {
   const o: InteractionReplyOptions = { allowedMentions: NO_MENTIONS };
@@ -148,6 +206,47 @@ export class Responder {
     return this.enqueue(() => this.doSend(outcome));
   }
 
+  /** Whether an answer may still be sent: a deferred response (15 min token), or a first reply within the 3 s window. */
+  canStillAnswer(): boolean {
+    if (this.state === 'done') return false;
+    return this.state !== 'none' || Date.now() - this.interaction.createdTimestamp <= REPLY_WINDOW_MS;
+  }
+
+  /**
+   * After `send` failed for good (discord.js already retried): tells the user with a short message
+   * where Discord still allows one — editing the deferred response (else a follow-up), or a reply
+   * while the 3 s window is open. True when something was delivered.
+   */
+  apologize(failure: unknown, text: string = UNDELIVERED_MESSAGE): Promise<boolean> {
+    this.disarm();
+    return this.enqueue(async () => {
+      if (isFinal(failure)) return false;
+      const i = this.interaction;
+      const short: Reply = { content: text, ephemeral: true };
+      switch (this.state) {
+        case 'none': {
+          if (Date.now() - i.createdTimestamp > REPLY_WINDOW_MS) return false;
+          await i.reply(replyOptions(short));
+          break;
+        }
+        case 'deferred-reply':
+          try {
+            await i.editReply(editOptions(short));
+          } catch {
+            await i.followUp(replyOptions(short));
+          }
+          break;
+        case 'deferred-update':
+          await i.followUp(replyOptions(short));
+          break;
+        case 'done':
+          return false;
+      }
+      this.state = 'done';
+      return true;
+    });
+  }
+
   private async doSend(outcome: Outcome): Promise<void> {
     const i = this.interaction;
     const late = { content: 'Sorry, that took too long to open. Please try again.', ephemeral: true };
@@ -192,19 +291,48 @@ export class Responder {
 export interface RouterOptions {
   /** Defer when no answer is ready this long after the interaction was created (default 2000 ms). */
   deferAfterMs?: number;
+  /** Replace an answer not ready this long after creation by a short "took too long" (default 12 000 ms). */
+  answerTimeoutMs?: number;
+  /** Answer autocomplete with no choices when not ready this long after creation (default 2500 ms). */
+  autocompleteDeadlineMs?: number;
+  /**
+   * Test hook: awaited before an interaction's answer is computed (e.g. a forced delay to exercise
+   * the defer-then-edit path). Not set in production.
+   */
+  beforeAnswer?: (interaction: Interaction) => void | Promise<void>;
 }
 
 export class Router {
   readonly commands: ReadonlyMap<string, Command>;
   readonly tracker: Tracker;
   deferAfterMs: number;
+  answerTimeoutMs: number;
+  autocompleteDeadlineMs: number;
+  beforeAnswer: RouterOptions['beforeAnswer'];
   private readonly ctx: BotContext;
+  /** Default member permissions of each command (null: everyone). */
+  private readonly required = new Map<string, bigint | null>();
 
   constructor(ctx: BotContext, commands: readonly Command[], tracker: Tracker, options: RouterOptions = {}) {
     this.ctx = ctx;
     this.commands = new Map(commands.map((c) => [c.data.name, c]));
+    for (const c of commands) {
+      const perms = c.data.toJSON().default_member_permissions;
+      this.required.set(c.data.name, perms ? BigInt(perms) : null);
+    }
     this.tracker = tracker;
     this.deferAfterMs = options.deferAfterMs ?? 2000;
+    this.answerTimeoutMs = options.answerTimeoutMs ?? 12_000;
+    this.autocompleteDeadlineMs = options.autocompleteDeadlineMs ?? 2500;
+    this.beforeAnswer = options.beforeAnswer;
+  }
+
+  /** Whether the invoker has the command's default member permissions (Discord hides the command otherwise; checked again here). */
+  private permitted(i: Interaction, command: string): boolean {
+    const need = this.required.get(command);
+    if (!need) return true;
+    if (!i.inGuild()) return false;
+    return i.memberPermissions?.has(need) === true;
   }
 
   /** Entry point for `Events.InteractionCreate`. Never throws. */
@@ -248,7 +376,10 @@ export class Router {
         return;
       }
       ephemeralDefer = cmd.ephemeral === true;
-      run = () => cmd.execute(i, this.ctx);
+      run = async () => {
+        await this.beforeAnswer?.(i);
+        return cmd.execute(i, this.ctx);
+      };
     } else if (i.isMessageComponent() || i.isModalSubmit()) {
       const parsed = this.ctx.state.parseCustomId(i.customId);
       const handler = parsed ? this.commands.get(parsed.namespace)?.components?.[parsed.action] : undefined;
@@ -257,9 +388,17 @@ export class Router {
         await i.reply(replyOptions({ content: EXPIRED_MESSAGE, ephemeral: true }));
         return;
       }
+      if (!this.permitted(i, parsed.namespace)) {
+        log.warn('component used without the command\'s default member permissions');
+        await i.reply(replyOptions({ content: "You don't have the permissions this needs.", ephemeral: true }));
+        return;
+      }
       ack = handler.ack;
       ephemeralDefer = handler.ephemeral === true;
-      run = () => handler.run(i, parsed.args, this.ctx);
+      run = async () => {
+        await this.beforeAnswer?.(i);
+        return handler.run(i, parsed.args, this.ctx);
+      };
     } else {
       await i.reply(replyOptions({ content: "I can't handle that kind of interaction.", ephemeral: true }));
       return;
@@ -273,34 +412,69 @@ export class Router {
     }
     const started = Date.now();
     let outcome: Outcome;
+    let timer: NodeJS.Timeout | undefined;
     try {
-      outcome = await run();
+      const tooSlow = new Promise<Outcome>((resolve) => {
+        timer = setTimeout(() => {
+          log.warn({ ms: Date.now() - started }, 'answer took too long; sent a short message instead');
+          resolve({ type: 'reply', reply: { content: TOO_SLOW_MESSAGE, ephemeral: true } });
+        }, Math.max(0, this.answerTimeoutMs - age));
+      });
+      outcome = await Promise.race([Promise.resolve().then(run), tooSlow]);
     } catch (err) {
       const { text, expected } = errorMessage(err, i.id);
       if (expected) log.info({ err: (err as Error).message }, 'user error');
-      else log.error({ err }, 'interaction failed');
+      else log.error(errorFields(err), 'interaction failed');
       outcome = { type: 'reply', reply: { content: clampContent(neutralizeMentions(text)), ephemeral: true } };
+    } finally {
+      clearTimeout(timer);
     }
     try {
-      await responder.send(outcome);
+      try {
+        await responder.send(outcome);
+      } catch (err) {
+        // A dropped connection is not retried by discord.js: try once more while Discord still accepts it.
+        if (!isNetworkFailure(err) || !responder.canStillAnswer()) throw err;
+        log.warn({ err }, 'sending the answer failed without a response from Discord; trying once more');
+        await responder.send(outcome);
+      }
       log.debug({ ms: Date.now() - started, ack: responder.acknowledged }, 'interaction answered');
     } catch (err) {
       log.error({ err }, 'could not respond to the interaction');
+      const told = await responder.apologize(err).catch((e: unknown) => {
+        log.warn({ err: e }, 'could not tell the user either');
+        return false;
+      });
+      if (told) log.info('told the user the answer could not be delivered');
     }
   }
 
   private async autocomplete(i: AutocompleteInteraction, log: Logger): Promise<void> {
-    if (!this.tracker.accepting) {
+    if (!this.tracker.accepting || !this.permitted(i, i.commandName)) {
       await i.respond([]).catch(() => undefined);
       return;
     }
+    let timer: NodeJS.Timeout | undefined;
     try {
       const cmd = this.commands.get(i.commandName);
-      const choices = cmd?.autocomplete ? await cmd.autocomplete(i, this.ctx) : [];
-      await i.respond(clampChoices(choices));
+      const work = (async () => {
+        await this.beforeAnswer?.(i);
+        return cmd?.autocomplete ? await cmd.autocomplete(i, this.ctx) : [];
+      })();
+      // Autocomplete cannot be deferred: past the deadline, answer with no choices (at least 250 ms, in case of clock skew).
+      const budget = Math.max(250, this.autocompleteDeadlineMs - Math.max(0, Date.now() - i.createdTimestamp));
+      const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), budget)));
+      const choices = await Promise.race([work, late]);
+      if (choices === null) {
+        work.catch(() => undefined);
+        log.warn({ budgetMs: budget }, 'autocomplete too slow; answered with no choices');
+      }
+      await i.respond(clampChoices(choices ?? []));
     } catch (err) {
-      log.error({ err }, 'autocomplete failed');
+      log.error(errorFields(err), 'autocomplete failed');
       if (!i.responded) await i.respond([]).catch(() => undefined);
+    } finally {
+      clearTimeout(timer);
     }
   }
 }

@@ -14,15 +14,17 @@ import type { Logger } from 'pino';
 import { commands as allCommands } from '../../commands/index.ts';
 import type { Config } from '../config.ts';
 import { Engine } from '../conversation/engine.ts';
+import type { MemoryOptions } from '../conversation/memory.ts';
 import { CorpusService } from '../corpusService.ts';
 import { DigestScheduler } from '../digest/scheduler.ts';
 import { ArxivRefresher, type FeedFetchOptions } from '../feeds/refresh.ts';
 import { openStore } from '../store/store.ts';
 import { createClient } from './client.ts';
+import { guardStore } from './dbGuard.ts';
 import { DiscordDigestSender } from './digestSender.ts';
 import { MessageHandler } from './mentions.ts';
 import { RateLimiter } from './rateLimit.ts';
-import { Router, Tracker } from './router.ts';
+import { Router, Tracker, type RouterOptions } from './router.ts';
 import { StateStore } from './state.ts';
 import type { BotContext, Command } from './types.ts';
 
@@ -41,6 +43,12 @@ export interface StartOptions {
   commands?: readonly Command[];
   /** How long shutdown waits for in-flight interactions (default 7000 ms). */
   drainTimeoutMs?: number;
+  /** Conversation memory bounds (default: the engine's). */
+  memory?: MemoryOptions;
+  /** How long a database write waits for another process's lock while running (default 1000 ms). */
+  busyTimeoutMs?: number;
+  /** Router tuning and the test-only `beforeAnswer` hook (e.g. a forced delay). */
+  router?: Omit<RouterOptions, 'deferAfterMs'>;
 }
 
 export interface Bot {
@@ -68,14 +76,29 @@ function runsDigests(client: Client): boolean {
   return true;
 }
 
+/** The shard ids this process runs (ShardingManager passes them in SHARDS), for the logs. */
+function shardsOf(extra: Partial<ClientOptions> | undefined): number[] | undefined {
+  if (Array.isArray(extra?.shards)) return extra.shards;
+  try {
+    const env: unknown = process.env.SHARDS ? JSON.parse(process.env.SHARDS) : undefined;
+    if (Array.isArray(env)) return env.filter((x): x is number => typeof x === 'number');
+    if (typeof env === 'number') return [env];
+  } catch {
+    // not ours to validate: discord.js reads it too
+  }
+  return undefined;
+}
+
 export async function startBot(config: Config, rootLogger: Logger, options: StartOptions = {}): Promise<Bot> {
   if (!config.discordToken) throw new Error('papertalk: DISCORD_TOKEN is not set');
-  const logger = rootLogger.child({ component: 'discord' });
+  const shards = shardsOf(options.clientOptions);
+  const logger = rootLogger.child({ component: 'discord', ...(shards ? { shards } : {}) });
   const now = options.now ?? (() => new Date());
   const corpus = new CorpusService({ dataDir: config.dataDir, logger: rootLogger });
   const loaded = await corpus.load();
-  const engine = new Engine({ library: loaded.library, logger: rootLogger });
-  const store = openStore({ path: config.dbPath, logger: rootLogger, now });
+  const engine = new Engine({ library: loaded.library, logger: rootLogger, ...(options.memory ? { memory: options.memory } : {}) });
+  const guard = guardStore({ open: () => openStore({ path: config.dbPath, logger: rootLogger, now }), logger, ...(options.busyTimeoutMs !== undefined ? { busyTimeoutMs: options.busyTimeoutMs } : {}) });
+  const store = guard.store;
   try {
     store.kvPurgeExpired(); // old paging state
   } catch (err) {
@@ -123,14 +146,14 @@ export async function startBot(config: Config, rootLogger: Logger, options: Star
     corpus: () => corpus.current,
     store,
     scheduler,
-    state: new StateStore(store),
+    state: new StateStore(store, { onWriteError: (err) => logger.warn({ err, path: config.dbPath }, 'could not save component state; keeping it in memory for now') }),
     rateLimiter: new RateLimiter(config.rateLimit),
     logger,
     startedAt: now(),
     now,
   };
   const tracker = new Tracker();
-  const router = new Router(ctx, options.commands ?? allCommands, tracker, options.deferAfterMs !== undefined ? { deferAfterMs: options.deferAfterMs } : {});
+  const router = new Router(ctx, options.commands ?? allCommands, tracker, { ...options.router, ...(options.deferAfterMs !== undefined ? { deferAfterMs: options.deferAfterMs } : {}) });
   const messages = new MessageHandler(ctx, client, tracker);
 
   corpus.on('reloaded', (l) => {
@@ -159,6 +182,11 @@ export async function startBot(config: Config, rootLogger: Logger, options: Star
   client.on(Events.ShardResume, (shardId, replayed) => logger.info({ shardId, replayed }, 'gateway resumed'));
   client.on(Events.ShardReady, (shardId) => logger.info({ shardId }, 'gateway session ready'));
   client.rest.on('rateLimited', (info) => logger.warn({ route: info.route, retryAfter: info.retryAfter, global: info.global }, 'REST rate limited; waiting'));
+  // 429s and 5xx discord.js retries by itself (routes only: paths carry interaction tokens).
+  client.rest.on('response', (req, res) => {
+    if (res.status === 429) logger.warn({ method: req.method, route: req.route, retryAfter: res.headers.get('retry-after'), global: res.headers.has('x-ratelimit-global') }, 'REST rate limited; waiting');
+    else if (res.status >= 500) logger.warn({ method: req.method, route: req.route, status: res.status, retries: req.retries }, 'REST server error');
+  });
 
   let schedulerStart: Promise<unknown> = Promise.resolve();
   const ready = new Promise<void>((resolve) => {
