@@ -53,8 +53,11 @@ for (const f of FEATURES) process.stdout.write(`  ${f.padEnd(26)} ${(current[f] 
 
 // Warm up (JIT), so per-turn times are steady-state times.
 evaluate(dev, lib, weights);
+const cpu0 = process.cpuUsage();
 const devResults = evaluate(dev, lib, weights);
 const testResults = evaluate(heldOut, lib, weights);
+const cpu = process.cpuUsage(cpu0);
+const cpuPerTurn = (cpu.user + cpu.system) / 1000 / (devResults.length + testResults.length);
 const devSum = summarize(devResults);
 const testSum = summarize(testResults);
 
@@ -79,6 +82,7 @@ process.stdout.write(`\nfalse rewrites on controls: dev ${fr(devSum)}, held-out 
 const t = (x: Timing) => `mean ${x.mean.toFixed(2)}, p50 ${x.p50.toFixed(2)}, p95 ${x.p95.toFixed(2)}, max ${x.max.toFixed(2)} ms`;
 process.stdout.write(`time per turn, rephrase + answer: dev ${t(devSum.ms)}; held-out ${t(testSum.ms)}\n`);
 process.stdout.write(`time per turn, rephraser alone:   dev ${t(devSum.rephraseMs)}; held-out ${t(testSum.rephraseMs)}\n`);
+process.stdout.write(`CPU time per turn (process CPU over both runs, unaffected by other load on the machine): ${cpuPerTurn.toFixed(2)} ms\n`);
 
 function failures(name: string, rs: readonly TurnResult[]): void {
   const bad = rs.filter((r) => !r.rephraseOk || !r.answerOk);

@@ -80,7 +80,8 @@ export function intentCue(core: string): Intent | null {
 export function fragmentSlots(core: string, lib: Library, explicitIntent = false): Slots | null {
   const text = squash(core.replace(/\s*[?!.]+$/, ''));
   if (!text) return null;
-  for (const [re, intent] of INTENT_CUES) if (re.test(text)) return { intent };
+  const cue = intentCue(text);
+  if (cue) return { intent: cue };
   // "who is Sercan Arik?", "papers about object detection": a query with its own intent phrase is not a fragment.
   if (explicitIntent) return null;
   // A question of its own kind ("when were both published?") is not a fragment to merge.
