@@ -141,6 +141,8 @@ function editOptions(r: Reply): InteractionEditReplyOptions & InteractionUpdateO
 
 type Ack = 'reply' | 'update' | 'modal';
 
+const LATE_MODAL: Reply = { content: 'Sorry, that took too long to open. Please try again.', ephemeral: true };
+
 const canUpdate = (i: RepliableInteraction): boolean => i.isMessageComponent() || (i.isModalSubmit() && i.isFromMessage());
 
 /** Acknowledges one interaction exactly once (defer + edit when slow). Operations are serialised. */
@@ -171,13 +173,36 @@ export class Responder {
     return p;
   }
 
-  /** Defers after `ms` unless an answer was sent before. */
+  /**
+   * Defers after `ms` unless an answer was sent before. A modal must be the first response and
+   * cannot be deferred: when it is not ready `ms` + 500 ms, a short "took too long" reply
+   * acknowledges the interaction instead (the modal, when ready, is dropped).
+   */
   armDefer(ms: number): void {
-    if (this.ack === 'modal') return; // a modal must be the first response: never defer
+    if (this.ack === 'modal') {
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        this.giveUp().catch((err: unknown) => this.logger.warn({ err, interactionId: this.interaction.id }, 'could not acknowledge the interaction'));
+      }, ms + 500);
+      return;
+    }
     this.timer = setTimeout(() => {
       this.timer = null;
       this.defer().catch((err: unknown) => this.logger.warn({ err, interactionId: this.interaction.id }, 'could not defer the interaction'));
     }, ms);
+  }
+
+  private gaveUp = false;
+
+  /** Acknowledges a modal-opening interaction that is too slow with a short ephemeral reply. */
+  private giveUp(): Promise<void> {
+    return this.enqueue(async () => {
+      if (this.state !== 'none') return;
+      this.logger.warn({ interactionId: this.interaction.id }, 'the modal was not ready in time; replied instead');
+      await this.interaction.reply(replyOptions(LATE_MODAL));
+      this.state = 'done';
+      this.gaveUp = true;
+    });
   }
 
   private disarm(): void {
@@ -249,7 +274,7 @@ export class Responder {
 
   private async doSend(outcome: Outcome): Promise<void> {
     const i = this.interaction;
-    const late = { content: 'Sorry, that took too long to open. Please try again.', ephemeral: true };
+    const late = LATE_MODAL;
     switch (this.state) {
       case 'none': {
         if (outcome.type === 'modal') {
@@ -281,6 +306,7 @@ export class Responder {
         break;
       }
       case 'done':
+        if (this.gaveUp) return; // the user was already told it took too long
         await i.followUp(replyOptions(outcome.type === 'modal' ? late : outcome.reply));
         break;
     }
@@ -406,10 +432,8 @@ export class Router {
 
     const responder = new Responder(i, ack, ephemeralDefer, log);
     const age = Math.max(0, Date.now() - i.createdTimestamp);
-    if (ack !== 'modal') {
-      if (age >= this.deferAfterMs) await responder.defer().catch((err: unknown) => log.warn({ err }, 'could not defer the interaction'));
-      else responder.armDefer(this.deferAfterMs - age);
-    }
+    if (age >= this.deferAfterMs && ack !== 'modal') await responder.defer().catch((err: unknown) => log.warn({ err }, 'could not defer the interaction'));
+    else responder.armDefer(Math.max(0, this.deferAfterMs - age));
     const started = Date.now();
     let outcome: Outcome;
     let timer: NodeJS.Timeout | undefined;
