@@ -258,10 +258,10 @@ export async function startBot(config: Config, rootLogger: Logger, options: Star
 }
 
 /** Runs the bot until SIGTERM/SIGINT; resolves with the exit code (0 after a clean shutdown). */
-export async function runBot(config: Config, logger: Logger): Promise<number> {
+export async function runBot(config: Config, logger: Logger, options: StartOptions = {}): Promise<number> {
   let bot: Bot;
   try {
-    bot = await startBot(config, logger);
+    bot = await startBot(config, logger, options); // options: tests inject a clock (`now`) for the digest scheduler
   } catch (err) {
     logger.fatal({ err }, 'papertalk could not start');
     process.stderr.write(`papertalk: could not start the bot: ${(err as Error).message}\n`);
