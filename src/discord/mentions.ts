@@ -11,7 +11,7 @@ import { RESET_TEXT } from './followUp.ts';
 import { clampContent } from './limits.ts';
 import { rateLimitMessage } from './rateLimit.ts';
 import { renderAnswer } from './render.ts';
-import { errorMessage, RESTARTING_MESSAGE, type Tracker } from './router.ts';
+import { errorFields, errorMessage, RESTARTING_MESSAGE, type Tracker } from './router.ts';
 import { neutralizeMentions } from './text.ts';
 import { libraryOf, type BotContext, type Reply } from './types.ts';
 
@@ -41,7 +41,7 @@ export class MessageHandler {
     if (!this.addressed(message)) return Promise.resolve();
     return this.tracker.track(
       this.answer(message).catch(async (err: unknown) => {
-        this.logger.error({ err, messageId: message.id, channelId: message.channelId, userId: message.author.id }, 'could not answer a message');
+        this.logger.error({ ...errorFields(err, this.ctx.store.path), messageId: message.id, channelId: message.channelId, userId: message.author.id }, 'could not answer a message');
         await this.send(message, { content: clampContent(neutralizeMentions(errorMessage(err, message.id).text)) }).catch(() => undefined);
       }),
     );

@@ -105,11 +105,12 @@ export function errorMessage(err: unknown, ref: string): { text: string; expecte
 }
 
 /** Log fields for an error: for database failures the SQLite code and the file. */
-export function errorFields(err: unknown): Record<string, unknown> {
+export function errorFields(err: unknown, dbPath?: string): Record<string, unknown> {
   const db = databaseProblem(err);
   if (!db) return { err };
   const e = err as { code?: unknown; path?: unknown };
-  return { err, database: db, code: e.code, ...(typeof e.path === 'string' ? { path: e.path } : {}) };
+  const path = typeof e.path === 'string' ? e.path : dbPath;
+  return { err, database: db, code: e.code, ...(path ? { path } : {}) };
 }
 
 /** Discord said the interaction can no longer be answered (expired or already answered): nothing more to try. */
@@ -353,6 +354,14 @@ export class Router {
     this.beforeAnswer = options.beforeAnswer;
   }
 
+  private dbPath(): string | undefined {
+    try {
+      return this.ctx.store.path;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Whether the invoker has the command's default member permissions (Discord hides the command otherwise; checked again here). */
   private permitted(i: Interaction, command: string): boolean {
     const need = this.required.get(command);
@@ -448,7 +457,7 @@ export class Router {
     } catch (err) {
       const { text, expected } = errorMessage(err, i.id);
       if (expected) log.info({ err: (err as Error).message }, 'user error');
-      else log.error(errorFields(err), 'interaction failed');
+      else log.error(errorFields(err, this.dbPath()), 'interaction failed');
       outcome = { type: 'reply', reply: { content: clampContent(neutralizeMentions(text)), ephemeral: true } };
     } finally {
       clearTimeout(timer);
@@ -495,7 +504,7 @@ export class Router {
       }
       await i.respond(clampChoices(choices ?? []));
     } catch (err) {
-      log.error(errorFields(err), 'autocomplete failed');
+      log.error(errorFields(err, this.dbPath()), 'autocomplete failed');
       if (!i.responded) await i.respond([]).catch(() => undefined);
     } finally {
       clearTimeout(timer);
