@@ -6,7 +6,10 @@
  *   warm      start from the snapshot, RSS; search / autocomplete / conversation latencies
  *   baseline  a plain MiniSearch over the same papers (cached corpus): build, RSS, latencies
  *
- * Usage: node --expose-gc --import tsx bench/measure.ts <mode> --dir DATA --cache CACHE --result FILE
+ * Timed rounds of each latency block stop early (after at least one) once `--budget-ms` (default
+ * 60 s) is spent, so that the largest sizes finish in reasonable time.
+ *
+ * Usage: node --expose-gc --import tsx bench/measure.ts <mode> --dir DATA --cache CACHE --result FILE [--rounds N] [--budget-ms MS]
  */
 import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -29,6 +32,9 @@ export interface ColdResult {
   readMs: number;
   parseMs: number;
   indexMs: number;
+  /** CPU time (user + system, all threads) of parse + merge and of the index build: less sensitive to a busy machine than wall time. */
+  parseCpuMs: number;
+  indexCpuMs: number;
   /** read + parse + index. */
   coldStartMs: number;
   memory: ReturnType<typeof memory>;
@@ -43,6 +49,7 @@ export interface WarmResult {
   mode: 'warm';
   from: 'snapshot' | 'built';
   startMs: number;
+  startCpuMs: number;
   timings: { hashMs: number; corpusMs: number; indexMs: number };
   memory: ReturnType<typeof memory>;
   /** RSS of the process before loading (runtime + modules). */
@@ -73,6 +80,10 @@ export interface BaselineResult {
 export type MeasureResult = ColdResult | WarmResult | BaselineResult;
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
+const cpuMs = () => {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1000;
+};
 
 async function readDataDir(dir: string): Promise<{ files: SourceFile[]; manifest: Manifest; bytes: number }> {
   let manifest: Manifest = { sources: [] };
@@ -100,11 +111,15 @@ async function cold(dir: string, cache: string): Promise<ColdResult> {
   const { files, manifest, bytes } = await readDataDir(dir);
   const readMs = performance.now() - t;
   t = performance.now();
+  let c = cpuMs();
   const result = buildCorpus(files, manifest);
   const parseMs = performance.now() - t;
+  const parseCpuMs = cpuMs() - c;
   t = performance.now();
+  c = cpuMs();
   const library = Library.build(result.corpus);
   const indexMs = performance.now() - t;
+  const indexCpuMs = cpuMs() - c;
   files.length = 0;
   collectGarbage();
   const mem = memory();
@@ -118,13 +133,15 @@ async function cold(dir: string, cache: string): Promise<ColdResult> {
   t = performance.now();
   await hashDataDir(dir, cache);
   const hashWarmMs = performance.now() - t;
-  const c = result.corpus;
+  const corpus = result.corpus;
   return {
     mode: 'cold',
-    counts: { papers: c.papers.length, posts: c.posts.length, authors: c.authors.length, files: result.files.length, bytes, warnings: result.issues.length },
+    counts: { papers: corpus.papers.length, posts: corpus.posts.length, authors: corpus.authors.length, files: result.files.length, bytes, warnings: result.issues.length },
     readMs: round(readMs),
     parseMs: round(parseMs),
     indexMs: round(indexMs),
+    parseCpuMs: round(parseCpuMs),
+    indexCpuMs: round(indexCpuMs),
     coldStartMs: round(readMs + parseMs + indexMs),
     memory: mem,
     hashColdMs: round(hashColdMs),
@@ -152,12 +169,14 @@ async function conversationHook(library: Library): Promise<{ ask: (text: string,
   return { ask: (text, key) => ask(text, key) };
 }
 
-async function warm(dir: string, cache: string, rounds: number): Promise<WarmResult> {
+async function warm(dir: string, cache: string, rounds: number, budgetMs: number): Promise<WarmResult> {
   const gc = collectGarbage();
   const rssBeforeMB = memory().rssMB;
   const t0 = performance.now();
+  const c0 = cpuMs();
   const loaded = await loadOrBuildLibrary({ dataDir: dir, cacheDir: cache, write: false });
   const startMs = performance.now() - t0;
+  const startCpuMs = cpuMs() - c0;
   const library = loaded.library;
   collectGarbage();
   const mem = memory();
@@ -170,7 +189,8 @@ async function warm(dir: string, cache: string, rounds: number): Promise<WarmRes
   const searchSamples: number[] = [];
   const byKind = new Map<QueryKind, number[]>();
   for (let r = 0; r < 2; r++) for (const q of queries.search) library.search(q.text);
-  for (let r = 0; r < rounds; r++) {
+  const searchStart = performance.now();
+  for (let r = 0; r < rounds && (r === 0 || performance.now() - searchStart < budgetMs); r++) {
     for (const q of queries.search) {
       t = performance.now();
       library.search(q.text);
@@ -182,8 +202,8 @@ async function warm(dir: string, cache: string, rounds: number): Promise<WarmRes
     }
   }
   collectGarbage();
-  const titleSamples = timeEach(queries.titlePrefixes, (p) => library.suggestTitles(p), { rounds });
-  const authorSamples = timeEach(queries.authorPrefixes, (p) => library.suggestAuthors(p), { rounds });
+  const titleSamples = timeEach(queries.titlePrefixes, (p) => library.suggestTitles(p), { rounds, budgetMs });
+  const authorSamples = timeEach(queries.authorPrefixes, (p) => library.suggestAuthors(p), { rounds, budgetMs });
 
   let conversation: Latency | null = null;
   let conversationNote = '';
@@ -193,7 +213,8 @@ async function warm(dir: string, cache: string, rounds: number): Promise<WarmRes
   } else {
     collectGarbage();
     const turns: number[] = [];
-    for (let r = -1; r < Math.max(1, Math.floor(rounds / 2)); r++) {
+    const convStart = performance.now();
+    for (let r = -1; r < Math.max(1, Math.floor(rounds / 2)) && (r <= 0 || performance.now() - convStart < budgetMs); r++) {
       queries.conversations.forEach((conv, c) => {
         for (const text of conv) {
           t = performance.now();
@@ -211,6 +232,7 @@ async function warm(dir: string, cache: string, rounds: number): Promise<WarmRes
     mode: 'warm',
     from: loaded.from,
     startMs: round(startMs),
+    startCpuMs: round(startCpuMs),
     timings: { hashMs: round(loaded.timings.hashMs), corpusMs: round(loaded.timings.corpusMs), indexMs: round(loaded.timings.indexMs) },
     memory: mem,
     rssBeforeMB,
@@ -234,7 +256,7 @@ export function buildBaseline(corpus: Corpus): MiniSearch {
   return ms;
 }
 
-async function baseline(dir: string, cache: string, rounds: number): Promise<BaselineResult> {
+async function baseline(dir: string, cache: string, rounds: number, budgetMs: number): Promise<BaselineResult> {
   const cached = await loadCachedCorpus({ dataDir: dir, cacheDir: cache });
   if (!cached) throw new Error('baseline: no snapshot in the cache (run the cold phase first)');
   const gc = collectGarbage();
@@ -245,8 +267,8 @@ async function baseline(dir: string, cache: string, rounds: number): Promise<Bas
   collectGarbage();
   const mem = memory();
   const queries = buildQuerySet(cached.corpus);
-  const search = timeEach(queries.search, (q) => index.search(q.text).slice(0, 10), { rounds });
-  const autocomplete = timeEach([...queries.titlePrefixes, ...queries.authorPrefixes], (p) => index.search(p, { prefix: true }).slice(0, 25), { rounds });
+  const search = timeEach(queries.search, (q) => index.search(q.text).slice(0, 10), { rounds, budgetMs });
+  const autocomplete = timeEach([...queries.titlePrefixes, ...queries.authorPrefixes], (p) => index.search(p, { prefix: true }).slice(0, 25), { rounds, budgetMs });
   return { mode: 'baseline', buildMs: round(buildMs), rssCorpusMB: before.rssMB, heapCorpusMB: before.heapUsedMB, memory: mem, search: summarize(search), autocomplete: summarize(autocomplete), gc };
 }
 
@@ -261,12 +283,13 @@ async function main(): Promise<void> {
   const cache = arg(args, '--cache');
   const out = arg(args, '--result');
   const rounds = Number(arg(args, '--rounds') ?? '5');
+  const budgetMs = Number(arg(args, '--budget-ms') ?? '60000');
   if (!dir || !cache || !out || !['cold', 'warm', 'baseline'].includes(mode ?? '')) {
     process.stderr.write('usage: bench/measure.ts cold|warm|baseline --dir DATA --cache CACHE --result FILE [--rounds N]\n');
     process.exitCode = 2;
     return;
   }
-  const result: MeasureResult = mode === 'cold' ? await cold(dir, cache) : mode === 'warm' ? await warm(dir, cache, rounds) : await baseline(dir, cache, rounds);
+  const result: MeasureResult = mode === 'cold' ? await cold(dir, cache) : mode === 'warm' ? await warm(dir, cache, rounds, budgetMs) : await baseline(dir, cache, rounds, budgetMs);
   await writeFile(out, JSON.stringify(result));
 }
 

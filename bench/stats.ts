@@ -22,13 +22,18 @@ export function summarize(samples: readonly number[]): Latency {
   return { n: s.length, p50: percentile(s, 0.5), p90: percentile(s, 0.9), p99: percentile(s, 0.99), max: s[s.length - 1] ?? NaN, mean: s.length ? sum / s.length : NaN };
 }
 
-/** Calls `fn(input)` for every input, `warmup` rounds untimed, then `rounds` rounds timed (ms each). */
-export function timeEach<T>(inputs: readonly T[], fn: (input: T) => unknown, options: { warmup?: number; rounds?: number } = {}): number[] {
+/**
+ * Calls `fn(input)` for every input, `warmup` rounds untimed, then up to `rounds` rounds timed
+ * (ms each); no new round starts once `budgetMs` is spent (at least one always runs).
+ */
+export function timeEach<T>(inputs: readonly T[], fn: (input: T) => unknown, options: { warmup?: number; rounds?: number; budgetMs?: number } = {}): number[] {
   const warmup = options.warmup ?? 2;
   const rounds = options.rounds ?? 5;
+  const budget = options.budgetMs ?? Infinity;
   for (let r = 0; r < warmup; r++) for (const x of inputs) fn(x);
   const samples: number[] = [];
-  for (let r = 0; r < rounds; r++) {
+  const start = performance.now();
+  for (let r = 0; r < rounds && (r === 0 || performance.now() - start < budget); r++) {
     for (const x of inputs) {
       const t = performance.now();
       fn(x);

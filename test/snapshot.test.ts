@@ -130,19 +130,20 @@ describe('loadOrBuildLibrary', () => {
     // Same size, broken JSON inside the main index section.
     const badJson = Buffer.from(good);
     badJson[good.indexOf('"documentCount"')] = 0x23;
-    const corruptions: [string, Buffer][] = [
-      ['truncated', good.subarray(0, Math.floor(good.length * 0.6))],
-      ['other version', Buffer.from(good.toString('utf8').replace('{"schema":1,', '{"schema":999,'))],
-      ['garbage', Buffer.from('this is not a snapshot\n{}\n')],
-      ['bad JSON in a section', badJson],
+    const corruptions: [string, Buffer, RegExp][] = [
+      ['truncated', good.subarray(0, Math.floor(good.length * 0.6)), /truncated/],
+      ['other version', Buffer.from(good.toString('latin1').replace('{"schema":1,', '{"schema":7,'), 'latin1'), /schema 7/],
+      ['garbage', Buffer.from('this is not a snapshot\n{}\n'), /not a papertalk snapshot/],
+      ['bad JSON in a section', badJson, /JSON|Unexpected|position/i],
     ];
-    for (const [label, data] of corruptions) {
+    for (const [label, data, reason] of corruptions) {
       writeFileSync(path, data);
       const { logger, warnings } = recorder();
       const r = await loadOrBuildLibrary({ dataDir: dir, logger });
       expect(r.from, label).toBe('built');
       expect(warnings.length, label).toBe(1);
       expect(warnings[0]!.msg, label).toMatch(/snapshot unusable/);
+      expect((warnings[0]!.obj as { err?: string }).err, label).toMatch(reason);
       expect(answers(r.library), label).toEqual(expected);
       // The rebuilt snapshot is good again.
       expect((await loadOrBuildLibrary({ dataDir: dir, logger })).from, label).toBe('snapshot');

@@ -16,7 +16,8 @@
  *
  * Layout of `<cacheDir>/library-<key>.snap`:
  *   line 1  `papertalk-snapshot`
- *   line 2  JSON header `{ schema, key, createdAt, counts, sections: [{ name, bytes }] }`
+ *   line 2  JSON header `{ schema, key, createdAt, counts, sections: [{ name, bytes }] }`, padded
+ *           with spaces so that both lines fill the first 4096 bytes
  *   then the sections back to back (exact byte lengths): `corpus` (JSON `{ corpus, issues, files }`),
  *   `main`, `titles`, `authors` (MiniSearch JSON, as `Library.snapshot()` gives them).
  */
@@ -231,7 +232,10 @@ export async function hashDataDir(dataDir: string, cacheDir: string = join(dataD
   if (changed || Object.keys(cache).length !== Object.keys(next).length) {
     try {
       await mkdir(cacheDir, { recursive: true });
-      await writeAtomic(join(cacheDir, HASH_CACHE_FILE), [JSON.stringify({ schema: SNAPSHOT_SCHEMA_VERSION, files: next })]);
+      const text = JSON.stringify({ schema: SNAPSHOT_SCHEMA_VERSION, files: next });
+      await writeAtomic(join(cacheDir, HASH_CACHE_FILE), async (fh) => {
+        await fh.write(text);
+      });
     } catch (err) {
       logger?.debug?.({ err: (err as Error).message, cacheDir }, 'cannot write the file-hash cache');
     }
@@ -246,13 +250,16 @@ export function snapshotPath(cacheDir: string, key: string): string {
   return join(cacheDir, `library-${key.slice(0, 32)}.snap`);
 }
 
-/** Writes `chunks` to a temporary file next to `path`, then renames it over `path`. */
-async function writeAtomic(path: string, chunks: readonly string[]): Promise<void> {
+/**
+ * Writes a temporary file next to `path`, then renames it over `path`: readers see the old file
+ * or the new one, never a part. `fill` writes the content through the handle. No fsync: a file
+ * left damaged by a crash fails the reader's checks and is rebuilt.
+ */
+async function writeAtomic(path: string, fill: (fh: FileHandle) => Promise<void>): Promise<void> {
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   let fh: FileHandle | null = await open(tmp, 'w');
   try {
-    for (const c of chunks) await fh.write(c);
-    await fh.sync();
+    await fill(fh);
     await fh.close();
     fh = null;
     await rename(tmp, path);
@@ -262,6 +269,9 @@ async function writeAtomic(path: string, chunks: readonly string[]): Promise<voi
     throw err;
   }
 }
+
+/** Bytes reserved at the start of a snapshot for the magic line and the header (space-padded). */
+const HEADER_SLOT = 4096;
 
 class CorruptSnapshot extends Error {}
 
@@ -319,15 +329,30 @@ export async function saveSnapshot(cacheDir: string, key: string, library: Libra
   const snap = library.snapshot();
   const corpusSection: CorpusSection = { corpus: library.corpus, issues: [...(extra.issues ?? [])], files: extra.files ? [...extra.files] : null };
   const texts: Record<SectionName, string> = { corpus: JSON.stringify(corpusSection), main: snap.main, titles: snap.titles, authors: snap.authors };
-  const header: SnapshotHeader = {
-    schema: SNAPSHOT_SCHEMA_VERSION,
-    key,
-    createdAt: new Date().toISOString(),
-    counts: { papers: library.corpus.papers.length, posts: library.corpus.posts.length, authors: library.corpus.authors.length },
-    sections: SECTION_NAMES.map((name) => ({ name, bytes: Buffer.byteLength(texts[name]) })),
-  };
   const path = snapshotPath(cacheDir, key);
-  await writeAtomic(path, [`${MAGIC}\n${JSON.stringify(header)}\n`, ...SECTION_NAMES.map((n) => texts[n])]);
+  await writeAtomic(path, async (fh) => {
+    // Sections first (their byte lengths are known once written), then the header into its slot.
+    let at = HEADER_SLOT;
+    const sections: SnapshotHeader['sections'] = [];
+    for (const name of SECTION_NAMES) {
+      const bytes = Buffer.from(texts[name], 'utf8');
+      texts[name] = '';
+      for (let done = 0; done < bytes.length; ) done += (await fh.write(bytes, done, bytes.length - done, at + done)).bytesWritten;
+      sections.push({ name, bytes: bytes.length });
+      at += bytes.length;
+    }
+    const header: SnapshotHeader = {
+      schema: SNAPSHOT_SCHEMA_VERSION,
+      key,
+      createdAt: new Date().toISOString(),
+      counts: { papers: library.corpus.papers.length, posts: library.corpus.posts.length, authors: library.corpus.authors.length },
+      sections,
+    };
+    const head = `${MAGIC}\n${JSON.stringify(header)}`;
+    if (Buffer.byteLength(head) >= HEADER_SLOT) throw new Error('snapshot header too long');
+    const slot = Buffer.from(`${head.padEnd(HEADER_SLOT - 1, ' ')}\n`, 'utf8');
+    for (let done = 0; done < slot.length; ) done += (await fh.write(slot, done, slot.length - done, done)).bytesWritten;
+  });
   await pruneSnapshots(cacheDir, path);
   return path;
 }
