@@ -34,6 +34,13 @@ export interface HarnessOptions {
   logLevel?: Config['logLevel'];
   /** Skip discord.js's identify throttle (default true). */
   fastIdentify?: boolean;
+  /**
+   * Extra text channels in the first guild (added to the world before the bot connects, so they
+   * come with GUILD_CREATE). The stand-in computes each interaction's `channel.last_message_id` by
+   * cloning every message of the channel, so thousands of answers in ONE channel make the
+   * stand-in itself quadratic; load tests spread over more channels, as a busy server would.
+   */
+  extraChannels?: number;
 }
 
 export interface Harness {
@@ -51,6 +58,8 @@ export interface Harness {
   unhandled: unknown[];
   /** Waits for the first successful response to an interaction. */
   one(sent: SentInteraction, timeoutMs?: number): Promise<InteractionResponseRecord>;
+  /** Text channel ids of the first guild (general, papers, then the extra ones). */
+  channels: string[];
   /** Starts a new bot over the same database and data directory (after `bot.stop()`). */
   restart(start?: StartOptions): Promise<Bot>;
   stop(): Promise<void>;
@@ -64,6 +73,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   process.on('unhandledRejection', onUnhandled);
   process.on('uncaughtException', onUnhandled);
   const standin = await DiscordStandin.start({ heartbeatIntervalMs: 1000, ...options.standin });
+  const guild = standin.world.guild;
+  for (let k = 0; k < (options.extraChannels ?? 0); k++) {
+    const base = guild.channels[0]!;
+    guild.channels.push({ ...structuredClone(base), id: String(BigInt(base.id) + 1000n + BigInt(k)), name: `load-${k}`, position: 2 + k });
+  }
   const raw: string[] = [];
   const config: Config = {
     discordToken: standin.token,
@@ -95,6 +109,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     logs: () => raw.flatMap((l) => l.split('\n')).filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as LogLine),
     errors: () => h.logs().filter((l) => l.level >= 50),
     unhandled,
+    channels: guild.channels.map((c) => c.id),
     async one(sent, timeoutMs = 8000) {
       const [r] = await standin.waitForResponses(sent.id, 1, timeoutMs);
       return r!;
