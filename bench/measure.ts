@@ -11,6 +11,7 @@
  *
  * Usage: node --expose-gc --import tsx bench/measure.ts <mode> --dir DATA --cache CACHE --result FILE [--rounds N] [--budget-ms MS]
  */
+import { existsSync } from 'node:fs';
 import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -19,9 +20,15 @@ import { buildCorpus, isCorpusCandidate, type SourceFile } from '../src/corpus/l
 import { MANIFEST_FILE, ManifestSchema, type Manifest } from '../src/corpus/manifest.ts';
 import type { Corpus } from '../src/corpus/schema.ts';
 import { Library } from '../src/search/library.ts';
-import { hashDataDir, loadCachedCorpus, loadOrBuildLibrary, saveSnapshot, snapshotKey } from '../src/search/snapshot.ts';
+import { hashDataDir, loadCachedCorpus, loadOrBuildLibrary, saveSnapshot, snapshotKey, snapshotPath } from '../src/search/snapshot.ts';
 import { buildQuerySet, type QueryKind } from './queries.ts';
 import { collectGarbage, memory, summarize, timeEach, type Latency } from './stats.ts';
+
+/**
+ * Pins the code part of the snapshot key: the cold phase writes and the warm phase reads the
+ * snapshot minutes apart, while other people may be editing src/ (which changes the fingerprint).
+ */
+const CODE_VERSION = 'bench';
 
 /** Where the conversation engine lives (see `conversationHook`). */
 const ENGINE_MODULE = '../src/conversation/engine.ts';
@@ -126,7 +133,7 @@ async function cold(dir: string, cache: string): Promise<ColdResult> {
   t = performance.now();
   const hashes = await hashDataDir(dir, cache);
   const hashColdMs = performance.now() - t;
-  const key = await snapshotKey(hashes);
+  const key = await snapshotKey(hashes, undefined, CODE_VERSION);
   t = performance.now();
   const path = await saveSnapshot(cache, key, library, { issues: result.issues, files: result.files });
   const saveMs = performance.now() - t;
@@ -170,11 +177,13 @@ async function conversationHook(library: Library): Promise<{ ask: (text: string,
 }
 
 async function warm(dir: string, cache: string, rounds: number, budgetMs: number): Promise<WarmResult> {
+  // Fail fast instead of timing a rebuild when the cold phase left no matching snapshot.
+  if (!existsSync(snapshotPath(cache, await snapshotKey(await hashDataDir(dir, cache), undefined, CODE_VERSION)))) throw new Error('warm: no snapshot for this data in the cache (run the cold phase first)');
   const gc = collectGarbage();
   const rssBeforeMB = memory().rssMB;
   const t0 = performance.now();
   const c0 = cpuMs();
-  const loaded = await loadOrBuildLibrary({ dataDir: dir, cacheDir: cache, write: false });
+  const loaded = await loadOrBuildLibrary({ dataDir: dir, cacheDir: cache, write: false, codeVersion: CODE_VERSION });
   const startMs = performance.now() - t0;
   const startCpuMs = cpuMs() - c0;
   const library = loaded.library;
@@ -257,7 +266,7 @@ export function buildBaseline(corpus: Corpus): MiniSearch {
 }
 
 async function baseline(dir: string, cache: string, rounds: number, budgetMs: number): Promise<BaselineResult> {
-  const cached = await loadCachedCorpus({ dataDir: dir, cacheDir: cache });
+  const cached = await loadCachedCorpus({ dataDir: dir, cacheDir: cache, codeVersion: CODE_VERSION });
   if (!cached) throw new Error('baseline: no snapshot in the cache (run the cold phase first)');
   const gc = collectGarbage();
   const before = memory();

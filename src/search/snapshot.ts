@@ -71,6 +71,11 @@ export interface LoadOrBuildOptions {
   /** Write a snapshot after building (default true). */
   write?: boolean | undefined;
   /**
+   * Stands in for the fingerprint of the corpus/search source code in the key. Leave unset in
+   * the bot (any code change then invalidates snapshots); the benchmark pins it.
+   */
+  codeVersion?: string | undefined;
+  /**
    * Parses the data directory when there is no usable snapshot and no `corpus` was given
    * (default `loadCorpusDir`). The snapshot is keyed by the `files` it reports.
    */
@@ -155,12 +160,15 @@ function stableJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-/** The snapshot key for these data files (manifest included), ranking options and code. */
-export async function snapshotKey(fileHashes: readonly FileHash[], ranking: RankingOptions = DEFAULT_RANKING): Promise<string> {
+/**
+ * The snapshot key for these data files (manifest included), ranking options and code
+ * (`codeVersion` replaces the source fingerprint: for benchmarks run while the code changes).
+ */
+export async function snapshotKey(fileHashes: readonly FileHash[], ranking: RankingOptions = DEFAULT_RANKING, codeVersion?: string): Promise<string> {
   const files = [...fileHashes].map((f) => `${f.name}\t${f.sha256}`).sort();
   const hash = createHash('sha256');
   hash.update(`schema ${SNAPSHOT_SCHEMA_VERSION}\n`);
-  hash.update(`code ${await codeFingerprint()}\n`);
+  hash.update(`code ${codeVersion ?? (await codeFingerprint())}\n`);
   hash.update(`ranking ${stableJson(ranking)}\n`);
   for (const f of files) hash.update(`${f}\n`);
   return hash.digest('hex');
@@ -412,9 +420,9 @@ async function loadSnapshot(path: string, key: string, corpusArg: Corpus | undef
  * (for tools that need only the records, like `corpus --json`). Null when there is no usable
  * snapshot (a corrupt one is logged as a warning).
  */
-export async function loadCachedCorpus(options: { dataDir: string; cacheDir?: string | undefined; ranking?: RankingOptions | undefined; logger?: SnapshotLogger | undefined }): Promise<{ corpus: Corpus; issues: LoadIssue[]; files: FileReport[] | null } | null> {
+export async function loadCachedCorpus(options: { dataDir: string; cacheDir?: string | undefined; ranking?: RankingOptions | undefined; logger?: SnapshotLogger | undefined; codeVersion?: string | undefined }): Promise<{ corpus: Corpus; issues: LoadIssue[]; files: FileReport[] | null } | null> {
   const cacheDir = options.cacheDir ?? join(options.dataDir, '.cache');
-  const key = await snapshotKey(await hashDataDir(options.dataDir, cacheDir, options.logger), options.ranking ?? DEFAULT_RANKING);
+  const key = await snapshotKey(await hashDataDir(options.dataDir, cacheDir, options.logger), options.ranking ?? DEFAULT_RANKING, options.codeVersion);
   const path = snapshotPath(cacheDir, key);
   try {
     await stat(path);
@@ -460,7 +468,7 @@ export async function loadOrBuildLibrary(options: LoadOrBuildOptions): Promise<L
   } else {
     hashes = await hashDataDir(dataDir, cacheDir, logger);
   }
-  let key = await snapshotKey(hashes, ranking);
+  let key = await snapshotKey(hashes, ranking, options.codeVersion);
   timings.hashMs = performance.now() - t;
 
   const path = snapshotPath(cacheDir, key);
@@ -510,7 +518,7 @@ export async function loadOrBuildLibrary(options: LoadOrBuildOptions): Promise<L
     const m = await manifestHash(dataDir);
     const readHashes: FileHash[] = loaded.files.map((f) => ({ name: f.name, sha256: f.sha256 }));
     if (m) readHashes.push(m);
-    key = await snapshotKey(readHashes, ranking);
+    key = await snapshotKey(readHashes, ranking, options.codeVersion);
   }
   timings.corpusMs = performance.now() - t;
   t = performance.now();
