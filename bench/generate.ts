@@ -32,7 +32,7 @@ import { createProgress } from '../src/progress.ts';
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_DATA_DIR = join(REPO_ROOT, 'data');
 /** Bump when the generator's output changes, so cached generated corpora are regenerated. */
-export const GENERATOR_VERSION = 2;
+export const GENERATOR_VERSION = 3;
 
 // ---------------------------------------------------------------------------------------------
 // Seeded PRNG (sfc32, seeded through splitmix32)
@@ -463,10 +463,28 @@ class World {
     return this.rng;
   }
 
+  /** A first name: a real one, or the head of one real first name joined to the tail of another (`Zhi` + `qing`). */
+  private firstName(): string {
+    const r = this.rng;
+    const a = pick(r, this.v.firstNames);
+    if (chance(r, 0.3)) return a;
+    const b = pick(r, this.v.firstNames);
+    const head = a.slice(0, int(r, 2, Math.min(4, a.length)));
+    const tail = b.slice(Math.max(1, b.length - int(r, 2, 4)));
+    const blended = `${head}${tail}`;
+    return /^[\p{Lu}][\p{Ll}]{2,}$/u.test(blended) ? blended : a;
+  }
+
+  /**
+   * A person: first and last names seen in the real corpus, recombined (blended first names,
+   * some full middle names and double-barrelled last names), so that a 100k-paper corpus has
+   * namesakes, but not far more of them than a real one.
+   */
   person(): Person {
     const r = this.rng;
-    const first = pick(r, this.v.firstNames);
-    const last = pick(r, this.v.lastNames);
+    let first = this.firstName();
+    if (chance(r, 0.12)) first = `${first} ${pick(r, this.v.firstNames)}`;
+    const last = chance(r, 0.06) ? `${pick(r, this.v.lastNames)}-${pick(r, this.v.lastNames)}` : pick(r, this.v.lastNames);
     if (chance(r, 0.08)) {
       const initial = String.fromCharCode(65 + int(r, 0, 25));
       return { name: `${first} ${initial}. ${last}`, variant: `${first} ${last}` };
