@@ -21,6 +21,7 @@ function didYouMean(items: string[]): string {
 
 /** A paper by id, title, alias, short name or a clear title search; a UserError with suggestions otherwise. */
 export function requirePaper(lib: Library, text: string): Paper {
+  if (!oneLine(text)) throw new UserError('paper-empty', 'Which paper? Type a title, a short name (e.g. GPipe) or pick one from the list.');
   const byId = lib.papers.get(text.trim());
   if (byId) return byId;
   const found = lib.findPaper(text);
@@ -44,6 +45,7 @@ export function authorById(lib: Library, id: string): Author {
 
 /** Authors matching a name or id (several when a name is shared); a UserError with suggestions when none. */
 export function requireAuthors(lib: Library, text: string): Author[] {
+  if (!oneLine(text)) throw new UserError('author-empty', 'Which author? Type a name as the corpus lists it (e.g. Yanqi Zhou) or pick one from the list.');
   const byId = lib.authors.get(text.trim());
   if (byId) return [byId];
   const found = lib.findAuthors(text);

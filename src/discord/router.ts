@@ -27,6 +27,7 @@ import {
   RateLimitError,
   RESTJSONErrorCodes,
   type AutocompleteInteraction,
+  type CommandInteractionOption,
   type Interaction,
   type InteractionEditReplyOptions,
   type InteractionReplyOptions,
@@ -37,7 +38,7 @@ import type { Logger } from 'pino';
 import { isUserError } from '../errors.ts';
 import { clampChoices, clampContent } from './limits.ts';
 import { rateLimitMessage } from './rateLimit.ts';
-import { neutralizeMentions } from './text.ts';
+import { escapeEchoes, neutralizeMentions } from './text.ts';
 import type { BotContext, Command, Outcome, Reply } from './types.ts';
 
 export const RESTARTING_MESSAGE = "I'm restarting — please try again in a moment.";
@@ -116,6 +117,25 @@ export function errorFields(err: unknown, dbPath?: string): Record<string, unkno
 /** Discord said the interaction can no longer be answered (expired or already answered): nothing more to try. */
 function isFinal(err: unknown): boolean {
   return err instanceof DiscordAPIError && (err.code === RESTJSONErrorCodes.UnknownInteraction || err.code === RESTJSONErrorCodes.InteractionHasAlreadyBeenAcknowledged);
+}
+
+/** What the user typed into an interaction: string option values and modal fields. */
+export function typedValues(i: Interaction): string[] {
+  const out: string[] = [];
+  const walk = (opts: readonly CommandInteractionOption[]): void => {
+    for (const o of opts) {
+      if (typeof o.value === 'string') out.push(o.value);
+      if (o.options) walk(o.options);
+    }
+  };
+  if (i.isChatInputCommand() || i.isAutocomplete()) walk(i.options.data);
+  if (i.isModalSubmit()) {
+    for (const f of i.fields.fields.values()) {
+      const value = (f as { value?: unknown }).value;
+      if (typeof value === 'string') out.push(value);
+    }
+  }
+  return out;
 }
 
 /** No HTTP answer at all (connection dropped or reset, timeout): the request may be tried again. */
@@ -458,7 +478,8 @@ export class Router {
       const { text, expected } = errorMessage(err, i.id);
       if (expected) log.info({ err: (err as Error).message }, 'user error');
       else log.error(errorFields(err, this.dbPath()), 'interaction failed');
-      outcome = { type: 'reply', reply: { content: clampContent(neutralizeMentions(text)), ephemeral: true } };
+      // User errors may quote the input: escape it there, whoever wrote the message.
+      outcome = { type: 'reply', reply: { content: clampContent(neutralizeMentions(escapeEchoes(text, typedValues(i)))), ephemeral: true } };
     } finally {
       clearTimeout(timer);
     }
