@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadCorpusDir } from '../src/corpus/load.ts';
 import type { Library } from '../src/search/library.ts';
-import { loadOrBuildLibrary, snapshotKey, hashDataDir, type SnapshotLogger } from '../src/search/snapshot.ts';
+import { SNAPSHOT_SCHEMA_VERSION, hashDataDir, loadOrBuildLibrary, snapshotKey, type SnapshotLogger } from '../src/search/snapshot.ts';
 
 const dataDir = new URL('../data/', import.meta.url).pathname;
 const dirs: string[] = [];
@@ -132,7 +132,7 @@ describe('loadOrBuildLibrary', () => {
     badJson[good.indexOf('"documentCount"')] = 0x23;
     const corruptions: [string, Buffer, RegExp][] = [
       ['truncated', good.subarray(0, Math.floor(good.length * 0.6)), /truncated/],
-      ['other version', Buffer.from(good.toString('latin1').replace('{"schema":1,', '{"schema":7,'), 'latin1'), /schema 7/],
+      ['other version', Buffer.from(good.toString('latin1').replace(`{"schema":${SNAPSHOT_SCHEMA_VERSION},`, '{"schema":7,'), 'latin1'), /schema 7/],
       ['garbage', Buffer.from('this is not a snapshot\n{}\n'), /not a papertalk snapshot/],
       ['bad JSON in a section', badJson, /JSON|Unexpected|position/i],
     ];

@@ -19,7 +19,8 @@
  *   line 2  JSON header `{ schema, key, createdAt, counts, sections: [{ name, bytes }] }`, padded
  *           with spaces so that both lines fill the first 4096 bytes
  *   then the sections back to back (exact byte lengths): `corpus` (JSON `{ corpus, issues, files }`),
- *   `main`, `titles`, `authors` (MiniSearch JSON, as `Library.snapshot()` gives them).
+ *   `main`, `titles`, `authors` (MiniSearch JSON, as `Library.snapshot()` gives them), all
+ *   ASCII (non-ASCII characters as `\uXXXX` escapes).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
@@ -32,7 +33,7 @@ import type { Corpus, LoadIssue } from '../corpus/schema.ts';
 import { DEFAULT_RANKING, Library, type LibrarySnapshot, type RankingOptions } from './library.ts';
 
 /** Bump when the snapshot file layout changes. */
-export const SNAPSHOT_SCHEMA_VERSION = 1;
+export const SNAPSHOT_SCHEMA_VERSION = 2;
 
 const MAGIC = 'papertalk-snapshot';
 const HASH_CACHE_FILE = 'file-hashes.json';
@@ -278,6 +279,15 @@ async function writeAtomic(path: string, fill: (fh: FileHandle) => Promise<void>
   }
 }
 
+/**
+ * The same JSON with every non-ASCII code unit written as a `\uXXXX` escape (they can only occur
+ * inside strings, so it parses to the same value). Pure-ASCII text decodes as latin1, which is
+ * much faster than UTF-8 decoding of large mostly-ASCII buffers, and gives one-byte strings.
+ */
+export function asciiJson(json: string): string {
+  return /[^\x00-\x7f]/.test(json) ? json.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : json;
+}
+
 /** Bytes reserved at the start of a snapshot for the magic line and the header (space-padded). */
 const HEADER_SLOT = 4096;
 
@@ -320,7 +330,8 @@ async function readSections(path: string, key: string, wanted: readonly SectionN
           if (r.bytesRead === 0) throw new CorruptSnapshot('truncated section');
           read += r.bytesRead;
         }
-        sections.set(s.name, buf.toString('utf8'));
+        // Sections are written as ASCII (see `asciiJson`): latin1 decoding is a plain copy.
+        sections.set(s.name, buf.toString('latin1'));
       }
       offset += s.bytes;
     }
@@ -343,7 +354,7 @@ export async function saveSnapshot(cacheDir: string, key: string, library: Libra
     let at = HEADER_SLOT;
     const sections: SnapshotHeader['sections'] = [];
     for (const name of SECTION_NAMES) {
-      const bytes = Buffer.from(texts[name], 'utf8');
+      const bytes = Buffer.from(asciiJson(texts[name]), 'latin1');
       texts[name] = '';
       for (let done = 0; done < bytes.length; ) done += (await fh.write(bytes, done, bytes.length - done, at + done)).bytesWritten;
       sections.push({ name, bytes: bytes.length });
