@@ -11,6 +11,7 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 const optionalString = z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.string().trim().optional());
 const snowflake = z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.string().regex(/^\d{5,25}$/, 'must be a Discord id (digits)').optional());
 const positiveInt = (def: number) => z.preprocess((v) => (v === undefined || v === '' ? def : Number(v)), z.number().int().positive());
+const nonNegativeInt = (def: number) => z.preprocess((v) => (v === undefined || v === '' ? def : Number(v)), z.number().int().nonnegative());
 
 export const ConfigSchema = z.object({
   DISCORD_TOKEN: optionalString,
@@ -23,8 +24,8 @@ export const ConfigSchema = z.object({
   /** Optional arXiv categories fetched before each digest window, e.g. `cs.CL,cs.LG`. */
   ARXIV_CATEGORIES: optionalString,
   ARXIV_API_URL: z.preprocess((v) => (v === '' ? undefined : v), z.string().url().optional()),
-  /** Per-user rate limit: burst size and refill per minute. */
-  RATE_LIMIT_BURST: positiveInt(5),
+  /** Per-user rate limit: burst size (0 turns the limit off) and refill per minute. */
+  RATE_LIMIT_BURST: nonNegativeInt(5),
   RATE_LIMIT_PER_MINUTE: positiveInt(20),
 });
 

@@ -1,6 +1,6 @@
 /**
  * Per-user token bucket: `burst` tokens, refilled at `perMinute` per minute. Bounded memory:
- * full buckets are forgotten.
+ * full buckets are forgotten. `burst: 0` turns the limit off.
  */
 export interface RateLimitOptions {
   burst: number;
@@ -12,16 +12,19 @@ export type RateDecision = { ok: true } | { ok: false; retryAfterMs: number };
 export class RateLimiter {
   private burst: number;
   private perMs: number;
+  private enabled: boolean;
   private readonly now: () => number;
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
 
   constructor(options: RateLimitOptions, now: () => number = Date.now) {
+    this.enabled = options.burst > 0;
     this.burst = Math.max(1, options.burst);
     this.perMs = Math.max(1, options.perMinute) / 60_000;
     this.now = now;
   }
 
   configure(options: RateLimitOptions): void {
+    this.enabled = options.burst > 0;
     this.burst = Math.max(1, options.burst);
     this.perMs = Math.max(1, options.perMinute) / 60_000;
     this.buckets.clear();
@@ -29,6 +32,7 @@ export class RateLimiter {
 
   /** Takes one token for `userId`. */
   take(userId: string): RateDecision {
+    if (!this.enabled) return { ok: true };
     const now = this.now();
     const b = this.buckets.get(userId) ?? { tokens: this.burst, at: now };
     b.tokens = Math.min(this.burst, b.tokens + (now - b.at) * this.perMs);
