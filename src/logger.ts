@@ -1,19 +1,39 @@
 /**
- * The logger: pino, to stderr only (stdout belongs to the CLI's answers), with secrets redacted.
+ * The logger: pino, to stderr only (stdout belongs to the CLI's answers), with secrets redacted
+ * twice over: known secret-bearing fields (token, authorization headers, the config's token) are
+ * censored by pino's `redact`, and every output line is scrubbed of the given secret strings
+ * (the bot token), wherever they appear — in error messages, stacks, URLs or nested objects.
  */
 import pino, { type DestinationStream, type Logger } from 'pino';
 
 export const REDACT_PATHS = [
   'token',
   '*.token',
+  '*.*.token',
   'config.discordToken',
   'discordToken',
+  '*.discordToken',
   'DISCORD_TOKEN',
+  '*.DISCORD_TOKEN',
+  'authorization',
+  'Authorization',
   'headers.authorization',
   'headers.Authorization',
   '*.headers.authorization',
+  '*.headers.Authorization',
   'req.headers.authorization',
+  'options.headers.authorization',
+  'options.headers.Authorization',
 ];
+
+const REDACTED = '[redacted]';
+
+/** Replaces every occurrence of each secret (at least 8 characters) in `text`. */
+export function scrubSecrets(text: string, secrets: readonly (string | undefined)[]): string {
+  let out = text;
+  for (const s of secrets) if (s && s.length >= 8) out = out.split(s).join(REDACTED);
+  return out;
+}
 
 export interface LoggerOptions {
   level?: string;
@@ -26,15 +46,14 @@ export interface LoggerOptions {
 export function createLogger(options: LoggerOptions = {}): Logger {
   const secrets = (options.secrets ?? []).filter((s) => s.length >= 8);
   const dest = typeof options.destination === 'object' ? options.destination : pino.destination({ fd: options.destination ?? 2, sync: true });
-  const scrub = (s: string) => secrets.reduce((acc, secret) => acc.split(secret).join('[redacted]'), s);
   const stream = secrets.length
-    ? { write: (line: string) => void (dest as NodeJS.WritableStream).write(scrub(line)) }
+    ? { write: (line: string) => void (dest as NodeJS.WritableStream).write(scrubSecrets(line, secrets)) }
     : (dest as NodeJS.WritableStream);
   return pino(
     {
       level: options.level ?? 'info',
       base: { app: 'papertalk' },
-      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      redact: { paths: REDACT_PATHS, censor: REDACTED },
     },
     stream as unknown as DestinationStream,
   );

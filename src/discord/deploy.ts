@@ -8,7 +8,7 @@ import { REST, Routes, type APIApplication, type RESTPutAPIApplicationCommandsRe
 import type { Logger } from 'pino';
 import { commandBodies } from '../../commands/index.ts';
 import { loadConfig, type Config } from '../config.ts';
-import { createLogger } from '../logger.ts';
+import { createLogger, scrubSecrets } from '../logger.ts';
 
 export interface DeployResult {
   scope: 'guild' | 'global';
@@ -45,7 +45,7 @@ async function main(): Promise<number> {
     return 0;
   } catch (err) {
     logger.error({ err }, 'could not register the commands');
-    process.stderr.write(`papertalk: could not register the commands: ${(err as Error).message}\n`);
+    process.stderr.write(scrubSecrets(`papertalk: could not register the commands: ${(err as Error).message}\n`, [config.discordToken]));
     return 1;
   }
 }
@@ -54,7 +54,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   main().then(
     (code) => process.exit(code),
     (err: unknown) => {
-      process.stderr.write(`papertalk: ${(err as Error).stack ?? String(err)}\n`);
+      process.stderr.write(scrubSecrets(`papertalk: ${(err as Error).stack ?? String(err)}\n`, [process.env.DISCORD_TOKEN]));
       process.exit(1);
     },
   );

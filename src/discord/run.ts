@@ -13,6 +13,7 @@ import { Events, type Client, type ClientOptions } from 'discord.js';
 import type { Logger } from 'pino';
 import { commands as allCommands } from '../../commands/index.ts';
 import type { Config } from '../config.ts';
+import { scrubSecrets } from '../logger.ts';
 import { Engine } from '../conversation/engine.ts';
 import type { MemoryOptions } from '../conversation/memory.ts';
 import { CorpusService } from '../corpusService.ts';
@@ -181,6 +182,8 @@ export async function startBot(config: Config, rootLogger: Logger, options: Star
   });
   client.on(Events.ShardResume, (shardId, replayed) => logger.info({ shardId, replayed }, 'gateway resumed'));
   client.on(Events.ShardReady, (shardId) => logger.info({ shardId }, 'gateway session ready'));
+  // discord.js's own debug output at trace level (minus its half-censored "Provided token" line).
+  if (logger.isLevelEnabled('trace')) client.on(Events.Debug, (info) => void (info.startsWith('Provided token') || logger.trace({ info }, 'discord.js debug')));
   client.rest.on('rateLimited', (info) => logger.warn({ route: info.route, retryAfter: info.retryAfter, global: info.global }, 'REST rate limited; waiting'));
   // 429s and 5xx discord.js retries by itself (routes only: paths carry interaction tokens).
   client.rest.on('response', (req, res) => {
@@ -264,7 +267,7 @@ export async function runBot(config: Config, logger: Logger, options: StartOptio
     bot = await startBot(config, logger, options); // options: tests inject a clock (`now`) for the digest scheduler
   } catch (err) {
     logger.fatal({ err }, 'papertalk could not start');
-    process.stderr.write(`papertalk: could not start the bot: ${(err as Error).message}\n`);
+    process.stderr.write(scrubSecrets(`papertalk: could not start the bot: ${(err as Error).message}\n`, [config.discordToken]));
     return 1;
   }
   return new Promise<number>((resolve) => {

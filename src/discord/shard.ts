@@ -7,7 +7,7 @@
 import { fileURLToPath } from 'node:url';
 import { REST, Routes, ShardingManager, type RESTGetAPIGatewayBotResult } from 'discord.js';
 import { loadConfig } from '../config.ts';
-import { createLogger } from '../logger.ts';
+import { createLogger, scrubSecrets } from '../logger.ts';
 
 async function main(): Promise<number> {
   const config = loadConfig();
@@ -61,7 +61,7 @@ main().then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`papertalk: ${(err as Error).stack ?? String(err)}\n`);
+    process.stderr.write(scrubSecrets(`papertalk: ${(err as Error).stack ?? String(err)}\n`, [process.env.DISCORD_TOKEN]));
     process.exitCode = 1;
   },
 );
