@@ -471,7 +471,7 @@ export class Router {
         timer = setTimeout(() => {
           log.warn({ ms: Date.now() - started }, 'answer took too long; sent a short message instead');
           resolve({ type: 'reply', reply: { content: TOO_SLOW_MESSAGE, ephemeral: true } });
-        }, Math.max(0, this.answerTimeoutMs - age));
+        }, Math.max(1000, this.answerTimeoutMs - age)); // at least 1 s: the creation time comes from Discord's clock
       });
       outcome = await Promise.race([Promise.resolve().then(run), tooSlow]);
     } catch (err) {
