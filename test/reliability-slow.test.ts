@@ -25,7 +25,7 @@ describe('slow answers: deferred in time, then edited; nothing too late or twice
     const beforeAnswer = async (i: Interaction): Promise<void> => {
       if (!delayMs) return;
       delayed.push(i.id);
-      await new Promise((r) => setTimeout(r, delayMs));
+      await new Promise((r) => setTimeout(r, delayMs).unref());
     };
     h = await startHarness({ standin: { interactionTokenTtlMs: 15_000 }, start: { router: { beforeAnswer } } });
   }, 60_000);
