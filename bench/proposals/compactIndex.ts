@@ -7,8 +7,8 @@
  *   BM25F impacts (field boosts and length normalisation folded in at build time), per term
  *   contiguous (CSR). No object per posting: ~8 bytes each.
  * - A query accumulates `idf × impact` into a reused `Float32Array` over the postings of its
- *   terms and their expansions (prefix range of the sorted term list, capped; fuzzy matches by
- *   bounded edit distance among terms of similar length, only for terms that are absent or rare),
+ *   terms and their expansions (prefix range of the sorted term list, capped; fuzzy matches at
+ *   edit distance 1 from a hashed deletion index, only for terms that are absent or rare),
  *   then keeps the top k. Cost: proportional to the postings touched, in tight numeric loops.
  * - Serialises to one buffer (header + raw typed arrays): loading is a read and a few views.
  *
@@ -58,31 +58,51 @@ export function processTermMemo(term: string): string | null {
   return p;
 }
 
-/** Levenshtein distance if ≤ max, else max + 1 (banded). */
+/** Term numbers stay below this (packed under a 32-bit hash in a double). */
+const TERM_SPACE = 2 ** 20;
+
+/** FNV-1a, 32 bits. */
+function hash32(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+const rowA = new Int32Array(256);
+const rowB = new Int32Array(256);
+
+/** Levenshtein distance if ≤ max, else max + 1 (banded, no allocation). */
 function boundedDistance(a: string, b: string, max: number): number {
   const la = a.length;
   const lb = b.length;
   if (Math.abs(la - lb) > max) return max + 1;
-  let prev = new Int32Array(lb + 1);
-  let cur = new Int32Array(lb + 1);
+  if (la > 250 || lb > 250) return max + 1;
+  let prev = rowA;
+  let cur = rowB;
   for (let j = 0; j <= lb; j++) prev[j] = j;
   for (let i = 1; i <= la; i++) {
-    cur[0] = i;
-    let rowMin = cur[0]!;
     const from = Math.max(1, i - max);
     const to = Math.min(lb, i + max);
-    if (from > 1) cur[from - 1] = max + 1;
+    cur[from - 1] = from === 1 ? i : max + 1;
+    let rowMin = cur[from - 1]!;
+    const ca = a.charCodeAt(i - 1);
     for (let j = from; j <= to; j++) {
-      const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1;
-      const v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
+      const cost = ca === b.charCodeAt(j - 1) ? 0 : 1;
+      let v = prev[j - 1]! + cost;
+      const del = prev[j]! + 1;
+      const ins = cur[j - 1]! + 1;
+      if (del < v) v = del;
+      if (ins < v) v = ins;
       cur[j] = v;
       if (v < rowMin) rowMin = v;
     }
     if (to < lb) cur[to + 1] = max + 1;
     if (rowMin > max) return max + 1;
-    [prev, cur] = [cur, prev];
+    const swap = prev;
+    prev = cur;
+    cur = swap;
   }
-  return prev[lb]!;
+  return Math.min(prev[lb]!, max + 1);
 }
 
 export class CompactIndex {
@@ -94,8 +114,8 @@ export class CompactIndex {
     readonly postDocs: Uint32Array,
     readonly postImpact: Float32Array,
     readonly idf: Float32Array,
-    /** Term numbers by term length (for fuzzy candidates). */
-    private readonly byLength: Uint32Array[],
+    /** Fuzzy candidates: sorted (hash of a term or of the term minus one letter) × 2^20 + term number. */
+    private readonly deletions: Float64Array,
   ) {}
 
   get documentCount(): number {
@@ -107,11 +127,14 @@ export class CompactIndex {
     const b = options.b ?? 0.7;
     const fields = Object.keys(options.boost);
     const n = docs.length;
-    // Pass 1: tokens → provisional term ids, per document and field; field lengths.
+    // Pass 1: tokens → provisional term ids, per document and field; field lengths. One map
+    // lookup per token: raw token → term id (-1 for stop words), processed once per distinct token.
     const ids = new Map<string, number>();
+    const byRaw = new Map<string, number>();
     const names: string[] = [];
     const tokens: Uint32Array[][] = new Array(n);
     const totalLength = new Float64Array(fields.length);
+    const buffer: number[] = [];
     docs.forEach((doc, d) => {
       const perField: Uint32Array[] = [];
       fields.forEach((f, fi) => {
@@ -120,20 +143,27 @@ export class CompactIndex {
           perField.push(new Uint32Array(0));
           return;
         }
-        const out: number[] = [];
+        buffer.length = 0;
         for (const tok of tokenize(text)) {
-          const t = processTermMemo(tok);
-          if (!t) continue;
-          let id = ids.get(t);
+          let id = byRaw.get(tok);
           if (id === undefined) {
-            id = names.length;
-            ids.set(t, id);
-            names.push(t);
+            const t = processTermMemo(tok);
+            if (!t) id = -1;
+            else {
+              id = ids.get(t);
+              if (id === undefined) {
+                id = names.length;
+                ids.set(t, id);
+                names.push(t);
+              }
+            }
+            if (byRaw.size > 2_000_000) byRaw.clear();
+            byRaw.set(tok, id);
           }
-          out.push(id);
+          if (id >= 0) buffer.push(id);
         }
-        totalLength[fi]! += out.length;
-        perField.push(Uint32Array.from(out));
+        totalLength[fi]! += buffer.length;
+        perField.push(Uint32Array.from(buffer));
       });
       tokens[d] = perField;
     });
@@ -143,33 +173,46 @@ export class CompactIndex {
     const rank = new Uint32Array(names.length);
     order.forEach((old, r) => (rank[old] = r));
     const terms = order.map((i) => names[i]!);
-    // Pass 2: per document, impact per term; counts per term.
+    // Pass 2: per document, impact per term (typed-array accumulators, no maps); counts per term.
     const df = new Uint32Array(terms.length);
     const docTerms: Uint32Array[] = new Array(n);
     const docImpacts: Float32Array[] = new Array(n);
-    const tf = new Map<number, number>();
+    const tf = new Uint32Array(terms.length);
+    const impact = new Float64Array(terms.length);
+    const fieldTouched = new Uint32Array(65536);
+    const docTouched: number[] = [];
     for (let d = 0; d < n; d++) {
-      const impacts = new Map<number, number>();
       const perField = tokens[d]!;
+      docTouched.length = 0;
       for (let fi = 0; fi < fields.length; fi++) {
         const toks = perField[fi]!;
         if (!toks.length) continue;
-        tf.clear();
-        for (const t of toks) tf.set(t, (tf.get(t) ?? 0) + 1);
+        let nf = 0;
+        for (let i = 0; i < toks.length; i++) {
+          const r = rank[toks[i]!]!;
+          if (tf[r] === 0 && nf < fieldTouched.length) fieldTouched[nf++] = r;
+          tf[r]!++;
+        }
         const norm = k1 * (1 - b + (b * toks.length) / avg[fi]!);
         const boost = options.boost[fields[fi]!] ?? 1;
-        for (const [t, c] of tf) {
-          const r = rank[t]!;
-          impacts.set(r, (impacts.get(r) ?? 0) + (boost * (c * (k1 + 1))) / (c + norm));
+        for (let i = 0; i < nf; i++) {
+          const r = fieldTouched[i]!;
+          const c = tf[r]!;
+          tf[r] = 0;
+          if (impact[r] === 0) docTouched.push(r);
+          impact[r]! += (boost * (c * (k1 + 1))) / (c + norm);
         }
+        // Terms beyond the scratch list (very long fields) are cleared here.
+        if (nf === fieldTouched.length) for (let i = 0; i < toks.length; i++) tf[rank[toks[i]!]!] = 0;
       }
-      const ts = new Uint32Array(impacts.size);
-      const im = new Float32Array(impacts.size);
-      let i = 0;
-      for (const [t, v] of impacts) {
-        ts[i] = t;
-        im[i++] = v;
-        df[t]!++;
+      const ts = new Uint32Array(docTouched.length);
+      const im = new Float32Array(docTouched.length);
+      for (let i = 0; i < docTouched.length; i++) {
+        const r = docTouched[i]!;
+        ts[i] = r;
+        im[i] = impact[r]!;
+        impact[r] = 0;
+        df[r]!++;
       }
       docTerms[d] = ts;
       docImpacts[d] = im;
@@ -198,14 +241,35 @@ export class CompactIndex {
       postDocs,
       postImpact,
       idf,
-      CompactIndex.lengthBuckets(terms),
+      CompactIndex.deletionIndex(terms),
     );
   }
 
-  private static lengthBuckets(terms: string[]): Uint32Array[] {
-    const buckets: number[][] = [];
-    terms.forEach((t, i) => (buckets[t.length] ??= []).push(i));
-    return Array.from(buckets, (b) => Uint32Array.from(b ?? []));
+  /**
+   * SymSpell-style candidates for edit distance 1: every term (4+ letters) and each of its
+   * one-letter deletions, hashed; two words within distance 1 share one of these keys.
+   */
+  private static deletionIndex(terms: string[]): Float64Array {
+    const keys: number[] = [];
+    terms.forEach((t, id) => {
+      if (t.length < 4 || t.length > 40) return;
+      keys.push(hash32(t) * TERM_SPACE + id);
+      for (let i = 0; i < t.length; i++) keys.push(hash32(t.slice(0, i) + t.slice(i + 1)) * TERM_SPACE + id);
+    });
+    return Float64Array.from(keys).sort();
+  }
+
+  private candidates(key: number, out: Set<number>): void {
+    const d = this.deletions;
+    const lo0 = key * TERM_SPACE;
+    let lo = 0;
+    let hi = d.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (d[mid]! < lo0) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < d.length && d[i]! < lo0 + TERM_SPACE; i++) out.add(d[i]! - lo0);
   }
 
   /** Term number of an exact term, or -1 (binary search). */
@@ -245,21 +309,16 @@ export class CompactIndex {
       range.sort((x, y) => this.df(y) - this.df(x));
       for (const t of range.slice(0, o.maxExpansions)) out.push([t, 0.375]);
     }
-    // Fuzzy only when the term is absent or rare: a likely misspelling.
+    // Fuzzy (edit distance 1) only when the term is absent or rare: a likely misspelling.
     if (o.fuzzy > 0 && term.length >= o.fuzzyMinLength && (exact < 0 || this.df(exact) < 3)) {
-      const max = Math.max(1, Math.floor(term.length * o.fuzzy));
+      const cands = new Set<number>();
+      this.candidates(hash32(term), cands);
+      for (let i = 0; i < term.length; i++) this.candidates(hash32(term.slice(0, i) + term.slice(i + 1)), cands);
       const found: [number, number][] = [];
-      for (let len = term.length - max; len <= term.length + max; len++) {
-        const bucket = this.byLength[len];
-        if (!bucket) continue;
-        for (const t of bucket) {
-          if (t === exact) continue;
-          const cand = this.terms[t]!;
-          // Cheap filter: a typo rarely touches both the first and the last two letters.
-          if (cand.charCodeAt(0) !== term.charCodeAt(0) && cand.charCodeAt(cand.length - 1) !== term.charCodeAt(term.length - 1)) continue;
-          const dist = boundedDistance(term, cand, max);
-          if (dist <= max) found.push([t, dist]);
-        }
+      for (const t of cands) {
+        if (t === exact) continue;
+        const dist = boundedDistance(term, this.terms[t]!, 1);
+        if (dist <= 1) found.push([t, dist]);
       }
       found.sort((x, y) => x[1] - y[1] || this.df(y[0]) - this.df(x[0]));
       for (const [t, dist] of found.slice(0, o.maxExpansions)) out.push([t, 0.45 / dist]);
@@ -332,29 +391,31 @@ export class CompactIndex {
 
   /** One buffer: 4-byte header length, JSON header (terms, ids, lengths), 4-aligned typed arrays. */
   serialize(): Buffer {
-    const header = Buffer.from(JSON.stringify({ terms: this.terms.join('\n'), docIds: this.docIds.join('\n'), postings: this.postDocs.length, termCount: this.terms.length }));
-    const pad = (4 - ((4 + header.length) % 4)) % 4;
+    const header = Buffer.from(JSON.stringify({ terms: this.terms.join('\n'), docIds: this.docIds.join('\n'), postings: this.postDocs.length, termCount: this.terms.length, deletions: this.deletions.length }));
+    const pad = (8 - ((4 + header.length) % 8)) % 8;
     const parts: Buffer[] = [Buffer.from(Uint32Array.of(header.length).buffer), header, Buffer.alloc(pad)];
-    for (const a of [this.offsets, this.postDocs, this.postImpact, this.idf]) parts.push(Buffer.from(a.buffer, a.byteOffset, a.byteLength));
+    // The float64 array first (8-aligned), then the 4-byte ones.
+    for (const a of [this.deletions, this.offsets, this.postDocs, this.postImpact, this.idf]) parts.push(Buffer.from(a.buffer, a.byteOffset, a.byteLength));
     return Buffer.concat(parts);
   }
 
   static deserialize(buf: Buffer): CompactIndex {
-    const ab = buf.byteOffset % 4 === 0 ? buf : Buffer.from(buf);
+    const ab = buf.byteOffset % 8 === 0 ? buf : Buffer.from(buf);
     const headerLength = ab.readUInt32LE(0);
-    const header = JSON.parse(ab.toString('utf8', 4, 4 + headerLength)) as { terms: string; docIds: string; postings: number; termCount: number };
+    const header = JSON.parse(ab.toString('utf8', 4, 4 + headerLength)) as { terms: string; docIds: string; postings: number; termCount: number; deletions: number };
     let at = 4 + headerLength;
-    at += (4 - (at % 4)) % 4;
-    const view = <T>(Ctor: new (b: ArrayBufferLike, o: number, l: number) => T, count: number): T => {
+    at += (8 - (at % 8)) % 8;
+    const view = <T>(Ctor: { new (b: ArrayBufferLike, o: number, l: number): T; BYTES_PER_ELEMENT: number }, count: number): T => {
       const v = new Ctor(ab.buffer, ab.byteOffset + at, count);
-      at += count * 4;
+      at += count * Ctor.BYTES_PER_ELEMENT;
       return v;
     };
+    const deletions = view(Float64Array, header.deletions);
     const offsets = view(Uint32Array, header.termCount + 1);
     const postDocs = view(Uint32Array, header.postings);
     const postImpact = view(Float32Array, header.postings);
     const idf = view(Float32Array, header.termCount);
     const terms = header.terms ? header.terms.split('\n') : [];
-    return new CompactIndex(header.docIds ? header.docIds.split('\n') : [], terms, offsets, postDocs, postImpact, idf, CompactIndex.lengthBuckets(terms));
+    return new CompactIndex(header.docIds ? header.docIds.split('\n') : [], terms, offsets, postDocs, postImpact, idf, deletions);
   }
 }
