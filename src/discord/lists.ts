@@ -1,6 +1,7 @@
 /**
  * Paged result lists (`/search`, `/topic`): the query (stored in the kv table so that Prev/Next
- * keep working after a restart) and its evaluation against the library. Pure.
+ * keep working after a restart) and its evaluation against the library. Pure; pages are cached
+ * per library (a reload builds a new one), since the same queries and Prev/Next clicks repeat.
  */
 import { resolveCategory } from '../corpus/categories.ts';
 import { byDateDesc, type Library, type SearchFilters } from '../search/library.ts';
@@ -49,8 +50,28 @@ function filtersOf(q: ListQuery, lib: Library): SearchFilters {
   return f;
 }
 
-/** Evaluates one page of a list (page is clamped into range). */
+/** Pages kept per library (least recently used dropped first). */
+const CACHE_SIZE = 500;
+const caches = new WeakMap<Library, Map<string, ListPage>>();
+
+/** Evaluates one page of a list (page is clamped into range). The result is shared: don't mutate it. */
 export function listPage(q: ListQuery, lib: Library, page: number): ListPage {
+  let cache = caches.get(lib);
+  if (!cache) caches.set(lib, (cache = new Map()));
+  const key = JSON.stringify([q.mode, q.q, q.category ?? null, q.year ?? null, q.authorIds ?? null, q.kind, page]);
+  const hit = cache.get(key);
+  if (hit) {
+    cache.delete(key);
+    cache.set(key, hit);
+    return hit;
+  }
+  const result = evaluatePage(q, lib, page);
+  cache.set(key, result);
+  if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+  return result;
+}
+
+function evaluatePage(q: ListQuery, lib: Library, page: number): ListPage {
   if (q.mode === 'search') {
     const first = lib.search(q.q, filtersOf(q, lib), { limit: PAGE_SIZE, offset: 0 });
     const pages = Math.max(1, Math.ceil(first.total / PAGE_SIZE));

@@ -27,6 +27,7 @@ import { MessageHandler } from './mentions.ts';
 import { RateLimiter } from './rateLimit.ts';
 import { Router, Tracker, type RouterOptions } from './router.ts';
 import { StateStore } from './state.ts';
+import { warmUp } from './warmup.ts';
 import type { BotContext, Command } from './types.ts';
 
 export interface StartOptions {
@@ -50,6 +51,8 @@ export interface StartOptions {
   busyTimeoutMs?: number;
   /** Router tuning and the test-only `beforeAnswer` hook (e.g. a forced delay). */
   router?: Omit<RouterOptions, 'deferAfterMs'>;
+  /** Run the answer paths once before going online (default true; see warmup.ts). */
+  warmUp?: boolean;
 }
 
 export interface Bot {
@@ -156,6 +159,7 @@ export async function startBot(config: Config, rootLogger: Logger, options: Star
   const tracker = new Tracker();
   const router = new Router(ctx, options.commands ?? allCommands, tracker, { ...options.router, ...(options.deferAfterMs !== undefined ? { deferAfterMs: options.deferAfterMs } : {}) });
   const messages = new MessageHandler(ctx, client, tracker);
+  if (options.warmUp ?? true) warmUp(engine, logger);
 
   corpus.on('reloaded', (l) => {
     engine.setLibrary(l.library);
