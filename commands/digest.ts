@@ -210,11 +210,13 @@ export const digest = {
     all: {
       ack: 'reply',
       ephemeral: true,
+      public: true,
       run: (_i, args, ctx) => reply(showAll(ctx, args)),
     },
     /** Prev/Next of the "Show all" list: `digest:allp:<subscription>:<local date>:<page>`. */
     allp: {
       ack: 'update',
+      public: true,
       run: (_i, args, ctx) => update(showAll(ctx, args)),
     },
   },

@@ -202,19 +202,19 @@ describe('digests end to end: real discord.js client, stand-in, SQLite file, inj
     transcript.push(...quote(d1));
     say(`      [embeds: ${d1.embeds.length} with authors · category · date · why; button "${button!.label}"]`);
 
-    // Show all: an ephemeral, paged list for whoever presses it.
-    // (bob: the router requires /digest's default member permission, Manage Server, for its components.)
-    const all = await one(standin.clickButton('digest:all:1:2025-11-25', d1, { user: 'bob' }));
+    // Show all: an ephemeral, paged list for whoever presses it — a plain member (carol) included,
+    // though /digest itself needs Manage Server.
+    const all = await one(standin.clickButton('digest:all:1:2025-11-25', d1, { user: 'carol' }));
     const allData = (all.body as { data: { content: string; flags: number; components: { components: { custom_id: string }[] }[] } }).data;
     expect(allData.flags).toBe(64);
     const total = bot.ctx.engine.lib.corpus.papers.length;
     expect(allData.content.split('\n')[0]).toBe(`**All ${total} matching papers of digest #1 for Tue 25 Nov 2025** (page 1 of ${Math.ceil(total / 10)})`);
     expect(allData.content.split('\n').slice(1, 4)).toEqual(latest.map((p, i) => `${i + 1}. ${p.title}`));
     const allMsg = standin.originalMessage(all.interactionId)!;
-    const next = await one(standin.clickButton('digest:allp:1:2025-11-25:1', allMsg, { user: 'bob' }));
+    const next = await one(standin.clickButton('digest:allp:1:2025-11-25:1', allMsg, { user: 'carol' }));
     expect(next.callbackType).toBe(7);
     expect((next.body as { data: { content: string } }).data.content.split('\n')[1]).toMatch(/^11\. /);
-    say(`      bob presses "${button!.label}" → ephemeral list, page 1 of ${Math.ceil(total / 10)} (Next → page 2 from paper 11)`);
+    say(`      carol (no Manage Server) presses "${button!.label}" → ephemeral list, page 1 of ${Math.ceil(total / 10)} (Next → page 2 from paper 11)`);
     expect(digestsIn(papers)).toHaveLength(1);
 
     // ---- Day 1, 13:00 Berlin: a data drop adds two papers; the watcher reloads; first-seen recorded at the clock's time.

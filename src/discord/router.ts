@@ -443,7 +443,7 @@ export class Router {
         await i.reply(replyOptions({ content: EXPIRED_MESSAGE, ephemeral: true }));
         return;
       }
-      if (!this.permitted(i, parsed.namespace)) {
+      if (!handler.public && !this.permitted(i, parsed.namespace)) {
         log.warn('component used without the command\'s default member permissions');
         await i.reply(replyOptions({ content: "You don't have the permissions this needs.", ephemeral: true }));
         return;

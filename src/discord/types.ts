@@ -78,6 +78,11 @@ export interface ComponentHandler {
   ack: 'update' | 'reply' | 'modal';
   /** Whether a deferred reply is ephemeral. */
   ephemeral?: boolean;
+  /**
+   * Usable by anyone who can see the message, whatever the command's default member permissions
+   * (e.g. "Show all" on a digest posted in a channel). Default: gated like the command.
+   */
+  public?: boolean;
   run(interaction: ComponentInteraction, args: string[], ctx: BotContext): Outcome | Promise<Outcome>;
 }
 
