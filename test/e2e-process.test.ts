@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DiscordStandin } from './standin/index.ts';
 
-const TSX = join('node_modules', '.bin', 'tsx');
+/** How `npm start` runs TypeScript: one node process with tsx's loader (no wrapper process in between). */
+const NODE_TSX = [process.execPath, ['--import', 'tsx']] as const;
 
 interface Proc {
   child: ChildProcess;
@@ -21,7 +22,7 @@ interface Proc {
 }
 
 function run(script: string, env: NodeJS.ProcessEnv): Proc {
-  const child = spawn(TSX, [script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(NODE_TSX[0], [...NODE_TSX[1], script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));

@@ -14,7 +14,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { LogLine } from './reliability-harness.ts';
 import { DiscordStandin, type SentInteraction } from './standin/index.ts';
 
-const TSX = join('node_modules', '.bin', 'tsx');
+/** How `npm start` runs TypeScript: one node process with tsx's loader (no wrapper process in between). */
+const NODE_TSX = [process.execPath, ['--import', 'tsx']] as const;
 
 function logLines(text: string): LogLine[] {
   return text
@@ -39,7 +40,7 @@ describe('start:sharded with two shards: each guild answered by its own shard', 
     dir = mkdtempSync(join(tmpdir(), 'papertalk-shards-'));
     cpSync('data', join(dir, 'data'), { recursive: true, filter: (src) => !/\.sqlite/.test(src) });
     let out = '';
-    child = spawn(TSX, ['src/discord/shard.ts'], {
+    child = spawn(NODE_TSX[0], [...NODE_TSX[1], 'src/discord/shard.ts'], {
       env: { ...process.env, DISCORD_TOKEN: standin.token, DISCORD_API_URL: standin.restUrl, DISCORD_APP_ID: standin.applicationId, DISCORD_GUILD_ID: '', PAPERTALK_DATA_DIR: join(dir, 'data'), PAPERTALK_DB: join(dir, 'papertalk.sqlite'), LOG_LEVEL: 'debug' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

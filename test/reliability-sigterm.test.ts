@@ -25,7 +25,8 @@ import { createLogger } from '../src/logger.ts';
 import { callbackData, type LogLine } from './reliability-harness.ts';
 import { DiscordStandin, type RecordedRequest } from './standin/index.ts';
 
-const TSX = join('node_modules', '.bin', 'tsx');
+/** How `npm start` runs TypeScript: one node process with tsx's loader (no wrapper process in between). */
+const NODE_TSX = [process.execPath, ['--import', 'tsx']] as const;
 
 function logLines(text: string): LogLine[] {
   return text
@@ -65,7 +66,7 @@ describe('SIGTERM with work in flight (process level)', () => {
     await deployCommands(config, createLogger({ level: 'silent', destination: new Writable({ write: (_c, _e, cb) => cb() }) }));
 
     let out = '';
-    child = spawn(TSX, ['src/main.ts'], {
+    child = spawn(NODE_TSX[0], [...NODE_TSX[1], 'src/main.ts'], {
       env: { ...process.env, DISCORD_TOKEN: standin.token, DISCORD_API_URL: standin.restUrl, DISCORD_APP_ID: standin.applicationId, DISCORD_GUILD_ID: standin.world.guild.id, PAPERTALK_DATA_DIR: config.dataDir, PAPERTALK_DB: db, LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

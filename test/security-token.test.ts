@@ -25,7 +25,8 @@ import { createLogger } from '../src/logger.ts';
 import { callbackData, startHarness, type LogLine } from './reliability-harness.ts';
 import { DiscordStandin } from './standin/index.ts';
 
-const TSX = join('node_modules', '.bin', 'tsx');
+/** How `npm start` runs TypeScript: one node process with tsx's loader (no wrapper process in between). */
+const NODE_TSX = [process.execPath, ['--import', 'tsx']] as const;
 
 /** A token shaped like Discord's, with a distinctive middle part. */
 function canaryToken(appId: string): string {
@@ -40,7 +41,7 @@ function logLines(text: string): LogLine[] {
 }
 
 function run(script: string, env: NodeJS.ProcessEnv): { output: () => string; exited: Promise<number | null>; kill: (s: NodeJS.Signals) => void } {
-  const child = spawn(TSX, [script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(NODE_TSX[0], [...NODE_TSX[1], script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
