@@ -5,8 +5,12 @@ const EXTRA_FOLDS: Record<string, string> = {
   ı: 'i', İ: 'I', ø: 'o', Ø: 'O', ł: 'l', Ł: 'L', ß: 'ss', đ: 'd', Đ: 'D', æ: 'ae', Æ: 'AE', œ: 'oe', Œ: 'OE',
 };
 
+const NON_ASCII = /[^\u0000-\u007f]/;
+
 /** Strips diacritics: `Arık` → `Arik`, `Ö` → `O`. */
 export function foldDiacritics(text: string): string {
+  // Most text is plain ASCII: nothing to fold (this runs once per indexed token).
+  if (!NON_ASCII.test(text)) return text;
   return text
     .normalize('NFD')
     .replace(/\p{M}+/gu, '')

@@ -9,8 +9,12 @@ export type AcronymMap = Map<string, string>;
 
 /** `(MoE)`: a parenthesised acronym; the words before it are examined separately (no backtracking). */
 const PATTERN = /\(([\p{Lu}][\p{L}\d]{1,9})\)/gu;
-/** The last words before a position. */
-const WORDS_BEFORE = /(?:[\p{L}\d]+[\s-]+){0,7}[\p{L}\d]+\s*$/u;
+/** The last (up to eight) words of a text, ending right before the acronym. */
+function wordsBefore(text: string): string | undefined {
+  if (!/[\p{L}\d]\s*$/u.test(text)) return undefined;
+  const parts = text.split(/[^\p{L}\d]+/u).filter(Boolean);
+  return parts.slice(-8).join(' ') || undefined;
+}
 const SMALL = new Set(['of', 'and', 'the', 'for', 'to', 'in', 'on', 'with', 'a', 'an']);
 
 /** The shortest tail of `words` whose initials spell the acronym (small words optional). */
@@ -55,7 +59,7 @@ export function findAcronyms(texts: Iterable<string>): AcronymMap {
     for (const m of text.matchAll(PATTERN)) {
       const acronym = m[1]!;
       if (!/[\p{Lu}].*[\p{Lu}]/u.test(acronym)) continue; // at least two capitals
-      const before = WORDS_BEFORE.exec(text.slice(Math.max(0, m.index - 120), m.index))?.[0];
+      const before = wordsBefore(text.slice(Math.max(0, m.index - 120), m.index));
       if (!before) continue;
       const words = foldDiacritics(before).split(/[\s-]+/).filter(Boolean);
       const exp = expansionFor(words, acronym);
