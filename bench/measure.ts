@@ -57,7 +57,7 @@ export interface WarmResult {
   from: 'snapshot' | 'built';
   startMs: number;
   startCpuMs: number;
-  timings: { hashMs: number; corpusMs: number; indexMs: number };
+  timings: { hashMs: number; readMs: number; corpusMs: number; indexMs: number };
   memory: ReturnType<typeof memory>;
   /** RSS of the process before loading (runtime + modules). */
   rssBeforeMB: number;
@@ -242,7 +242,7 @@ async function warm(dir: string, cache: string, rounds: number, budgetMs: number
     from: loaded.from,
     startMs: round(startMs),
     startCpuMs: round(startCpuMs),
-    timings: { hashMs: round(loaded.timings.hashMs), corpusMs: round(loaded.timings.corpusMs), indexMs: round(loaded.timings.indexMs) },
+    timings: { hashMs: round(loaded.timings.hashMs), readMs: round(loaded.timings.readMs), corpusMs: round(loaded.timings.corpusMs), indexMs: round(loaded.timings.indexMs) },
     memory: mem,
     rssBeforeMB,
     firstSearchMs: round(firstSearchMs),

@@ -124,7 +124,11 @@ function table(results: SizeResult[]): string {
     ['snapshot save (ms)', (r) => fmtMs(r.cold?.saveMs), ''],
     ['snapshot size (MB)', (r) => (r.cold ? (r.cold.snapshotBytes / 1048576).toFixed(1) : 'n/a'), ''],
     ['start from snapshot (ms) [cpu]', (r) => (r.warm ? `${fmtMs(r.warm.startMs)} [${fmtMs(r.warm.startCpuMs)}]` : 'n/a'), `≤ ${TARGETS.snapshotStartMs}`],
-    ['  hash / corpus / indexes (ms)', (r) => (r.warm ? `${fmtMs(r.warm.timings.hashMs)} / ${fmtMs(r.warm.timings.corpusMs)} / ${fmtMs(r.warm.timings.indexMs)}` : 'n/a'), ''],
+    [
+      '  hash / read / corpus / indexes (ms)',
+      (r) => (r.warm ? `${fmtMs(r.warm.timings.hashMs)} / ${r.warm.timings.readMs === undefined ? '–' : fmtMs(r.warm.timings.readMs)} / ${fmtMs(r.warm.timings.corpusMs)} / ${fmtMs(r.warm.timings.indexMs)}` : 'n/a'),
+      '',
+    ],
     ['RSS after snapshot load (MB)', (r) => fmtMs(r.warm?.memory.rssMB), `≤ ${TARGETS.rssMB}`],
     ['  heap used (MB)', (r) => fmtMs(r.warm?.memory.heapUsedMB), ''],
     ['first search after start (ms)', (r) => fmtMs(r.warm?.firstSearchMs), ''],
