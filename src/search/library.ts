@@ -14,7 +14,7 @@ import { processTerm, queryTerms, tokenize } from './terms.ts';
 
 export type DocKind = 'paper' | 'post' | 'author';
 
-/** Ranking options. Defaults were chosen by `npm run bench -- relevance` (see bench/relevance.ts). */
+/** Ranking options (defaults checked against the answer and evaluation tests on the shipped corpus). */
 export interface RankingOptions {
   /** Field boosts. */
   boost: Record<string, number>;
@@ -252,7 +252,8 @@ export class Library {
     const options = {
       boost: r.boost,
       fuzzy: (term: string) => (term.length >= r.fuzzyMinLength ? r.fuzzy : false),
-      prefix: (term: string) => r.prefixMinLength > 0 && term.length >= r.prefixMinLength,
+      // Prefix matching on the last term only (the one being typed): earlier terms are complete words.
+      prefix: (term: string, i: number, all: string[]) => r.prefixMinLength > 0 && i === all.length - 1 && term.length >= r.prefixMinLength,
       filter,
     };
     const groups = [terms.join(' '), ...expansions].map((q) => ({ queries: [q], combineWith: 'OR' as const }));
@@ -269,12 +270,14 @@ export class Library {
       if (coverage < (terms.length <= 2 ? 1 : r.minCoverage)) continue;
       hits.push({ kind: res['kind'] as DocKind, id: res['id'] as string, score: res.score * (0.5 + coverage), coverage, snippet: null });
     }
-    hits.sort((a, b) => b.score - a.score);
+    // Ties broken by id: the same order from a fresh index and from a snapshot.
+    hits.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const floor = (hits[0]?.score ?? 0) * r.minRelativeScore;
     while (hits.length && hits[hits.length - 1]!.score < floor) hits.pop();
     const pageHits = hits.slice(offset, offset + limit);
     const matchedTerms = new Set([...terms, ...expansionTerms.flatMap((s) => [...s])]);
-    for (const res of results) for (const t of res.terms) matchedTerms.add(t);
+    const onPage = new Set(pageHits.map((h) => `${h.kind}:${h.id}`));
+    for (const res of results) if (onPage.has(res.id as string)) for (const t of res.terms) matchedTerms.add(t);
     for (const h of pageHits) h.snippet = this.snippetFor(h, matchedTerms);
     return { hits: pageHits, total: hits.length, expansions };
   }
@@ -289,7 +292,7 @@ export class Library {
   suggestTitles(prefix: string, limit = 25): { id: string; title: string }[] {
     const q = prefix.trim();
     if (!q) return this.corpus.papers.filter((p) => p.title).slice(0, limit).map((p) => ({ id: p.id, title: p.title! }));
-    const res = this.titleIndex.search(q, { prefix: true, fuzzy: (t) => (t.length >= 5 ? 0.2 : false), combineWith: 'AND', boost: { title: 2 } });
+    const res = this.titleIndex.search(q, { prefix: lastTermPrefix, fuzzy: (t) => (t.length >= 5 ? 0.2 : false), combineWith: 'AND', boost: { title: 2 } }).sort(byScoreThenId);
     return res.slice(0, limit).map((r) => ({ id: r.id as string, title: this.papers.get(r.id as string)!.title! }));
   }
 
@@ -297,7 +300,7 @@ export class Library {
   suggestAuthors(prefix: string, limit = 25): Author[] {
     const q = prefix.trim();
     if (!q) return this.corpus.authors.slice(0, limit);
-    const res = this.authorIndex.search(q, { prefix: true, fuzzy: (t) => (t.length >= 5 ? 0.2 : false), combineWith: 'AND' });
+    const res = this.authorIndex.search(q, { prefix: lastTermPrefix, fuzzy: (t) => (t.length >= 5 ? 0.2 : false), combineWith: 'AND' }).sort(byScoreThenId);
     return res.slice(0, limit).map((r) => this.authors.get(r.id as string)!);
   }
 
@@ -349,7 +352,7 @@ export class Library {
     const exact = this.authorsByKey.get(key);
     if (exact?.length) return exact;
     if (!key) return [];
-    const res = this.authorIndex.search(text, { fuzzy: (t) => (t.length >= 4 ? 0.25 : false), prefix: (t) => t.length >= 3, combineWith: 'AND' });
+    const res = this.authorIndex.search(text, { fuzzy: (t) => (t.length >= 4 ? 0.25 : false), prefix: (t) => t.length >= 3, combineWith: 'AND' }).sort(byScoreThenId);
     if (!res.length) return [];
     const top = res[0]!.score;
     const close = res.filter((r) => r.score >= top * 0.9).map((r) => this.authors.get(r.id as string)!);
@@ -403,6 +406,15 @@ export class Library {
   categoryList(): { code: string; name: string; count: number }[] {
     return this.categories.map((code) => ({ code, name: CATEGORY_NAMES.get(code) ?? code, count: this.corpus.papers.filter((p) => p.category === code).length }));
   }
+}
+
+/** Prefix expansion for the word being typed (the last), once it has two characters. */
+function lastTermPrefix(term: string, i: number, all: string[]): boolean {
+  return i === all.length - 1 && term.length >= 2;
+}
+
+function byScoreThenId(a: SearchResult, b: SearchResult): number {
+  return b.score - a.score || String(a.id).localeCompare(String(b.id));
 }
 
 export function byDateDesc(a: Paper, b: Paper): number {

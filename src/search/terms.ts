@@ -18,11 +18,21 @@ export function stem(term: string): string {
   return term;
 }
 
-/** Index-time and query-time term processing (MiniSearch `processTerm`). */
+const processed = new Map<string, string | null>();
+const MAX_MEMO = 200_000;
+
+/**
+ * Index-time and query-time term processing (MiniSearch `processTerm`). Memoised: it runs once
+ * per indexed token and per snippet word; a corpus has far fewer distinct words than tokens.
+ */
 export function processTerm(term: string): string | null {
+  const hit = processed.get(term);
+  if (hit !== undefined) return hit;
   const t = foldDiacritics(term).toLowerCase();
-  if (!t || STOP_WORDS.has(t)) return null;
-  return stem(t);
+  const out = !t || STOP_WORDS.has(t) ? null : stem(t);
+  if (processed.size >= MAX_MEMO) processed.clear();
+  processed.set(term, out);
+  return out;
 }
 
 /** Tokenizer: words with letters or digits; hyphens and other punctuation split. */
