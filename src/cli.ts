@@ -14,6 +14,7 @@ import { CorpusService } from './corpusService.ts';
 import { Engine } from './conversation/engine.ts';
 import { toContractAnswer, type Answer } from './conversation/types.ts';
 import { createLogger } from './logger.ts';
+import { createProgress } from './progress.ts';
 import { renderSnippet } from './search/snippet.ts';
 
 const USAGE = `usage: cli <command> [--json]
@@ -91,11 +92,15 @@ export async function main(argv: string[]): Promise<number> {
     return err instanceof ConfigError ? 2 : 1;
   }
   const logger = createLogger({ level: config.logLevel, secrets: config.discordToken ? [config.discordToken] : [] });
-  const service = new CorpusService({ dataDir: config.dataDir, logger });
+  // A progress bar on stderr for long loads (only on a terminal; never on stdout).
+  const progress = createProgress({ label: 'loading corpus' });
+  const service = new CorpusService({ dataDir: config.dataDir, logger, onProgress: (done, total) => progress.update(done, total) });
   let loaded;
   try {
     loaded = await service.load();
+    progress.done();
   } catch (err) {
+    progress.done();
     logger.error({ err }, 'cannot load the corpus');
     process.stderr.write(`papertalk: cannot read the data directory ${config.dataDir}: ${(err as Error).message}\n`);
     return 1;

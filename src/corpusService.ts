@@ -33,6 +33,8 @@ export interface CorpusServiceOptions {
   debounceMs?: number;
   /** A file whose entry count drops below this share of its last good count is kept at that version. */
   shrinkTolerance?: number;
+  /** Progress of a (re)load: `done` of `total` steps (files, then the merge). */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface CorpusServiceEvents {
@@ -146,7 +148,7 @@ export class CorpusService extends EventEmitter<CorpusServiceEvents> {
       return f;
     });
     const t0 = performance.now();
-    const result = buildCorpus(files, manifest, { papers: this.extraPapers });
+    const result = buildCorpus(files, manifest, { papers: this.extraPapers, ...(this.options.onProgress ? { onProgress: this.options.onProgress } : {}) });
     const t1 = performance.now();
     const library = Library.build(result.corpus);
     const t2 = performance.now();

@@ -6,6 +6,7 @@ import { CorpusService } from './corpusService.ts';
 import { Engine } from './conversation/engine.ts';
 import { runConsole } from './cli.ts';
 import { createLogger } from './logger.ts';
+import { createProgress } from './progress.ts';
 
 async function start(): Promise<number> {
   let config;
@@ -21,8 +22,10 @@ async function start(): Promise<number> {
     return runBot(config, logger);
   }
   logger.info('no DISCORD_TOKEN set: opening the local console');
-  const service = new CorpusService({ dataDir: config.dataDir, logger });
+  const progress = createProgress({ label: 'loading corpus' });
+  const service = new CorpusService({ dataDir: config.dataDir, logger, onProgress: (done, total) => progress.update(done, total) });
   const loaded = await service.load();
+  progress.done();
   const engine = new Engine({ library: loaded.library, logger });
   return runConsole(engine, service);
 }

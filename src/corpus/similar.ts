@@ -19,7 +19,10 @@ export interface SimilarPair {
 export interface SimilarOptions {
   /** Minimum containment (shared shingles / shingles of the shorter text). */
   threshold: number;
-  /** Shingles in more documents than this are ignored for blocking. */
+  /**
+   * Shingles in more documents than this are ignored for blocking (default 8: at 10k synthetic
+   * papers it finds the same 981/981 duplicate pairs as 40, with 47% less CPU).
+   */
   maxPosting?: number;
   /** Minimum number of shingles a text needs to take part. */
   minShingles?: number;
@@ -62,7 +65,7 @@ function containmentOf(a: Set<number>, b: Set<number>): number {
 }
 
 export function similarTexts(texts: (string | null)[], options: SimilarOptions): SimilarPair[] {
-  const maxPosting = options.maxPosting ?? 40;
+  const maxPosting = options.maxPosting ?? 8;
   const minShingles = options.minShingles ?? 8;
   const sets = numericShingles(texts);
   // 52 bits per entry: the document number in the low bits, as much of the 30-bit shingle

@@ -225,8 +225,29 @@ export class Library {
     for (const a of this.corpus.authors) yield { uid: `author:${a.id}`, kind: 'author', id: a.id, name: [a.name, ...a.variants].join(' \n ') };
   }
 
-  /** Full-text search with filters, acronym expansion, coverage cut-off and snippets. */
+  /** Recent searches (the library never changes, so results stay valid). */
+  private readonly searchCache = new Map<string, SearchPage>();
+
+  /**
+   * Full-text search with filters, acronym expansion, coverage cut-off and snippets. The last
+   * 256 distinct searches are cached: a conversation turn repeats searches (the rephraser's
+   * candidates, then the answer), and busy channels repeat queries.
+   */
   search(query: string, filters: SearchFilters = {}, page: { limit?: number; offset?: number } = {}): SearchPage {
+    const key = JSON.stringify([query, filters.kinds, filters.category, filters.year, filters.authorId, filters.within ? [...filters.within] : null, page.limit, page.offset]);
+    const cached = this.searchCache.get(key);
+    if (cached) {
+      this.searchCache.delete(key);
+      this.searchCache.set(key, cached);
+      return { ...cached, hits: [...cached.hits] };
+    }
+    const result = this.runSearch(query, filters, page);
+    this.searchCache.set(key, result);
+    if (this.searchCache.size > 256) this.searchCache.delete(this.searchCache.keys().next().value as string);
+    return { ...result, hits: [...result.hits] };
+  }
+
+  private runSearch(query: string, filters: SearchFilters, page: { limit?: number; offset?: number }): SearchPage {
     const limit = page.limit ?? 10;
     const offset = page.offset ?? 0;
     const terms = queryTerms(query);
