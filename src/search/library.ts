@@ -233,7 +233,8 @@ export class Library {
    * 256 distinct searches are cached: a conversation turn repeats searches (the rephraser's
    * candidates, then the answer), and busy channels repeat queries.
    */
-  search(query: string, filters: SearchFilters = {}, page: { limit?: number; offset?: number } = {}): SearchPage {
+  search(query: string, filters: SearchFilters = {}, page: { limit?: number; offset?: number; cache?: boolean } = {}): SearchPage {
+    if (page.cache === false) return this.runSearch(query, filters, page);
     const key = JSON.stringify([query, filters.kinds, filters.category, filters.year, filters.authorId, filters.within ? [...filters.within] : null, page.limit, page.offset]);
     const cached = this.searchCache.get(key);
     if (cached) {
