@@ -6,7 +6,7 @@
  */
 import { SlashCommandBuilder } from 'discord.js';
 import { followUpModal, QUESTION_FIELD, RESET_TEXT, seedPaperTurn } from '../src/discord/followUp.ts';
-import { authorById, interactionKey, paperById } from '../src/discord/lookup.ts';
+import { authorById, interactionKey, paperById, selectedRef } from '../src/discord/lookup.ts';
 import { renderAnswer, renderAuthorCard, renderPaperCard } from '../src/discord/render.ts';
 import { ephemeral, libraryOf, reply, type Command } from '../src/discord/types.ts';
 
@@ -56,9 +56,7 @@ export const ask = {
       ephemeral: true,
       run(i, _args, ctx) {
         const lib = libraryOf(ctx);
-        const value = i.isStringSelectMenu() ? (i.values[0] ?? '') : '';
-        const [kind, ...rest] = value.split(':');
-        const id = rest.join(':');
+        const { kind, id } = selectedRef(i);
         const card = kind === 'a' ? renderAuthorCard(authorById(lib, id), lib) : renderPaperCard(paperById(lib, id), lib, ctx.state);
         return reply({ ...card, ephemeral: true });
       },

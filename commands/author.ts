@@ -4,7 +4,7 @@
  * "Zhifeng Chen"s), says so and offers a menu to pick one.
  */
 import { SlashCommandBuilder } from 'discord.js';
-import { authorById, authorChoices, requireAuthors } from '../src/discord/lookup.ts';
+import { authorById, authorChoices, requireAuthors, selectedValue } from '../src/discord/lookup.ts';
 import { renderAuthorCard, renderAuthorChoice } from '../src/discord/render.ts';
 import { libraryOf, reply, update, type Command } from '../src/discord/types.ts';
 
@@ -32,7 +32,7 @@ export const author = {
       ack: 'update',
       run(i, _args, ctx) {
         const lib = libraryOf(ctx);
-        const id = i.isStringSelectMenu() ? (i.values[0] ?? '') : '';
+        const id = selectedValue(i);
         return update(renderAuthorCard(authorById(lib, id), lib));
       },
     },
@@ -42,7 +42,7 @@ export const author = {
       ephemeral: true,
       run(i, _args, ctx) {
         const lib = libraryOf(ctx);
-        const id = i.isStringSelectMenu() ? (i.values[0] ?? '') : '';
+        const id = selectedValue(i);
         return reply({ ...renderAuthorCard(authorById(lib, id), lib), ephemeral: true });
       },
     },

@@ -5,7 +5,7 @@
  */
 import { SlashCommandBuilder } from 'discord.js';
 import { followUpModal } from '../src/discord/followUp.ts';
-import { paperById, requirePaper, titleChoices } from '../src/discord/lookup.ts';
+import { paperById, requirePaper, selectedValue, titleChoices } from '../src/discord/lookup.ts';
 import { renderPaperAuthors, renderPaperCard, renderSimilar } from '../src/discord/render.ts';
 import { libraryOf, reply, type Command } from '../src/discord/types.ts';
 
@@ -32,7 +32,7 @@ export const paper = {
       ephemeral: true,
       run(i, _args, ctx) {
         const lib = libraryOf(ctx);
-        const id = i.isStringSelectMenu() ? (i.values[0] ?? '') : '';
+        const id = selectedValue(i);
         return reply({ ...renderPaperCard(paperById(lib, id), lib, ctx.state), ephemeral: true });
       },
     },

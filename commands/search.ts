@@ -7,7 +7,7 @@
 import { SlashCommandBuilder } from 'discord.js';
 import { UserError } from '../src/errors.ts';
 import { listPage, type ListQuery } from '../src/discord/lists.ts';
-import { authorChoices, categoryChoices, paperById, requireAuthors } from '../src/discord/lookup.ts';
+import { authorChoices, categoryChoices, paperById, requireAuthors, selectedRef } from '../src/discord/lookup.ts';
 import { renderListPage, renderPaperCard, renderPostCard } from '../src/discord/render.ts';
 import { EXPIRED_MESSAGE } from '../src/discord/router.ts';
 import { ephemeral, libraryOf, reply, update, type BotContext, type Command } from '../src/discord/types.ts';
@@ -79,9 +79,7 @@ export const search = {
       ephemeral: true,
       run(i, _args, ctx) {
         const lib = libraryOf(ctx);
-        const value = i.isStringSelectMenu() ? (i.values[0] ?? '') : '';
-        const [kind, ...rest] = value.split(':');
-        const id = rest.join(':');
+        const { kind, id } = selectedRef(i);
         if (kind === 'b') {
           const post = lib.posts.get(id);
           if (!post) return ephemeral('That blog post is no longer in the corpus.');

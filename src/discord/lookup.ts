@@ -2,13 +2,24 @@
  * Lookups shared by the commands: conversation keys, paper/author resolution with friendly
  * errors, and autocomplete choice lists.
  */
-import type { Interaction } from 'discord.js';
+import type { Interaction, MessageComponentInteraction, ModalSubmitInteraction } from 'discord.js';
 import { conversationKey } from '../conversation/memory.ts';
 import type { Author, Paper } from '../corpus/schema.ts';
 import { UserError } from '../errors.ts';
 import type { Library } from '../search/library.ts';
 import { LIMITS, truncate, type Choice } from './limits.ts';
 import { oneLine, safe } from './text.ts';
+
+/** The first value picked in a select menu ('' for any other component). */
+export function selectedValue(i: MessageComponentInteraction | ModalSubmitInteraction): string {
+  return i.isStringSelectMenu() ? (i.values[0] ?? '') : '';
+}
+
+/** A picked `kind:id` value (`p:<paper id>`, `a:<author id>`, `b:<post id>`); ids may contain ':'. */
+export function selectedRef(i: MessageComponentInteraction | ModalSubmitInteraction): { kind: string; id: string } {
+  const [kind = '', ...rest] = selectedValue(i).split(':');
+  return { kind, id: rest.join(':') };
+}
 
 /** Conversation key of an interaction: per user per channel in guilds, per user in DMs. */
 export function interactionKey(i: Pick<Interaction, 'channelId' | 'user' | 'inGuild'>): string {
