@@ -10,10 +10,9 @@ import { formatAuthors, titleLine } from '../src/digest/format.ts';
 import type { DigestSelection } from '../src/digest/select.ts';
 import { formatLocalDate } from '../src/digest/time.ts';
 import { parseSubscriptionInput } from '../src/digest/subscriptionInput.ts';
-import { MAX_PAPERS_MAX, MAX_PAPERS_MIN } from '../src/digest/subscriptionInput.ts';
 import { UserError } from '../src/errors.ts';
 import type { Choice } from '../src/discord/limits.ts';
-import { authorChoices, categoryChoices, listChoices } from '../src/discord/lookup.ts';
+import { addScheduleOptions, readScheduleOptions, scheduleAutocomplete } from '../src/discord/digestOptions.ts';
 import { renderDigestMessage } from '../src/discord/digestSender.ts';
 import { LIMITS } from '../src/discord/limits.ts';
 import { COLORS, describeSubscription, finish, renderSubscriptions } from '../src/discord/render.ts';
@@ -36,19 +35,9 @@ function subscriptionIn(ctx: BotContext, guildId: string, id: number) {
   return sub;
 }
 
-let zones: string[] | null = null;
-function timeZones(): string[] {
-  if (!zones) {
-    const supported = (Intl as unknown as { supportedValuesOf?: (k: string) => string[] }).supportedValuesOf?.('timeZone') ?? [];
-    zones = ['UTC', 'Etc/UTC', ...supported.filter((z) => z !== 'UTC')];
-  }
-  return zones;
-}
-
 function subscribe(i: ChatInputCommandInteraction, ctx: BotContext) {
   const { guildId } = requireManager(i);
-  const o = i.options;
-  const channel = o.getChannel('channel', true);
+  const channel = i.options.getChannel('channel', true);
   if (!(TEXT_CHANNELS as readonly ChannelType[]).includes(channel.type)) {
     throw new UserError('digest-channel-type', 'Pick a text channel of this server for the digest.');
   }
@@ -64,14 +53,7 @@ function subscribe(i: ChatInputCommandInteraction, ctx: BotContext) {
       guildId,
       channelId: channel.id,
       createdBy: i.user.id,
-      time: o.getString('time', true),
-      timezone: o.getString('timezone', true),
-      categories: o.getString('categories'),
-      authors: o.getString('authors'),
-      keywords: o.getString('keywords'),
-      excludeKeywords: o.getString('exclude_keywords'),
-      maxPapers: o.getInteger('max_papers'),
-      postEmpty: o.getBoolean('post_empty'),
+      ...readScheduleOptions(i),
     },
     { knownCategories: CATEGORY_NAMES },
   );
@@ -178,18 +160,12 @@ export const digest = {
     .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
     .setContexts(0)
     .addSubcommand((s) =>
-      s
-        .setName('subscribe')
-        .setDescription('Post a daily digest of new papers to a channel')
-        .addChannelOption((o) => o.setName('channel').setDescription('Text channel to post the digest in').setRequired(true).addChannelTypes(...TEXT_CHANNELS))
-        .addStringOption((o) => o.setName('time').setDescription('Time of day, 24-hour HH:MM (e.g. 07:30)').setRequired(true).setMaxLength(10))
-        .addStringOption((o) => o.setName('timezone').setDescription('IANA time zone, e.g. Europe/Berlin or UTC').setRequired(true).setAutocomplete(true).setMaxLength(64))
-        .addStringOption((o) => o.setName('categories').setDescription('Comma-separated categories (codes or names), e.g. CL, LG').setAutocomplete(true).setMaxLength(500))
-        .addStringOption((o) => o.setName('authors').setDescription('Comma-separated author names').setAutocomplete(true).setMaxLength(1000))
-        .addStringOption((o) => o.setName('keywords').setDescription('Comma-separated keywords (any of them)').setMaxLength(1000))
-        .addStringOption((o) => o.setName('exclude_keywords').setDescription('Comma-separated keywords to leave out').setMaxLength(1000))
-        .addIntegerOption((o) => o.setName('max_papers').setDescription(`Papers per digest (${MAX_PAPERS_MIN}–${MAX_PAPERS_MAX}, default 10)`).setMinValue(MAX_PAPERS_MIN).setMaxValue(MAX_PAPERS_MAX))
-        .addBooleanOption((o) => o.setName('post_empty').setDescription('Post a short note when nothing is new (default no)')),
+      addScheduleOptions(
+        s
+          .setName('subscribe')
+          .setDescription('Post a daily digest of new papers to a channel')
+          .addChannelOption((o) => o.setName('channel').setDescription('Text channel to post the digest in').setRequired(true).addChannelTypes(...TEXT_CHANNELS)),
+      ),
     )
     .addSubcommand((s) =>
       s
@@ -237,31 +213,15 @@ export const digest = {
   },
 
   autocomplete(interaction, ctx): Choice[] {
+    const shared = scheduleAutocomplete(interaction, libraryOf(ctx));
+    if (shared) return shared;
     const focused = interaction.options.getFocused(true);
-    const typed = String(focused.value);
-    const lib = libraryOf(ctx);
-    switch (focused.name) {
-      case 'timezone': {
-        const q = typed.trim().toLowerCase().replace(/\s+/g, '_');
-        return timeZones()
-          .filter((z) => !q || z.toLowerCase().includes(q))
-          .slice(0, 25)
-          .map((z) => ({ name: z, value: z }));
-      }
-      case 'categories':
-        return listChoices(typed, (last) => categoryChoices(lib, last));
-      case 'authors':
-        return listChoices(typed, (last) => authorChoices(lib, last, 'name'));
-      case 'id': {
-        if (!interaction.inGuild()) return [];
-        const subs = ctx.store.listSubscriptions({ guildId: interaction.guildId });
-        return subs
-          .filter((s) => !typed || String(s.id).startsWith(typed.trim()))
-          .map((s) => ({ name: `#${s.id} — #${interaction.guild?.channels.cache.get(s.channelId)?.name ?? s.channelId} at ${s.time} ${s.timezone}`, value: s.id }));
-      }
-      default:
-        return [];
-    }
+    if (focused.name !== 'id' || !interaction.inGuild()) return [];
+    const typed = String(focused.value).trim();
+    return ctx.store
+      .listSubscriptions({ guildId: interaction.guildId })
+      .filter((s) => !typed || String(s.id).startsWith(typed))
+      .map((s) => ({ name: `#${s.id} — #${interaction.guild?.channels.cache.get(s.channelId)?.name ?? s.channelId} at ${s.time} ${s.timezone}`, value: s.id }));
   },
 } satisfies Command;
 

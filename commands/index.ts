@@ -5,11 +5,12 @@ import ask from './ask.ts';
 import author from './author.ts';
 import digest from './digest.ts';
 import help from './help.ts';
+import mydigest from './mydigest.ts';
 import paper from './paper.ts';
 import search from './search.ts';
 import topic from './topic.ts';
 
-export const commands: readonly Command[] = [search, paper, author, topic, ask, digest, help, about];
+export const commands: readonly Command[] = [search, paper, author, topic, ask, digest, mydigest, help, about];
 
 /** The JSON bodies registered with Discord. */
 export function commandBodies() {

@@ -120,7 +120,7 @@ describe('papertalk on Discord: real discord.js client against the stand-in', ()
 
   it('deploy-commands registered every command in the guild, with the contract option shapes', () => {
     const cmds = standin.registeredCommands(standin.world.guild.id);
-    expect(cmds.map((c) => c.name).sort()).toEqual(['about', 'ask', 'author', 'digest', 'help', 'paper', 'search', 'topic']);
+    expect(cmds.map((c) => c.name).sort()).toEqual(['about', 'ask', 'author', 'digest', 'help', 'mydigest', 'paper', 'search', 'topic']);
     const byName = new Map(cmds.map((c) => [c.name, c]));
     for (const [name, option] of [['search', 'query'], ['paper', 'title'], ['ask', 'question']] as const) {
       const opts = (byName.get(name)!.options ?? []) as { name: string; type: number; required?: boolean }[];
@@ -644,7 +644,7 @@ describe('papertalk on Discord: real discord.js client against the stand-in', ()
     const data = callbackData(r);
     expect(data.flags).toBe(64);
     const description = ((data.embeds as { description: string }[])[0]!).description;
-    for (const name of ['search', 'paper', 'author', 'topic', 'ask', 'digest', 'help', 'about']) expect(description).toContain(`\`/${name}\``);
+    for (const name of ['search', 'paper', 'author', 'topic', 'ask', 'digest', 'mydigest', 'help', 'about']) expect(description).toContain(`\`/${name}\``);
   });
 
   it('shutdown: new interactions get "restarting"; after a restart on the same database old buttons still work', async () => {

@@ -121,6 +121,7 @@ describe('hostile and odd input: a clear answer, no exception, no mention, forma
       topic: { name: 'CL' },
       ask: { question: 'who wrote GPipe?' },
       'digest subscribe': { channel: { type: 7, value: w.guild.otherTextChannelId }, time: '00:00', timezone: 'Pacific/Kiritimati' },
+      'mydigest subscribe': { time: '00:00', timezone: 'Pacific/Kiritimati' },
     };
     return { ...(defaults[t.subcommand ? `${t.command} ${t.subcommand}` : t.command] ?? {}) };
   }
@@ -129,7 +130,7 @@ describe('hostile and odd input: a clear answer, no exception, no mention, forma
   const userFor = (t: Target): 'bob' | 'carol' => (t.command === 'digest' ? 'bob' : 'carol');
 
   it('covers every string option of every command', () => {
-    expect(targets.map((t) => t.label)).toEqual(expect.arrayContaining(['/search query', '/paper title', '/author name', '/topic name', '/ask question', '/digest subscribe time', '/digest subscribe timezone', '/digest subscribe keywords', '/digest subscribe exclude_keywords', '/digest subscribe categories', '/digest subscribe authors']));
+    expect(targets.map((t) => t.label)).toEqual(expect.arrayContaining(['/search query', '/paper title', '/author name', '/topic name', '/ask question', '/digest subscribe time', '/digest subscribe timezone', '/digest subscribe keywords', '/digest subscribe exclude_keywords', '/digest subscribe categories', '/digest subscribe authors', '/mydigest subscribe keywords', '/mydigest subscribe timezone']));
     expect(targets.filter((t) => t.autocomplete).length).toBeGreaterThanOrEqual(6);
     console.log(`${inputs.length} inputs × (${targets.length} string options + ${targets.filter((t) => t.autocomplete).length} autocompletes + modal + mention + reply + DM)`);
   });
@@ -150,6 +151,7 @@ describe('hostile and odd input: a clear answer, no exception, no mention, forma
         }
       }
       batch.push({ label: `/digest list ← ${name}`, sent: h.standin.sendCommand('digest', {}, { user: 'bob', subcommand: 'list' }) });
+      batch.push({ label: `/mydigest list ← ${name}`, sent: h.standin.sendCommand('mydigest', {}, { user: 'carol', subcommand: 'list' }) });
       // The follow-up modal: shown by the button under an answer, then submitted with the input.
       const answer = await h.one(h.standin.sendCommand('ask', { question: 'tell me about GLaM' }, { user: 'carol' }));
       const shown = await h.one(h.standin.clickButton('ask:f', h.standin.originalMessage(answer.interactionId)!, { user: 'carol' }));

@@ -412,13 +412,17 @@ export function describeSubscription(s: Subscription): string {
     s.keywords.length ? `keywords ${s.keywords.map((k) => safe(k)).join(', ')}` : '',
     s.excludeKeywords.length ? `excluding ${s.excludeKeywords.map((k) => safe(k)).join(', ')}` : '',
   ].filter(Boolean);
-  return `**#${s.id}** — <#${s.channelId}> daily at ${s.time} (${s.timezone}), up to ${s.maxPapers} paper${s.maxPapers === 1 ? '' : 's'}${filters.length ? `; ${filters.join('; ')}` : '; all papers'}${s.active ? '' : ' (paused)'}`;
+  const where = s.guildId === null ? 'your DMs' : `<#${s.channelId}>`;
+  return `**#${s.id}** — ${where} daily at ${s.time} (${s.timezone}), up to ${s.maxPapers} paper${s.maxPapers === 1 ? '' : 's'}${filters.length ? `; ${filters.join('; ')}` : '; all papers'}${s.active ? '' : ' (paused)'}`;
 }
 
-export function renderSubscriptions(subs: readonly Subscription[]): Reply {
-  if (!subs.length) return finish({ content: 'No digest subscriptions in this server yet. Create one with `/digest subscribe`.', ephemeral: true });
+export function renderSubscriptions(
+  subs: readonly Subscription[],
+  opts: { title?: string; empty?: string } = {},
+): Reply {
+  if (!subs.length) return finish({ content: opts.empty ?? 'No digest subscriptions in this server yet. Create one with `/digest subscribe`.', ephemeral: true });
   const embed: APIEmbed = {
-    title: `Digest subscriptions (${subs.length})`,
+    title: `${opts.title ?? 'Digest subscriptions'} (${subs.length})`,
     description: joinWithin(subs.map(describeSubscription), '\n', LIMITS.embedDescription),
     color: COLORS.digest,
   };

@@ -1,0 +1,155 @@
+/**
+ * `/mydigest subscribe|unsubscribe|list|preview` — a personal daily digest, delivered in a direct
+ * message. Anyone may use it, in a server or in the bot's DMs; each user sees and manages only
+ * their own personal digests. Channel digests for a whole server are `/digest` (Manage Server).
+ *
+ * Subscribing from a server first sends a short direct message: when the user's DMs are closed,
+ * that fails and the subscription is not stored (the reply says how to open them), instead of
+ * every future digest failing silently.
+ */
+import { DiscordAPIError, RESTJSONErrorCodes, SlashCommandBuilder, time, TimestampStyles, type ChatInputCommandInteraction } from 'discord.js';
+import { CATEGORY_NAMES } from '../src/corpus/categories.ts';
+import { parseSubscriptionInput } from '../src/digest/subscriptionInput.ts';
+import { addScheduleOptions, readScheduleOptions, scheduleAutocomplete } from '../src/discord/digestOptions.ts';
+import { renderDigestMessage } from '../src/discord/digestSender.ts';
+import type { Choice } from '../src/discord/limits.ts';
+import { describeSubscription, renderSubscriptions } from '../src/discord/render.ts';
+import { ephemeral, libraryOf, reply, type BotContext, type Command } from '../src/discord/types.ts';
+import { isUserError, UserError } from '../src/errors.ts';
+import type { Subscription } from '../src/store/types.ts';
+
+/** Personal digests one user may have at once. */
+export const MAX_PERSONAL_DIGESTS = 5;
+
+const DMS_CLOSED =
+  "I can't send you direct messages, so a personal digest could never arrive. Allow direct messages from this server's members (Server menu → Privacy Settings), or use `/mydigest` in a DM with me, then try again.";
+
+function mine(ctx: BotContext, userId: string): Subscription[] {
+  return ctx.store.listSubscriptions({ userId }).filter((s) => s.guildId === null);
+}
+
+function ownSubscription(ctx: BotContext, userId: string, id: number | null): Subscription {
+  const subs = mine(ctx, userId);
+  if (id === null) {
+    if (subs.length === 1 && subs[0]) return subs[0];
+    throw new UserError(
+      'mydigest-pick',
+      subs.length ? `Which one? You have ${subs.length} personal digests: ${subs.map((s) => `#${s.id}`).join(', ')}. Add \`id:\`.` : 'You have no personal digest yet. Create one with `/mydigest subscribe`.',
+    );
+  }
+  const sub = subs.find((s) => s.id === id);
+  if (!sub) throw new UserError('mydigest-not-found', `You have no personal digest #${id}. See \`/mydigest list\`.`);
+  return sub;
+}
+
+/** The DM channel the digest goes to; from a server, proves with a short DM that it can arrive. */
+async function dmChannelId(i: ChatInputCommandInteraction, ctx: BotContext, schedule: string): Promise<string> {
+  if (!i.inGuild()) return i.channelId;
+  try {
+    const dm = await i.user.createDM();
+    await dm.send({
+      content: `Your personal papertalk digest will arrive here, daily at ${schedule}. Manage it with \`/mydigest\` (here or in a server).`,
+      allowedMentions: { parse: [] },
+    });
+    return dm.id;
+  } catch (err) {
+    if (err instanceof DiscordAPIError && err.code === RESTJSONErrorCodes.CannotSendMessagesToThisUser) {
+      ctx.logger.info({ userId: i.user.id }, 'personal digest refused: DMs closed');
+      throw new UserError('mydigest-dms-closed', DMS_CLOSED);
+    }
+    throw err;
+  }
+}
+
+async function subscribe(i: ChatInputCommandInteraction, ctx: BotContext) {
+  // Validate before touching Discord: a bad time or zone must not send a DM.
+  const options = { userId: i.user.id, createdBy: i.user.id, ...readScheduleOptions(i) };
+  const checked = parseSubscriptionInput({ guildId: null, channelId: i.channelId, ...options }, { knownCategories: CATEGORY_NAMES });
+  const existing = mine(ctx, i.user.id);
+  if (existing.length >= MAX_PERSONAL_DIGESTS) {
+    throw new UserError('mydigest-limit', `You already have ${existing.length} personal digests (the most one person can have). Remove one with \`/mydigest unsubscribe\` first.`);
+  }
+  const channelId = await dmChannelId(i, ctx, `${checked.time} (${checked.timezone})`);
+  let created: Subscription;
+  try {
+    created = ctx.store.addSubscription({ ...checked, channelId }, ctx.now());
+  } catch (err) {
+    if (isUserError(err) && err.identifier === 'digest.duplicate') {
+      throw new UserError('mydigest-duplicate', `You already have this personal digest. See \`/mydigest list\`.`);
+    }
+    throw err;
+  }
+  ctx.scheduler?.addSubscription(created);
+  const next = ctx.scheduler?.nextRunAt(created.id) ?? null;
+  ctx.logger.info({ subscriptionId: created.id, userId: i.user.id, channelId }, 'personal digest subscription created');
+  const lines = [
+    `Subscribed: ${describeSubscription(created)}.`,
+    'The first digest lists the latest papers by date; after that, only papers new since the previous one.',
+    next ? `Next digest: ${time(next, TimestampStyles.LongDateTime)} (${time(next, TimestampStyles.RelativeTime)}).` : '',
+  ];
+  return reply({ content: lines.filter(Boolean).join('\n'), ephemeral: true });
+}
+
+function unsubscribe(i: ChatInputCommandInteraction, ctx: BotContext) {
+  const sub = ownSubscription(ctx, i.user.id, i.options.getInteger('id'));
+  const removed = ctx.store.removeSubscription(sub.id, { userId: i.user.id, guildId: null });
+  ctx.scheduler?.removeSubscription(removed.id);
+  ctx.logger.info({ subscriptionId: removed.id, userId: i.user.id }, 'personal digest subscription removed');
+  return reply({ content: `Unsubscribed: your personal digest #${removed.id} will no longer be sent.`, ephemeral: true });
+}
+
+function list(i: ChatInputCommandInteraction, ctx: BotContext) {
+  return reply(renderSubscriptions(mine(ctx, i.user.id), { title: 'Your personal digests', empty: 'You have no personal digest yet. Create one with `/mydigest subscribe`.' }));
+}
+
+function preview(i: ChatInputCommandInteraction, ctx: BotContext) {
+  if (!ctx.scheduler) throw new UserError('digest-unavailable', 'Digests are not running on this instance right now.');
+  const sub = ownSubscription(ctx, i.user.id, i.options.getInteger('id'));
+  const message = ctx.scheduler.preview(sub.id, { now: ctx.now() });
+  if (!message) throw new UserError('mydigest-not-found', `You have no personal digest #${sub.id}.`);
+  return reply({ ...renderDigestMessage(message, { subscriptionId: sub.id, localDate: 'next' }), content: `Preview of your digest #${sub.id} (not sent; nothing recorded):`, ephemeral: true });
+}
+
+const idOption = (required: boolean) => (o: import('discord.js').SlashCommandIntegerOption) =>
+  o.setName('id').setDescription('Your digest number (see /mydigest list; default: your only one)').setRequired(required).setAutocomplete(true).setMinValue(1);
+
+export const mydigest = {
+  data: new SlashCommandBuilder()
+    .setName('mydigest')
+    .setDescription('Your personal daily paper digest, sent to you in a direct message')
+    // Guild (0) and the bot's DMs (1).
+    .setContexts(0, 1)
+    .addSubcommand((s) => addScheduleOptions(s.setName('subscribe').setDescription('Get a daily digest of new papers in your DMs')))
+    .addSubcommand((s) => s.setName('unsubscribe').setDescription('Stop one of your personal digests').addIntegerOption(idOption(false)))
+    .addSubcommand((s) => s.setName('list').setDescription('Your personal digests'))
+    .addSubcommand((s) => s.setName('preview').setDescription('Show what your digest would contain now (nothing is sent)').addIntegerOption(idOption(false))),
+  ephemeral: true,
+
+  execute(interaction, ctx) {
+    switch (interaction.options.getSubcommand(true)) {
+      case 'subscribe':
+        return subscribe(interaction, ctx);
+      case 'unsubscribe':
+        return unsubscribe(interaction, ctx);
+      case 'list':
+        return list(interaction, ctx);
+      case 'preview':
+        return preview(interaction, ctx);
+      default:
+        return ephemeral('Unknown /mydigest subcommand.');
+    }
+  },
+
+  autocomplete(interaction, ctx): Choice[] {
+    const shared = scheduleAutocomplete(interaction, libraryOf(ctx));
+    if (shared) return shared;
+    const focused = interaction.options.getFocused(true);
+    if (focused.name !== 'id') return [];
+    const typed = String(focused.value).trim();
+    return mine(ctx, interaction.user.id)
+      .filter((s) => !typed || String(s.id).startsWith(typed))
+      .map((s) => ({ name: `#${s.id} — daily at ${s.time} ${s.timezone}`, value: s.id }));
+  },
+} satisfies Command;
+
+export default mydigest;

@@ -1,0 +1,68 @@
+/**
+ * What `/digest` (channel digests) and `/mydigest` (personal digests in DMs) share: the schedule
+ * and filter options of `subscribe`, reading them back, and their autocomplete.
+ */
+import type { AutocompleteInteraction, ChatInputCommandInteraction, SlashCommandSubcommandBuilder } from 'discord.js';
+import { MAX_PAPERS_MAX, MAX_PAPERS_MIN } from '../digest/subscriptionInput.ts';
+import type { Library } from '../search/library.ts';
+import type { Choice } from './limits.ts';
+import { authorChoices, categoryChoices, listChoices } from './lookup.ts';
+
+let zones: string[] | null = null;
+/** `UTC`, `Etc/UTC`, then every IANA zone this runtime knows. */
+export function timeZones(): string[] {
+  if (!zones) {
+    const supported = (Intl as unknown as { supportedValuesOf?: (k: string) => string[] }).supportedValuesOf?.('timeZone') ?? [];
+    zones = ['UTC', 'Etc/UTC', ...supported.filter((z) => z !== 'UTC')];
+  }
+  return zones;
+}
+
+/** Adds `time`, `timezone` (required) and the optional filters, in the order the contract lists them. */
+export function addScheduleOptions(s: SlashCommandSubcommandBuilder): SlashCommandSubcommandBuilder {
+  return s
+    .addStringOption((o) => o.setName('time').setDescription('Time of day, 24-hour HH:MM (e.g. 07:30)').setRequired(true).setMaxLength(10))
+    .addStringOption((o) => o.setName('timezone').setDescription('IANA time zone, e.g. Europe/Berlin or UTC').setRequired(true).setAutocomplete(true).setMaxLength(64))
+    .addStringOption((o) => o.setName('categories').setDescription('Comma-separated categories (codes or names), e.g. CL, LG').setAutocomplete(true).setMaxLength(500))
+    .addStringOption((o) => o.setName('authors').setDescription('Comma-separated author names').setAutocomplete(true).setMaxLength(1000))
+    .addStringOption((o) => o.setName('keywords').setDescription('Comma-separated keywords (any of them)').setMaxLength(1000))
+    .addStringOption((o) => o.setName('exclude_keywords').setDescription('Comma-separated keywords to leave out').setMaxLength(1000))
+    .addIntegerOption((o) => o.setName('max_papers').setDescription(`Papers per digest (${MAX_PAPERS_MIN}–${MAX_PAPERS_MAX}, default 10)`).setMinValue(MAX_PAPERS_MIN).setMaxValue(MAX_PAPERS_MAX))
+    .addBooleanOption((o) => o.setName('post_empty').setDescription('Post a short note when nothing is new (default no)'));
+}
+
+/** The schedule and filter options as typed (validated later by `parseSubscriptionInput`). */
+export function readScheduleOptions(i: ChatInputCommandInteraction) {
+  const o = i.options;
+  return {
+    time: o.getString('time', true),
+    timezone: o.getString('timezone', true),
+    categories: o.getString('categories'),
+    authors: o.getString('authors'),
+    keywords: o.getString('keywords'),
+    excludeKeywords: o.getString('exclude_keywords'),
+    maxPapers: o.getInteger('max_papers'),
+    postEmpty: o.getBoolean('post_empty'),
+  };
+}
+
+/** Autocomplete of `timezone`, `categories` and `authors`; null for any other option. */
+export function scheduleAutocomplete(interaction: AutocompleteInteraction, lib: Library): Choice[] | null {
+  const focused = interaction.options.getFocused(true);
+  const typed = String(focused.value);
+  switch (focused.name) {
+    case 'timezone': {
+      const q = typed.trim().toLowerCase().replace(/\s+/g, '_');
+      return timeZones()
+        .filter((z) => !q || z.toLowerCase().includes(q))
+        .slice(0, 25)
+        .map((z) => ({ name: z, value: z }));
+    }
+    case 'categories':
+      return listChoices(typed, (last) => categoryChoices(lib, last));
+    case 'authors':
+      return listChoices(typed, (last) => authorChoices(lib, last, 'name'));
+    default:
+      return null;
+  }
+}
