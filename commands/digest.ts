@@ -80,7 +80,7 @@ function unsubscribe(i: ChatInputCommandInteraction, ctx: BotContext) {
 
 function list(i: ChatInputCommandInteraction, ctx: BotContext) {
   const { guildId } = requireManager(i);
-  return reply(renderSubscriptions(ctx.store.listSubscriptions({ guildId })));
+  return reply(renderSubscriptions(ctx.store.listSubscriptions({ guildId }), { latestRun: (id) => ctx.store.latestDigestRun(id) }));
 }
 
 function preview(i: ChatInputCommandInteraction, ctx: BotContext) {

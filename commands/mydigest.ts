@@ -99,7 +99,7 @@ function unsubscribe(i: ChatInputCommandInteraction, ctx: BotContext) {
 }
 
 function list(i: ChatInputCommandInteraction, ctx: BotContext) {
-  return reply(renderSubscriptions(mine(ctx, i.user.id), { title: 'Your personal digests', empty: 'You have no personal digest yet. Create one with `/mydigest subscribe`.' }));
+  return reply(renderSubscriptions(mine(ctx, i.user.id), { title: 'Your personal digests', empty: 'You have no personal digest yet. Create one with `/mydigest subscribe`.', latestRun: (id) => ctx.store.latestDigestRun(id) }));
 }
 
 function preview(i: ChatInputCommandInteraction, ctx: BotContext) {

@@ -27,13 +27,14 @@ import {
   renderPostCard,
   renderSimilar,
   renderSubscriptions,
+  describeRun,
   sparkline,
 } from '../src/discord/render.ts';
 import { StateStore, type KvLike } from '../src/discord/state.ts';
 import { neutralizeMentions, safe } from '../src/discord/text.ts';
 import type { Reply } from '../src/discord/types.ts';
 import { Library } from '../src/search/library.ts';
-import type { Subscription } from '../src/store/types.ts';
+import type { DigestRun, Subscription } from '../src/store/types.ts';
 
 // ------------------------------------------------------------------------------------------ fixtures
 
@@ -380,6 +381,25 @@ describe('render.ts never exceeds a Discord limit', () => {
     expectWithinLimits(list);
     expectNeutral(list.embeds![0]!.description!.replace(/<#123456789012345678>/g, ''));
     expect(renderSubscriptions([])).toMatchObject({ ephemeral: true, content: expect.stringMatching(/^No digest subscriptions/) });
+
+    // With each subscription's latest run: how it went, one line under it; a failure's text is neutralised.
+    const run = (over: Partial<DigestRun>): DigestRun => ({ id: 1, subscriptionId: 1, localDate: '2025-11-25', status: 'sent', claimedAt: new Date(0), sentAt: null, messageIds: [], nonce: 'n', paperIds: ['a', 'b', 'c'], firstDigest: false, cutoffAt: null, error: null, attempts: 1, nextAttemptAt: null, ...over });
+    const runs = new Map<number, DigestRun>([
+      [1, run({})],
+      [2, run({ status: 'empty', paperIds: [] })],
+      [3, run({ status: 'failed', error: `cannot post: ${HOSTILE}`, nextAttemptAt: new Date(Date.UTC(2025, 10, 25, 9, 5)) })],
+      [4, run({ status: 'failed', error: 'Missing Access (50001)' })],
+    ]);
+    const withRuns = renderSubscriptions(subs.slice(0, 5), { latestRun: (id) => runs.get(id) });
+    expectWithinLimits(withRuns);
+    const lines = withRuns.embeds![0]!.description!.split('\n').filter((l) => l.startsWith('↳'));
+    expect(lines[0]).toBe('↳ last: Tue 25 Nov 2025 — sent, 3 papers');
+    expect(lines[1]).toBe('↳ last: Tue 25 Nov 2025 — nothing new, nothing posted');
+    expect(lines[2]).toMatch(/^↳ last: Tue 25 Nov 2025 — \*\*failed\*\*: cannot post: .*; next attempt <t:1764061500:R>$/);
+    expectNeutral(lines[2]!);
+    expect(lines[3]).toBe('↳ last: Tue 25 Nov 2025 — **failed**: Missing Access (50001); no more attempts for that day');
+    expect(lines[4]).toBe('↳ no digest yet');
+    expect(describeRun(run({ status: 'claimed' }))).toBe('last: Tue 25 Nov 2025 — being delivered');
 
     const selection = { papers: [...lib.papers.values()].slice(0, 25).map((p) => ({ paper: p, why: ['category CL'] })), total: 60, firstDigest: false };
     const msg = formatDigest(selection as never, { localDate: '2025-11-24' });

@@ -204,6 +204,11 @@ describe('/mydigest: personal digests in DMs (real client, stand-in, SQLite, inj
     expect(data(sixth)).toMatchObject({ flags: 64 });
     expect(data(sixth).content).toBe('You already have 5 personal digests (the most one person can have). Remove one with `/mydigest unsubscribe` first.');
     expect(bot.ctx.store.listSubscriptions({ userId: erin })).toHaveLength(5);
+    // The list says how each one's latest digest went.
+    const listed = data(await mydigest('erin', 'list', {}, true)).embeds![0]!.description!.split('\n');
+    expect(listed[0]).toMatch(/^\*\*#2\*\* — your DMs daily at 10:00 \(Europe\/Berlin\)/);
+    expect(listed[1]).toBe('↳ last: Wed 26 Nov 2025 — nothing new, nothing posted');
+    expect(listed.filter((l) => l === '↳ no digest yet')).toHaveLength(4);
     // With several, unsubscribe needs a number.
     const which = await mydigest('erin', 'unsubscribe', {}, true);
     expect(data(which).content).toMatch(/^Which one\? You have 5 personal digests: #2, #\d+/);

@@ -329,6 +329,17 @@ describe('digest runs', () => {
     expect(s.getSubscription(a.id)?.lastDigestAt).toBeNull();
     expect(s.listDigestRuns(a.id)).toHaveLength(1);
   });
+
+  it('latestDigestRun: the run of the latest local date, whatever the insertion order', () => {
+    const s = open();
+    const a = s.addSubscription(sub());
+    expect(s.latestDigestRun(a.id)).toBeUndefined();
+    for (const localDate of ['2025-11-25', '2025-11-27', '2025-11-26']) {
+      s.claimDigestRun({ subscriptionId: a.id, localDate, nonce: `n-${localDate}`, now: clock, leaseMs: 1, maxAttempts: 1 });
+    }
+    expect(s.latestDigestRun(a.id)).toMatchObject({ localDate: '2025-11-27', nonce: 'n-2025-11-27' });
+    expect(s.latestDigestRun(a.id + 1)).toBeUndefined();
+  });
 });
 
 describe('kv', () => {

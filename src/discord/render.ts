@@ -23,7 +23,8 @@ import type { LoadedCorpus } from '../corpusService.ts';
 import type { DigestMessage } from '../digest/format.ts';
 import type { Library } from '../search/library.ts';
 import { renderSnippet, type Snippet } from '../search/snippet.ts';
-import type { Subscription } from '../store/types.ts';
+import { formatLocalDate } from '../digest/time.ts';
+import type { DigestRun, Subscription } from '../store/types.ts';
 import { clampComponents, clampContent, clampEmbeds, clampSelectOptions, embedLength, joinWithin, LIMITS, truncate } from './limits.ts';
 import type { ListPage, ListQuery } from './lists.ts';
 import { bold, oneLine, safe } from './text.ts';
@@ -416,14 +417,37 @@ export function describeSubscription(s: Subscription): string {
   return `**#${s.id}** — ${where} daily at ${s.time} (${s.timezone}), up to ${s.maxPapers} paper${s.maxPapers === 1 ? '' : 's'}${filters.length ? `; ${filters.join('; ')}` : '; all papers'}${s.active ? '' : ' (paused)'}`;
 }
 
+/** How the latest digest run went, in one line: `last: Tue 25 Nov 2025 — sent, 3 papers`. */
+export function describeRun(run: DigestRun): string {
+  const when = formatLocalDate(run.localDate);
+  const papers = run.paperIds?.length ?? 0;
+  switch (run.status) {
+    case 'sent':
+      return `last: ${when} — sent, ${papers} paper${papers === 1 ? '' : 's'}`;
+    case 'empty':
+      return `last: ${when} — nothing new, nothing posted`;
+    case 'claimed':
+      return `last: ${when} — being delivered`;
+    case 'failed': {
+      const why = run.error ? `: ${safe(truncate(oneLine(run.error), 160))}` : '';
+      const retry = run.nextAttemptAt ? `; next attempt ${time(run.nextAttemptAt, TimestampStyles.RelativeTime)}` : '; no more attempts for that day';
+      return `last: ${when} — **failed**${why}${retry}`;
+    }
+  }
+}
+
 export function renderSubscriptions(
   subs: readonly Subscription[],
-  opts: { title?: string; empty?: string } = {},
+  opts: { title?: string; empty?: string; latestRun?: (subscriptionId: number) => DigestRun | undefined } = {},
 ): Reply {
   if (!subs.length) return finish({ content: opts.empty ?? 'No digest subscriptions in this server yet. Create one with `/digest subscribe`.', ephemeral: true });
+  const lines = subs.map((s) => {
+    const run = opts.latestRun?.(s.id);
+    return run ? `${describeSubscription(s)}\n↳ ${describeRun(run)}` : `${describeSubscription(s)}${opts.latestRun ? '\n↳ no digest yet' : ''}`;
+  });
   const embed: APIEmbed = {
     title: `${opts.title ?? 'Digest subscriptions'} (${subs.length})`,
-    description: joinWithin(subs.map(describeSubscription), '\n', LIMITS.embedDescription),
+    description: joinWithin(lines, '\n', LIMITS.embedDescription),
     color: COLORS.digest,
   };
   return finish({ embeds: [embed], ephemeral: true });

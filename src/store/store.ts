@@ -94,6 +94,8 @@ export interface Store {
 
   getDigestRun(subscriptionId: number, localDate: string): DigestRun | undefined;
   listDigestRuns(subscriptionId: number): DigestRun[];
+  /** The run of the latest local date (what `/digest list` reports), if any. */
+  latestDigestRun(subscriptionId: number): DigestRun | undefined;
   /** Claim-then-send, step 1 (one transaction): create or take over the run row, or say why not. */
   claimDigestRun(opts: ClaimOptions): ClaimResult;
   /** Stores the papers chosen for a claimed run (re-sends reuse them). */
@@ -589,6 +591,13 @@ class SqliteStore implements Store {
         .prepare('SELECT * FROM digest_runs WHERE subscription_id = ? ORDER BY local_date, id')
         .all(subscriptionId) as RunRow[]
     ).map(toRun);
+  }
+
+  latestDigestRun(subscriptionId: number): DigestRun | undefined {
+    const row = this.db
+      .prepare('SELECT * FROM digest_runs WHERE subscription_id = ? ORDER BY local_date DESC, id DESC LIMIT 1')
+      .get(subscriptionId) as RunRow | undefined;
+    return row ? toRun(row) : undefined;
   }
 
   claimDigestRun(opts: ClaimOptions): ClaimResult {
