@@ -3,12 +3,14 @@
  * bot gives comes from here. Built once per corpus load; immutable afterwards (a reload
  * builds a new one and swaps it in).
  */
-import MiniSearch, { type SearchResult } from 'minisearch';
+import MiniSearch from 'minisearch';
 import { CATEGORY_NAMES, categoryName, resolveCategory } from '../corpus/categories.ts';
 import type { Author, Corpus, Paper, Post } from '../corpus/schema.ts';
 import { foldDiacritics, nameKey, titleKey } from '../corpus/text.ts';
 import { paperId } from '../corpus/merge.ts';
 import { expandQuery, findAcronyms, type AcronymMap } from './acronyms.ts';
+import { QueryExecutor, type ExecOptions, type RawResults } from './executor.ts';
+import { topK } from './select.ts';
 import { makeSnippet, type Snippet } from './snippet.ts';
 import { processTerm, queryTerms, tokenize } from './terms.ts';
 
@@ -98,7 +100,7 @@ function titleIndexOptions() {
     fields: ['title', 'aliases'],
     storeFields: [] as string[],
     tokenize,
-    processTerm: (t: string) => foldDiacritics(t).toLowerCase() || null,
+    processTerm: foldLower,
   };
 }
 
@@ -108,8 +110,13 @@ function authorIndexOptions() {
     fields: ['name', 'variants'],
     storeFields: [] as string[],
     tokenize,
-    processTerm: (t: string) => foldDiacritics(t).toLowerCase() || null,
+    processTerm: foldLower,
   };
+}
+
+/** Term processing of the title and author-name indexes: folded, lower case, nothing dropped. */
+function foldLower(t: string): string | null {
+  return foldDiacritics(t).toLowerCase() || null;
 }
 
 export interface LibrarySnapshot {
@@ -257,9 +264,10 @@ export class Library {
     const r = this.ranking;
     const category = filters.category ? resolveCategory(filters.category, this.categories) ?? filters.category : null;
     const kinds = filters.kinds ? new Set(filters.kinds) : null;
-    const filter = (res: SearchResult) => {
-      const kind = res['kind'] as DocKind;
-      const id = res['id'] as string;
+    const docs = this.docTable();
+    const filter = (doc: number): boolean => {
+      const kind = docs.kinds[doc]!;
+      const id = docs.ids[doc]!;
       if (kinds && !kinds.has(kind)) return false;
       if (filters.within && !filters.within.has(id)) return false;
       if (category || filters.year !== undefined || filters.authorId) {
@@ -271,37 +279,94 @@ export class Library {
       }
       return true;
     };
-    const options = {
+    const options: ExecOptions = {
       boost: r.boost,
       fuzzy: (term: string) => (term.length >= r.fuzzyMinLength ? r.fuzzy : false),
       // Prefix matching on the last term only (the one being typed): earlier terms are complete words.
       prefix: (term: string, i: number, all: string[]) => r.prefixMinLength > 0 && i === all.length - 1 && term.length >= r.prefixMinLength,
-      filter,
     };
-    const groups = [terms.join(' '), ...expansions].map((q) => ({ queries: [q], combineWith: 'OR' as const }));
-    const results = this.main.search({ queries: groups, combineWith: 'OR' }, options);
+    const exec = this.executor('main');
+    const raw = exec.run([terms.join(' '), ...expansions], options);
     // Coverage: a query term counts as matched when it or one of its expansions matched.
     const expansionTerms = expansions.map((e) => new Set(queryTerms(e)));
-    const hits: Hit[] = [];
-    for (const res of results) {
-      const matched = new Set(res.queryTerms);
-      let covered = terms.filter((t) => matched.has(t)).length;
-      if (expansionTerms.some((set) => set.size > 0 && [...set].every((t) => matched.has(t)))) covered = Math.max(covered, terms.length);
-      else if (expansionTerms.some((set) => [...set].some((t) => matched.has(t)))) covered = Math.min(terms.length, covered + 1);
+    const termBits = terms.map((t) => raw.sourceTerms.indexOf(t));
+    const expansionBits = expansionTerms.map((set) => [...set].map((t) => raw.sourceTerms.indexOf(t)));
+    const minCoverage = terms.length <= 2 ? 1 : r.minCoverage;
+    const scores = new Float64Array(raw.n);
+    const coverages = new Float64Array(raw.n);
+    let best = 0;
+    for (let k = 0; k < raw.n; k++) {
+      scores[k] = NaN;
+      const has = (bit: number) => bit >= 0 && (bit < 32 ? (raw.maskLo[k]! >>> bit) & 1 : (raw.maskHi[k]! >>> (bit - 32)) & 1) === 1;
+      let covered = 0;
+      for (const b of termBits) if (has(b)) covered++;
+      if (expansionBits.some((bits) => bits.length > 0 && bits.every(has))) covered = Math.max(covered, terms.length);
+      else if (expansionBits.some((bits) => bits.some(has))) covered = Math.min(terms.length, covered + 1);
       const coverage = covered / terms.length;
-      if (coverage < (terms.length <= 2 ? 1 : r.minCoverage)) continue;
-      hits.push({ kind: res['kind'] as DocKind, id: res['id'] as string, score: res.score * (0.5 + coverage), coverage, snippet: null });
+      if (coverage < minCoverage || !filter(raw.docs[k]!)) continue;
+      const score = raw.scores[k]! * (0.5 + coverage);
+      scores[k] = score;
+      coverages[k] = coverage;
+      if (score > best) best = score;
     }
-    // Ties broken by id: the same order from a fresh index and from a snapshot.
-    hits.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    const floor = (hits[0]?.score ?? 0) * r.minRelativeScore;
-    while (hits.length && hits[hits.length - 1]!.score < floor) hits.pop();
-    const pageHits = hits.slice(offset, offset + limit);
+    // Hits scoring below a fraction of the best are noise; ties broken by id (the same order from a fresh index and from a snapshot).
+    const floor = best * r.minRelativeScore;
+    let total = 0;
+    for (let k = 0; k < raw.n; k++) if (scores[k]! >= floor) total++;
+    const idOf = (k: number) => docs.ids[raw.docs[k]!]!;
+    const order = topK(raw.n, offset + limit, (a, b) => scores[b]! - scores[a]! || (idOf(a) < idOf(b) ? -1 : idOf(a) > idOf(b) ? 1 : 0), (k) => scores[k]! >= floor);
+    const pageHits: Hit[] = order.slice(offset).map((k) => ({ kind: docs.kinds[raw.docs[k]!]!, id: idOf(k), score: scores[k]!, coverage: coverages[k]!, snippet: null }));
     const matchedTerms = new Set([...terms, ...expansionTerms.flatMap((s) => [...s])]);
-    const onPage = new Set(pageHits.map((h) => `${h.kind}:${h.id}`));
-    for (const res of results) if (onPage.has(res.id as string)) for (const t of res.terms) matchedTerms.add(t);
+    for (const k of order.slice(offset)) for (const t of exec.termsOf(raw, raw.docs[k]!)) matchedTerms.add(t);
     for (const h of pageHits) h.snippet = this.snippetFor(h, matchedTerms);
-    return { hits: pageHits, total: hits.length, expansions };
+    return { hits: pageHits, total, expansions };
+  }
+
+  private readonly executors = new Map<string, QueryExecutor>();
+
+  /** The query executor over one of the MiniSearch indexes (created on first use). */
+  private executor(which: 'main' | 'titles' | 'authors'): QueryExecutor {
+    let e = this.executors.get(which);
+    if (!e) {
+      const index = which === 'main' ? this.main : which === 'titles' ? this.titleIndex : this.authorIndex;
+      e = new QueryExecutor(index, tokenize, which === 'main' ? processTerm : foldLower);
+      this.executors.set(which, e);
+    }
+    return e;
+  }
+
+  private docs: { kinds: DocKind[]; ids: string[] } | null = null;
+
+  /** Short id → kind and record id of the main index's documents (its stored fields, as arrays). */
+  private docTable(): { kinds: DocKind[]; ids: string[] } {
+    if (this.docs) return this.docs;
+    const exec = this.executor('main');
+    const kinds: DocKind[] = [];
+    const ids: string[] = [];
+    for (const [doc, stored] of exec.view.storedFields) {
+      kinds[doc] = stored['kind'] as DocKind;
+      ids[doc] = stored['id'] as string;
+    }
+    this.docs = { kinds, ids };
+    return this.docs;
+  }
+
+  /**
+   * Runs a query on a small index (titles, authors) and returns the best `limit` ids: by score,
+   * ties in MiniSearch's result order (`ties: 'order'`) or by id (`ties: 'id'`, localeCompare).
+   */
+  private best(which: 'titles' | 'authors', q: string, options: ExecOptions, limit: number, ties: 'order' | 'id', minRatio = 0): { id: string; score: number }[] {
+    const exec = this.executor(which);
+    const raw: RawResults = exec.run([q], options);
+    const idOf = (k: number) => String(exec.documentId(raw.docs[k]!));
+    const before = ties === 'order' ? (a: number, b: number) => raw.scores[b]! - raw.scores[a]! || a - b : (a: number, b: number) => raw.scores[b]! - raw.scores[a]! || idOf(a).localeCompare(idOf(b));
+    let floor = -Infinity;
+    if (minRatio > 0) {
+      let top = -Infinity;
+      for (let k = 0; k < raw.n; k++) if (raw.scores[k]! > top) top = raw.scores[k]!;
+      floor = top * minRatio;
+    }
+    return topK(raw.n, limit, before, (k) => raw.scores[k]! >= floor).map((k) => ({ id: idOf(k), score: raw.scores[k]! }));
   }
 
   private snippetFor(hit: Hit, terms: ReadonlySet<string>): Snippet | null {
@@ -314,16 +379,16 @@ export class Library {
   suggestTitles(prefix: string, limit = 25): { id: string; title: string }[] {
     const q = prefix.trim();
     if (!q) return this.corpus.papers.filter((p) => p.title).slice(0, limit).map((p) => ({ id: p.id, title: p.title! }));
-    const res = this.titleIndex.search(q, { prefix: lastTermPrefix, fuzzy: (t) => (t.length >= 5 ? 0.2 : false), combineWith: 'AND', boost: { title: 2 } }).sort(byScoreThenId);
-    return res.slice(0, limit).map((r) => ({ id: r.id as string, title: this.papers.get(r.id as string)!.title! }));
+    const res = this.best('titles', q, { prefix: lastTermPrefix, fuzzy: (t) => (t.length >= 5 ? 0.2 : false), combineWith: 'AND', boost: { title: 2 } }, limit, 'id');
+    return res.map((r) => ({ id: r.id, title: this.papers.get(r.id)!.title! }));
   }
 
   /** Author-name autocomplete. */
   suggestAuthors(prefix: string, limit = 25): Author[] {
     const q = prefix.trim();
     if (!q) return this.corpus.authors.slice(0, limit);
-    const res = this.authorIndex.search(q, { prefix: lastTermPrefix, fuzzy: (t) => (t.length >= 5 ? 0.2 : false), combineWith: 'AND' }).sort(byScoreThenId);
-    return res.slice(0, limit).map((r) => this.authors.get(r.id as string)!);
+    const res = this.best('authors', q, { prefix: lastTermPrefix, fuzzy: (t) => (t.length >= 5 ? 0.2 : false), combineWith: 'AND' }, limit, 'id');
+    return res.map((r) => this.authors.get(r.id)!);
   }
 
   /** Category autocomplete over the categories present in the corpus. */
@@ -350,9 +415,9 @@ export class Library {
     if (short?.length === 1) return { paper: this.papers.get(short[0]!)!, how: 'short-name' };
     const terms = queryTerms(q);
     if (!terms.length) return null;
-    const res = this.titleIndex.search(q, { prefix: (t) => t.length >= 3, fuzzy: (t) => (t.length >= 5 ? 0.2 : false), combineWith: 'AND' });
+    const res = this.best('titles', q, { prefix: (t) => t.length >= 3, fuzzy: (t) => (t.length >= 5 ? 0.2 : false), combineWith: 'AND' }, 2, 'order');
     const best = res[0];
-    if (best && (res.length === 1 || best.score >= 1.5 * res[1]!.score)) return { paper: this.papers.get(best.id as string)!, how: 'search' };
+    if (best && (res.length === 1 || best.score >= 1.5 * res[1]!.score)) return { paper: this.papers.get(best.id)!, how: 'search' };
     return null;
   }
 
@@ -364,8 +429,7 @@ export class Library {
 
   /** Papers whose title words all match (for "did you mean"). */
   closestTitles(text: string, limit = 3): Paper[] {
-    const res = this.titleIndex.search(text, { prefix: true, fuzzy: 0.3, combineWith: 'OR' });
-    return res.slice(0, limit).map((r) => this.papers.get(r.id as string)!);
+    return this.best('titles', text, { prefix: () => true, fuzzy: () => 0.3, combineWith: 'OR' }, limit, 'order').map((r) => this.papers.get(r.id)!);
   }
 
   /** Authors by name: exact spelling variants first, then a fuzzy name search. */
@@ -374,10 +438,9 @@ export class Library {
     const exact = this.authorsByKey.get(key);
     if (exact?.length) return exact;
     if (!key) return [];
-    const res = this.authorIndex.search(text, { fuzzy: (t) => (t.length >= 4 ? 0.25 : false), prefix: (t) => t.length >= 3, combineWith: 'AND' }).sort(byScoreThenId);
+    const res = this.best('authors', text, { fuzzy: (t) => (t.length >= 4 ? 0.25 : false), prefix: (t) => t.length >= 3, combineWith: 'AND' }, Infinity, 'id', 0.9);
     if (!res.length) return [];
-    const top = res[0]!.score;
-    const close = res.filter((r) => r.score >= top * 0.9).map((r) => this.authors.get(r.id as string)!);
+    const close = res.map((r) => this.authors.get(r.id)!);
     // A fuzzy match that picks one name: all records of that name (namesakes included).
     const names = new Set(close.map((a) => a.name));
     return names.size === 1 ? close : close.slice(0, 5);
@@ -385,7 +448,7 @@ export class Library {
 
   /** Closest author names for "did you mean". */
   closestAuthors(text: string, limit = 3): Author[] {
-    return this.authorIndex.search(text, { fuzzy: 0.4, prefix: true, combineWith: 'OR' }).slice(0, limit).map((r) => this.authors.get(r.id as string)!);
+    return this.best('authors', text, { fuzzy: () => 0.4, prefix: () => true, combineWith: 'OR' }, limit, 'order').map((r) => this.authors.get(r.id)!);
   }
 
   postsAbout(paperId: string): Post[] {
@@ -397,8 +460,11 @@ export class Library {
     const p = this.papers.get(paperId);
     if (!p) return [];
     const terms = [...new Set(queryTerms(`${p.title ?? ''} ${p.title ?? ''} ${p.abstract ?? ''}`))].slice(0, 40);
-    const res = this.main.search(terms.join(' '), { boost: this.ranking.boost, filter: (r) => r['kind'] === 'paper' && r['id'] !== paperId });
-    return res.slice(0, limit).map((r) => ({ kind: 'paper' as const, id: r['id'] as string, score: r.score, coverage: 1, snippet: null }));
+    const raw = this.executor('main').run([terms.join(' ')], { boost: this.ranking.boost });
+    const docs = this.docTable();
+    const keep = (k: number) => docs.kinds[raw.docs[k]!] === 'paper' && docs.ids[raw.docs[k]!] !== paperId;
+    // By score, ties in MiniSearch's result order.
+    return topK(raw.n, limit, (a, b) => raw.scores[b]! - raw.scores[a]! || a - b, keep).map((k) => ({ kind: 'paper' as const, id: docs.ids[raw.docs[k]!]!, score: raw.scores[k]!, coverage: 1, snippet: null }));
   }
 
   /** Co-authors of an author with the number of shared papers, most first. */
@@ -433,10 +499,6 @@ export class Library {
 /** Prefix expansion for the word being typed (the last), once it has two characters. */
 function lastTermPrefix(term: string, i: number, all: string[]): boolean {
   return i === all.length - 1 && term.length >= 2;
-}
-
-function byScoreThenId(a: SearchResult, b: SearchResult): number {
-  return b.score - a.score || String(a.id).localeCompare(String(b.id));
 }
 
 export function byDateDesc(a: Paper, b: Paper): number {

@@ -1,0 +1,367 @@
+/**
+ * Query execution over a MiniSearch index's own postings (`internals.ts`): the same terms,
+ * expansions and BM25 scores as `MiniSearch#search`, computed with typed-array accumulators
+ * instead of one result object per matching document, and with the work planned:
+ *
+ *  - large posting lists are turned once into compact arrays (document, BM25 score), cached;
+ *  - on a large index, fuzzy expansion is skipped for a term the vocabulary knows well (its
+ *    document frequency is at least `fuzzySkipDf`), and prefix / fuzzy expansions are capped
+ *    (`maxExpansions`, the rarest kept: they are what the expansion is for);
+ *  - callers get raw accumulators and pick the few hits they need (no sort of every match).
+ *
+ * With the caps off (they only apply above `planMinDocs` documents) the scores are identical,
+ * to the bit, to MiniSearch's: the sums are formed in MiniSearch's order (per term, per field,
+ * then per query term, then per sub-query). `test/executor.test.ts` checks that.
+ */
+import { bm25, indexView, type FieldPostings, type IndexView, type Postings } from './internals.ts';
+import type MiniSearch from 'minisearch';
+
+export interface ExecOptions {
+  /** Field boosts (missing fields count 1). */
+  boost?: Record<string, number>;
+  /** Fuzzy distance for a term: a fraction of its length (< 1), an edit count, or false. */
+  fuzzy?: (term: string, i: number, all: string[]) => number | boolean;
+  prefix?: (term: string, i: number, all: string[]) => boolean;
+  /** How the terms of one sub-query combine (sub-queries always combine with OR). */
+  combineWith?: 'OR' | 'AND';
+}
+
+export interface PlanOptions {
+  /** Caps apply only to indexes with at least this many documents (exact MiniSearch below). */
+  planMinDocs: number;
+  /** Most prefix / fuzzy expansions scored per query term (the rarest ones). */
+  maxExpansions: number;
+  /** No fuzzy expansion of a term found in at least this many documents' fields. */
+  fuzzySkipDf: number;
+}
+
+export const DEFAULT_PLAN: PlanOptions = { planMinDocs: 5_000, maxExpansions: 24, fuzzySkipDf: 20 };
+
+/** Posting lists at least this long are cached as typed arrays. */
+const COMPACT_MIN = 48;
+/** Bound on cached postings (entries, 12 bytes each): least recently used lists are dropped. */
+const COMPACT_BUDGET = 6_000_000;
+
+interface Compact {
+  docs: Int32Array;
+  scores: Float64Array;
+}
+
+/** One accumulation level (per query term, per sub-query, total): sums and first-touch order. */
+class Level {
+  acc: Float64Array;
+  mark: Uint8Array;
+  list: Int32Array;
+  n = 0;
+  constructor(size: number) {
+    this.acc = new Float64Array(size);
+    this.mark = new Uint8Array(size);
+    this.list = new Int32Array(size);
+  }
+  add(doc: number, v: number): void {
+    if (this.mark[doc]) this.acc[doc]! += v;
+    else {
+      this.mark[doc] = 1;
+      this.acc[doc] = v;
+      this.list[this.n++] = doc;
+    }
+  }
+  clear(): void {
+    for (let i = 0; i < this.n; i++) this.mark[this.list[i]!] = 0;
+    this.n = 0;
+  }
+}
+
+/** Matches of one query: documents in MiniSearch's result order, their score (× quality) and matched query terms. */
+export interface RawResults {
+  /** Number of matching documents. */
+  n: number;
+  /** Short ids, in the order MiniSearch would list them before sorting. */
+  docs: Int32Array;
+  /** Score as `MiniSearch#search` reports it (sum × number of query terms matched), by position. */
+  scores: Float64Array;
+  /** Query terms (distinct, as processed), bit i ↔ `sourceTerms[i]`. */
+  sourceTerms: string[];
+  /** Bit masks of matched query terms, low 32 and high 32 bits, by position. */
+  maskLo: Uint32Array;
+  maskHi: Uint32Array;
+  /** Index terms that were scored (expansions included), with their postings: for `termsOf`. */
+  derived: [string, FieldPostings][];
+  /** True when a cap dropped expansions (scores may differ from MiniSearch's). */
+  planned: boolean;
+}
+
+export class QueryExecutor {
+  readonly view: IndexView;
+  private readonly tokenize: (text: string) => string[];
+  private readonly processTerm: (term: string) => string | null | undefined | false;
+  private readonly plan: PlanOptions;
+  private levels: [Level, Level, Level, Level] | null = null;
+  private masks: [Uint32Array, Uint32Array] | null = null;
+  /** Documents whose masks are set (to reset them after a query). */
+  private touched = new Int32Array(0);
+  private nTouched = 0;
+  private readonly compact = new Map<Postings, Compact>();
+  private compactSize = 0;
+
+  constructor(ms: MiniSearch<any>, tokenize: (text: string) => string[], processTerm: (term: string) => string | null | undefined | false, plan: PlanOptions = DEFAULT_PLAN) {
+    this.view = indexView(ms);
+    this.tokenize = tokenize;
+    this.processTerm = processTerm;
+    this.plan = plan;
+  }
+
+  /** Whether caps apply to this index. */
+  get planning(): boolean {
+    return this.view.documentCount >= this.plan.planMinDocs;
+  }
+
+  /** Number of documents whose fields hold `term` (summed over fields), 0 when unknown. */
+  df(term: string): number {
+    const fp = this.view.terms.get(term);
+    if (!fp) return 0;
+    let n = 0;
+    for (const p of fp.values()) n += p.size;
+    return n;
+  }
+
+  /** The processed terms of a text, as the index processes them. */
+  terms(text: string): string[] {
+    const out: string[] = [];
+    for (const t of this.tokenize(text)) {
+      const p = this.processTerm(t);
+      if (p) out.push(p);
+    }
+    return out;
+  }
+
+  private compactOf(postings: Postings, fieldId: number): Compact {
+    let c = this.compact.get(postings);
+    if (c) {
+      this.compact.delete(postings);
+      this.compact.set(postings, c);
+      return c;
+    }
+    const v = this.view;
+    const n = postings.size;
+    const docs = new Int32Array(n);
+    const scores = new Float64Array(n);
+    const avg = v.avgFieldLength[fieldId]!;
+    const N = v.documentCount;
+    let i = 0;
+    for (const [doc, tf] of postings) {
+      docs[i] = doc;
+      scores[i] = bm25(tf, n, N, v.fieldLength.get(doc)![fieldId]!, avg, v.bm25);
+      i++;
+    }
+    c = { docs, scores };
+    this.compact.set(postings, c);
+    this.compactSize += n;
+    while (this.compactSize > COMPACT_BUDGET && this.compact.size > 1) {
+      const [k, old] = this.compact.entries().next().value as [Postings, Compact];
+      this.compact.delete(k);
+      this.compactSize -= old.docs.length;
+    }
+    return c;
+  }
+
+  private getLevels(): [Level, Level, Level, Level] {
+    const size = this.view.nextId + 1;
+    if (!this.levels || this.levels[0].acc.length < size) {
+      this.levels = [new Level(size), new Level(size), new Level(size), new Level(size)];
+      this.masks = [new Uint32Array(size), new Uint32Array(size)];
+      this.touched = new Int32Array(size);
+    }
+    return this.levels;
+  }
+
+  /** Adds one index term's contribution (weight × field boost × BM25, per field in index order) to `spec`. */
+  private scoreTerm(fp: FieldPostings, weight: number, boosts: number[], fieldIdList: number[], spec: Level, bitLo: number, bitHi: number): void {
+    const v = this.view;
+    const [maskLo, maskHi] = this.masks!;
+    for (let f = 0; f < fieldIdList.length; f++) {
+      const fieldId = fieldIdList[f]!;
+      const postings = fp.get(fieldId);
+      if (!postings) continue;
+      const factor = weight * boosts[f]!;
+      if (postings.size >= COMPACT_MIN) {
+        const { docs, scores } = this.compactOf(postings, fieldId);
+        for (let i = 0; i < docs.length; i++) {
+          const doc = docs[i]!;
+          spec.add(doc, factor * scores[i]!);
+          if (!(maskLo[doc]! | maskHi[doc]!)) this.touched[this.nTouched++] = doc;
+          maskLo[doc]! |= bitLo;
+          maskHi[doc]! |= bitHi;
+        }
+      } else {
+        const n = postings.size;
+        const avg = v.avgFieldLength[fieldId]!;
+        for (const [doc, tf] of postings) {
+          spec.add(doc, factor * bm25(tf, n, v.documentCount, v.fieldLength.get(doc)![fieldId]!, avg, v.bm25));
+          if (!(maskLo[doc]! | maskHi[doc]!)) this.touched[this.nTouched++] = doc;
+          maskLo[doc]! |= bitLo;
+          maskHi[doc]! |= bitHi;
+        }
+      }
+    }
+  }
+
+  /**
+   * Runs sub-queries (each a text, tokenized and processed as the index does) combined with OR,
+   * as `MiniSearch#search({ queries, combineWith: 'OR' }, options)` would. Results are valid
+   * until the next call.
+   */
+  run(subQueries: readonly string[], options: ExecOptions = {}): RawResults {
+    const v = this.view;
+    const [spec, group, top, tmp] = this.getLevels();
+    const [maskLo, maskHi] = this.masks!;
+    const fieldIdList = v.fields.map((f) => v.fieldIds[f]!);
+    const boosts = v.fields.map((f) => (options.boost && Object.prototype.hasOwnProperty.call(options.boost, f) ? options.boost[f] : undefined) || 1);
+    const sourceTerms: string[] = [];
+    const derived: [string, FieldPostings][] = [];
+    const planning = this.planning;
+    let planned = false;
+    const and = options.combineWith === 'AND';
+    top.clear();
+    for (const text of subQueries) {
+      const terms = this.terms(text);
+      group.clear();
+      terms.forEach((term, i) => {
+        let bit = sourceTerms.indexOf(term);
+        if (bit < 0) {
+          bit = sourceTerms.length;
+          sourceTerms.push(term);
+        }
+        if (bit >= 64) throw new Error('papertalk: too many query terms');
+        const bitLo = bit < 32 ? (1 << bit) >>> 0 : 0;
+        const bitHi = bit >= 32 ? (1 << (bit - 32)) >>> 0 : 0;
+        spec.clear();
+        const exact = v.terms.get(term);
+        if (exact) {
+          this.scoreTerm(exact, 1, boosts, fieldIdList, spec, bitLo, bitHi);
+          derived.push([term, exact]);
+        }
+        const fz = options.fuzzy ? options.fuzzy(term, i, terms) : false;
+        const px = options.prefix ? options.prefix(term, i, terms) : false;
+        let fuzzyMatches: Map<string, [FieldPostings, number]> | undefined;
+        if (fz && !(planning && exact && this.dfOf(exact) >= this.plan.fuzzySkipDf)) {
+          const fuzzy = fz === true ? 0.2 : fz;
+          const maxDistance = fuzzy < 1 ? Math.min(v.maxFuzzy, Math.round(term.length * fuzzy)) : fuzzy;
+          if (maxDistance) fuzzyMatches = v.terms.fuzzyGet(term, maxDistance);
+        } else if (fz) planned = true;
+        const expansions: [string, FieldPostings, number][] = [];
+        if (px) {
+          for (const [t, fp] of v.terms.atPrefix(term)) {
+            const distance = t.length - term.length;
+            if (!distance) continue;
+            fuzzyMatches?.delete(t);
+            expansions.push([t, fp, (v.weights.prefix * t.length) / (t.length + 0.3 * distance)]);
+          }
+        }
+        if (fuzzyMatches) {
+          for (const [t, [fp, distance]] of fuzzyMatches) {
+            if (!distance) continue;
+            expansions.push([t, fp, (v.weights.fuzzy * t.length) / (t.length + distance)]);
+          }
+        }
+        let chosen = expansions;
+        if (planning && expansions.length > this.plan.maxExpansions) {
+          // The rarest expansions (by document frequency), scored in MiniSearch's order.
+          const ranked = expansions.map((e, k) => ({ k, df: this.dfOf(e[1]) })).sort((a, b) => a.df - b.df || a.k - b.k);
+          const keep = new Set(ranked.slice(0, this.plan.maxExpansions).map((r) => r.k));
+          chosen = expansions.filter((_, k) => keep.has(k));
+          planned = true;
+        }
+        for (const [t, fp, weight] of chosen) {
+          this.scoreTerm(fp, weight, boosts, fieldIdList, spec, bitLo, bitHi);
+          derived.push([t, fp]);
+        }
+        // Combine the term's results into the sub-query's.
+        if (!and || i === 0) {
+          for (let k = 0; k < spec.n; k++) {
+            const doc = spec.list[k]!;
+            group.add(doc, spec.acc[doc]!);
+          }
+        } else {
+          // AND: documents in both, in the order of the term's results.
+          tmp.clear();
+          for (let k = 0; k < spec.n; k++) {
+            const doc = spec.list[k]!;
+            if (group.mark[doc]) tmp.add(doc, group.acc[doc]! + spec.acc[doc]!);
+          }
+          group.clear();
+          for (let k = 0; k < tmp.n; k++) {
+            const doc = tmp.list[k]!;
+            group.add(doc, tmp.acc[doc]!);
+          }
+        }
+      });
+      for (let k = 0; k < group.n; k++) {
+        const doc = group.list[k]!;
+        top.add(doc, group.acc[doc]!);
+      }
+    }
+    // Masks of documents dropped by AND may be set: callers read masks of `docs` only.
+    const n = top.n;
+    const docs = new Int32Array(n);
+    const scores = new Float64Array(n);
+    const lo = new Uint32Array(n);
+    const hi = new Uint32Array(n);
+    for (let k = 0; k < n; k++) {
+      const doc = top.list[k]!;
+      docs[k] = doc;
+      const mLo = maskLo[doc]!;
+      const mHi = maskHi[doc]!;
+      lo[k] = mLo;
+      hi[k] = mHi;
+      scores[k] = top.acc[doc]! * (popcount(mLo) + popcount(mHi) || 1);
+    }
+    for (let k = 0; k < this.nTouched; k++) {
+      maskLo[this.touched[k]!] = 0;
+      maskHi[this.touched[k]!] = 0;
+    }
+    this.nTouched = 0;
+    top.clear();
+    group.clear();
+    spec.clear();
+    tmp.clear();
+    return { n, docs, scores, sourceTerms, maskLo: lo, maskHi: hi, derived, planned };
+  }
+
+  private dfOf(fp: FieldPostings): number {
+    let n = 0;
+    for (const p of fp.values()) n += p.size;
+    return n;
+  }
+
+  /** The index terms (expansions included) of a query that a document holds (MiniSearch's `terms`). */
+  termsOf(raw: RawResults, doc: number): string[] {
+    const out: string[] = [];
+    for (const [t, fp] of raw.derived) {
+      if (out.includes(t)) continue;
+      for (const p of fp.values()) {
+        if (p.has(doc)) {
+          out.push(t);
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
+  /** A stored field of a document. */
+  storedField(doc: number, name: string): unknown {
+    return this.view.storedFields.get(doc)?.[name];
+  }
+
+  /** The document's id (MiniSearch's `id` of a result). */
+  documentId(doc: number): unknown {
+    return this.view.documentIds.get(doc);
+  }
+}
+
+function popcount(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+}
