@@ -1,0 +1,46 @@
+import MiniSearch from 'minisearch';
+import { describe, expect, it } from 'vitest';
+import { bm25, indexView } from '../src/search/internals.ts';
+
+/**
+ * The executor reads MiniSearch's internals through `indexView`. If a MiniSearch upgrade changes
+ * them (names, shapes, scoring), these fail: update `src/search/internals.ts` then.
+ */
+describe('MiniSearch internals', () => {
+  const ms = new MiniSearch<{ id: string; title: string; body: string; kind: string }>({ fields: ['title', 'body'], storeFields: ['kind'] });
+  ms.addAll([
+    { id: 'a', title: 'sparse mixture of experts', body: 'experts route tokens', kind: 'paper' },
+    { id: 'b', title: 'dense models', body: 'a dense model of experts', kind: 'post' },
+    { id: 'c', title: 'speech', body: 'speech recognition', kind: 'paper' },
+  ]);
+
+  it('exposes the term tree, postings, lengths, ids and stored fields', () => {
+    const v = indexView(ms);
+    expect(v.documentCount).toBe(3);
+    expect(v.nextId).toBe(3);
+    expect(v.fields).toEqual(['title', 'body']);
+    expect(v.fieldIds).toEqual({ title: 0, body: 1 });
+    const experts = v.terms.get('experts')!;
+    expect(experts.get(0)!.get(0)).toBe(1); // title of doc 0
+    expect([...experts.get(1)!.keys()].sort()).toEqual([0, 1]);
+    expect([...v.terms.atPrefix('spe')].map(([t]) => t).sort()).toEqual(['speech']);
+    expect([...v.terms.fuzzyGet('expert', 1).keys()]).toEqual(['experts']);
+    expect(v.fieldLength.get(0)).toEqual([4, 3]);
+    expect(v.avgFieldLength[0]).toBeCloseTo(7 / 3);
+    expect(v.documentIds.get(2)).toBe('c');
+    expect(v.storedFields.get(1)).toEqual({ kind: 'post' });
+    expect(v.bm25).toEqual({ k: 1.2, b: 0.7, d: 0.5 });
+    expect(v.weights).toEqual({ fuzzy: 0.45, prefix: 0.375 });
+  });
+
+  it('scores a term as bm25() does', () => {
+    const v = indexView(ms);
+    const [res] = ms.search('speech', { fields: ['title'] });
+    const expected = bm25(1, 1, 3, v.fieldLength.get(2)![0]!, v.avgFieldLength[0]!, v.bm25);
+    expect(res!.score).toBe(expected);
+  });
+
+  it('refuses an object that is not a MiniSearch index', () => {
+    expect(() => indexView({} as never)).toThrow(/^papertalk: MiniSearch internals changed/);
+  });
+});
