@@ -31,6 +31,11 @@ export interface HomonymOptions {
   maxCoauthors?: number;
   /** `nameKey`, or a memoised equivalent supplied by the caller. */
   nameKeyOf?: (name: string) => string;
+  /**
+   * The name keys of a paper's authors (parallel to `authors`), when the caller has them: a
+   * paper is examined once for each of its authors, so recomputing them costs authors² per paper.
+   */
+  authorKeysOf?: (paper: Paper) => readonly string[];
 }
 
 const STOP = new Set(['that', 'this', 'with', 'from', 'which', 'their', 'these', 'have', 'been', 'also', 'such', 'more', 'than', 'into', 'both', 'while', 'using', 'show', 'based', 'over', 'each', 'when', 'where', 'well', 'only', 'between', 'other', 'results', 'model', 'models', 'paper', 'propose', 'approach', 'method', 'methods']);
@@ -39,13 +44,16 @@ function contentWords(p: Paper): Set<string> {
   return new Set(words(`${p.title ?? ''} ${p.abstract ?? ''}`).filter((w) => w.length >= 4 && !STOP.has(w) && !/^\d+$/.test(w)));
 }
 
-function label(papers: Paper[], personKey: string, keyOf: (name: string) => string, maxCoauthors: number): string {
+function label(papers: Paper[], personKey: string, keysOf: (p: Paper) => readonly string[], maxCoauthors: number): string {
   const cats = new Map<string, number>();
   const coauthors = new Map<string, number>();
   for (const p of papers) {
     if (p.category) cats.set(p.category, (cats.get(p.category) ?? 0) + 1);
     if (p.authors.length > maxCoauthors) continue;
-    for (const a of p.authors) if (keyOf(a) !== personKey) coauthors.set(a, (coauthors.get(a) ?? 0) + 1);
+    const keys = keysOf(p);
+    p.authors.forEach((a, i) => {
+      if (keys[i] !== personKey) coauthors.set(a, (coauthors.get(a) ?? 0) + 1);
+    });
   }
   const top = <K>(m: Map<K, number>) => [...m.entries()].sort((x, y) => y[1] - x[1])[0]?.[0];
   const cat = top(cats);
@@ -64,14 +72,16 @@ export function splitHomonyms(papers: Paper[], personKey: string, explicit: Read
   const minShared = options.minShared ?? 2;
   const maxCoauthors = options.maxCoauthors ?? 100;
   const keyOf = options.nameKeyOf ?? nameKey;
-  const single = (): HomonymCluster[] => [{ papers, label: label(papers, personKey, keyOf, maxCoauthors) }];
+  const keysOf = options.authorKeysOf ?? ((p: Paper) => p.authors.map(keyOf));
+  const single = (): HomonymCluster[] => [{ papers, label: label(papers, personKey, keysOf, maxCoauthors) }];
   if (papers.length < minSize * 2) return single();
-  const isExplicit = (p: Paper) => explicit.get(p.id)?.has(personKey) ?? false;
-  const coauthorKeys = papers.map((p) => (p.authors.length > maxCoauthors ? new Set<string>() : new Set(p.authors.map(keyOf).filter((k) => k !== personKey))));
+  const explicitFlags = papers.map((p) => explicit.get(p.id)?.has(personKey) ?? false);
+  const isExplicitAt = (i: number) => explicitFlags[i]!;
+  const coauthorKeys = papers.map((p) => (p.authors.length > maxCoauthors ? new Set<string>() : new Set(keysOf(p).filter((k) => k !== personKey))));
   const uf = new UnionFind(papers.length);
   const byCoauthor = new Map<string, number>();
-  papers.forEach((p, i) => {
-    if (!isExplicit(p)) return;
+  papers.forEach((_p, i) => {
+    if (!isExplicitAt(i)) return;
     for (const k of coauthorKeys[i]!) {
       const j = byCoauthor.get(k);
       if (j === undefined) byCoauthor.set(k, i);
@@ -80,8 +90,8 @@ export function splitHomonyms(papers: Paper[], personKey: string, explicit: Read
   });
   const components = uf.groups();
   // The main person: everything not in a separable explicit group.
-  const implicitIdx = papers.map((p, i) => (isExplicit(p) ? -1 : i)).filter((i) => i >= 0);
-  const explicitGroups = components.filter((g) => g.every((i) => isExplicit(papers[i]!)));
+  const implicitIdx = papers.map((_p, i) => (isExplicitAt(i) ? -1 : i)).filter((i) => i >= 0);
+  const explicitGroups = components.filter((g) => g.every(isExplicitAt));
   explicitGroups.sort((a, b) => b.length - a.length);
   const mainIdx = new Set<number>(implicitIdx);
   const largest = explicitGroups[0];
@@ -155,6 +165,6 @@ export function splitHomonyms(papers: Paper[], personKey: string, explicit: Read
   const clusters = [[...mainIdx].sort((a, b) => a - b), ...splits.map((s) => s.sort((a, b) => a - b))];
   return clusters.map((c) => {
     const ps = c.map((i) => papers[i]!);
-    return { papers: ps, label: label(ps, personKey, keyOf, maxCoauthors) };
+    return { papers: ps, label: label(ps, personKey, keysOf, maxCoauthors) };
   });
 }

@@ -289,13 +289,18 @@ function buildAuthors(
   nameKeyOf: (name: string) => string,
 ): Author[] {
   const keyIndex = new Map<string, number>();
+  /** Spelling → index of its name key (one lookup for a spelling seen before). */
+  const indexOfName = new Map<string, number>();
   const keyOf = (name: string) => {
+    let i = indexOfName.get(name);
+    if (i !== undefined) return i;
     const k = nameKeyOf(name);
-    let i = keyIndex.get(k);
+    i = keyIndex.get(k);
     if (i === undefined) {
       i = keyIndex.size;
       keyIndex.set(k, i);
     }
+    indexOfName.set(name, i);
     return i;
   };
   for (const p of papers) for (const a of p.authors) keyOf(a);
@@ -332,7 +337,10 @@ function buildAuthors(
   }
   const profileByKey = new Map(profiles.map((pr) => [nameKey(pr.name), pr]));
   const authors: Author[] = [];
-  const idOfPaperAuthor = new Map<string, string>(); // `${paperIdx}|${root}` → author id
+  /** Per paper, the person (root) → author id (objects and small integers as keys: no key strings). */
+  const idOfPaperAuthor = new Map<Paper, Map<number, string>>();
+  /** Name keys of each paper's authors, computed once (each paper is seen once per co-author below). */
+  const authorKeys = new Map<Paper, string[]>(papers.map((p) => [p, p.authors.map(nameKeyOf)]));
   const usedIds = new Set<string>();
   /** A free id: two people whose names slug alike (`Chung-Cheng Chiu`, `Chung Cheng Chiu`) still get two. */
   const freeId = (wanted: string, personKey: string) => {
@@ -346,11 +354,15 @@ function buildAuthors(
     const variants = [...person.variants];
     const display = [...variants].sort((x, y) => (spellingCounts.get(y) ?? 0) - (spellingCounts.get(x) ?? 0) || y.length - x.length || x.localeCompare(y))[0]!;
     const baseId = `a-${slug(nameKey(display), 5)}`;
-    const clusters = splitHomonyms(person.paperIdx.map((pi) => papers[pi]!), nameKeyOf(display), explicit, { nameKeyOf });
+    const clusters = splitHomonyms(person.paperIdx.map((pi) => papers[pi]!), nameKeyOf(display), explicit, { nameKeyOf, authorKeysOf: (p) => authorKeys.get(p) ?? p.authors.map(nameKeyOf) });
     clusters.forEach((cluster, ci) => {
       const id = freeId(ci === 0 ? baseId : `${baseId}-${ci + 1}`, nameKeyOf(display));
       const paperIds = cluster.papers.map((p) => p.id);
-      for (const p of cluster.papers) idOfPaperAuthor.set(`${p.id}|${person.root}`, id);
+      for (const p of cluster.papers) {
+        let ids = idOfPaperAuthor.get(p);
+        if (!ids) idOfPaperAuthor.set(p, (ids = new Map()));
+        ids.set(person.root, id);
+      }
       authors.push({
         id,
         name: display,
@@ -364,7 +376,8 @@ function buildAuthors(
   const displayById = new Map(authors.map((a) => [a.id, a.name]));
   for (const p of papers) {
     // Two spellings of one person (joined through another paper) are listed once.
-    p.authorIds = [...new Set(p.authors.map((a) => idOfPaperAuthor.get(`${p.id}|${uf.find(keyOf(a))}`)!))];
+    const ids = idOfPaperAuthor.get(p);
+    p.authorIds = [...new Set(p.authors.map((a) => ids!.get(uf.find(keyOf(a)))!))];
     p.authors = p.authorIds.map((id) => displayById.get(id)!);
   }
   authors.sort((a, b) => b.paperIds.length - a.paperIds.length || a.name.localeCompare(b.name) || a.id.localeCompare(b.id));

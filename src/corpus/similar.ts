@@ -3,12 +3,14 @@
  * shingles to documents, skipping shingles so common they say nothing ("in this paper we").
  * Cost stays near-linear in corpus size: no all-pairs comparison.
  *
- * Shingles are numbers, not strings: each word gets an integer id and a 3-gram is hashed to a
- * 30-bit integer (a small integer to the engine: no boxing). Millions of string keys would
- * dominate time and memory on large corpora; a rare hash collision only adds one spurious
- * shared shingle to one pair, far below any threshold.
+ * Shingles are numbers, not strings: each word is hashed to 32 bits straight from the text
+ * (no word strings, no word table) and a 3-gram of word hashes to a 30-bit integer. Each
+ * text's shingles are kept as one sorted run of a shared typed array (no per-text `Set`s):
+ * at 100k papers millions of boxed keys would dominate time, memory and garbage collection.
+ * A rare hash collision only adds one spurious shared shingle to one pair, far below any
+ * threshold.
  */
-import { words } from './text.ts';
+import { foldDiacritics } from './text.ts';
 
 export interface SimilarPair {
   a: number;
@@ -28,46 +30,118 @@ export interface SimilarOptions {
   minShingles?: number;
 }
 
-/** Word 3-gram shingles of each text as sets of numbers (same grams as `shingles()` in text.ts). */
-export function numericShingles(texts: readonly (string | null)[]): Set<number>[] {
-  const wordIds = new Map<string, number>();
-  const idOf = (w: string) => {
-    let id = wordIds.get(w);
-    if (id === undefined) {
-      id = wordIds.size + 1;
-      wordIds.set(w, id);
+/** A growable typed array. */
+class Grow<T extends Uint32Array | Float64Array> {
+  data: T;
+  length = 0;
+  constructor(private readonly make: (n: number) => T, initial = 1024) {
+    this.data = make(initial);
+  }
+  push(x: number): void {
+    if (this.length === this.data.length) {
+      const next = this.make(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
     }
-    return id;
-  };
-  return texts.map((t) => {
-    const out = new Set<number>();
-    if (!t) return out;
-    const ids = words(t).map(idOf);
-    for (let i = 0; i + 3 <= ids.length; i++) {
-      const a = ids[i]!;
-      const b = ids[i + 1]!;
-      const c = ids[i + 2]!;
-      let h = Math.imul(a, 0x9e3779b1) ^ Math.imul(b, 0x85ebca77) ^ Math.imul(c, 0xc2b2ae3d);
-      h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
-      out.add((h ^ (h >>> 13)) & 0x3fffffff);
-    }
-    return out;
-  });
+    this.data[this.length++] = x;
+  }
 }
 
-/** |A ∩ B| / min(|A|, |B|). */
-function containmentOf(a: Set<number>, b: Set<number>): number {
-  if (a.size === 0 || b.size === 0) return 0;
-  const [small, large] = a.size <= b.size ? [a, b] : [b, a];
+/** Each text's distinct shingles, sorted: `data[offsets[i] .. offsets[i + 1])` for text i. */
+interface ShingleTable {
+  offsets: Uint32Array;
+  data: Uint32Array;
+}
+
+/**
+ * Word 3-gram shingles, the same grams as `shingles()` in text.ts (words are the `[a-z0-9]+`
+ * runs of the folded, lower-cased text), hashed without building word strings.
+ */
+function shingleTable(texts: readonly (string | null)[]): ShingleTable {
+  const offsets = new Uint32Array(texts.length + 1);
+  const out = new Grow((n) => new Uint32Array(n), 1 << 16);
+  let grams = new Uint32Array(256);
+  for (let doc = 0; doc < texts.length; doc++) {
+    offsets[doc] = out.length;
+    const t = texts[doc];
+    if (!t) continue;
+    const s = foldDiacritics(t).toLowerCase();
+    let n = 0;
+    let w1 = 0;
+    let w2 = 0;
+    let seen = 0;
+    let h = 0x811c9dc5;
+    let inWord = false;
+    for (let i = 0; i <= s.length; i++) {
+      const c = i < s.length ? s.charCodeAt(i) : 32;
+      if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57)) {
+        h = Math.imul(h ^ c, 0x01000193);
+        inWord = true;
+        continue;
+      }
+      if (!inWord) continue;
+      inWord = false;
+      // Finalise the word hash (murmur3 fmix32) so that similar words spread.
+      let w = h ^ (h >>> 16);
+      w = Math.imul(w, 0x85ebca6b);
+      w ^= w >>> 13;
+      w = Math.imul(w, 0xc2b2ae35);
+      w ^= w >>> 16;
+      h = 0x811c9dc5;
+      if (seen >= 2) {
+        let g = Math.imul(w1, 0x9e3779b1) ^ Math.imul(w2, 0x85ebca77) ^ Math.imul(w, 0xc2b2ae3d);
+        g = Math.imul(g ^ (g >>> 15), 0x2c1b3c6d);
+        if (n === grams.length) {
+          const next = new Uint32Array(n * 2);
+          next.set(grams);
+          grams = next;
+        }
+        grams[n++] = (g ^ (g >>> 13)) & 0x3fffffff;
+      }
+      w1 = w2;
+      w2 = w;
+      seen++;
+    }
+    if (n === 0) continue;
+    const sorted = grams.subarray(0, n).sort();
+    let prev = -1;
+    for (let i = 0; i < n; i++) {
+      const g = sorted[i]!;
+      if (g !== prev) out.push(g);
+      prev = g;
+    }
+  }
+  offsets[texts.length] = out.length;
+  return { offsets, data: out.data };
+}
+
+/** Word 3-gram shingles of each text as sets of numbers (same grams as `shingles()` in text.ts). */
+export function numericShingles(texts: readonly (string | null)[]): Set<number>[] {
+  const { offsets, data } = shingleTable(texts);
+  return texts.map((_, i) => new Set(data.subarray(offsets[i]!, offsets[i + 1]!)));
+}
+
+/** |A ∩ B| of two sorted runs of `data`. */
+function sharedCount(data: Uint32Array, a0: number, a1: number, b0: number, b1: number): number {
   let hit = 0;
-  for (const s of small) if (large.has(s)) hit++;
-  return hit / small.size;
+  while (a0 < a1 && b0 < b1) {
+    const x = data[a0]!;
+    const y = data[b0]!;
+    if (x === y) {
+      hit++;
+      a0++;
+      b0++;
+    } else if (x < y) a0++;
+    else b0++;
+  }
+  return hit;
 }
 
 export function similarTexts(texts: (string | null)[], options: SimilarOptions): SimilarPair[] {
   const maxPosting = options.maxPosting ?? 8;
   const minShingles = options.minShingles ?? 8;
-  const sets = numericShingles(texts);
+  const { offsets, data } = shingleTable(texts);
+  const sizeOf = (doc: number) => offsets[doc + 1]! - offsets[doc]!;
   // 52 bits per entry: the document number in the low bits, as much of the 30-bit shingle
   // hash as fits above it (all of it up to four million texts).
   const docBits = Math.max(22, Math.ceil(Math.log2(texts.length + 1)));
@@ -76,18 +150,19 @@ export function similarTexts(texts: (string | null)[], options: SimilarOptions):
   // The inverted index as one sorted typed array of (shingle, document) packed into a double:
   // no per-shingle objects, and a native numeric sort instead of a million-key Map.
   let total = 0;
-  for (const set of sets) if (set.size >= minShingles) total += set.size;
+  for (let doc = 0; doc < texts.length; doc++) if (sizeOf(doc) >= minShingles) total += sizeOf(doc);
   const entries = new Float64Array(total);
   let at = 0;
-  sets.forEach((set, doc) => {
-    if (set.size < minShingles) return;
-    for (const s of set) entries[at++] = (s >>> hashShift) * DOC_BITS + doc;
-  });
+  for (let doc = 0; doc < texts.length; doc++) {
+    if (sizeOf(doc) < minShingles) continue;
+    for (let k = offsets[doc]!; k < offsets[doc + 1]!; k++) entries[at++] = (data[k]! >>> hashShift) * DOC_BITS + doc;
+  }
   entries.sort();
-  // Shared blocking shingles per pair of documents (runs of one shingle longer than
-  // `maxPosting` say nothing and are skipped).
-  const shared = new Map<number, number>();
+  // Pairs of documents sharing a blocking shingle (runs of one shingle longer than
+  // `maxPosting` say nothing and are skipped), one packed `a * n + b` per shared shingle:
+  // sorted, equal keys are one pair and their count its shared blocking shingles.
   const n = texts.length;
+  const keys = new Grow((size) => new Float64Array(size), 1 << 16);
   for (let start = 0; start < entries.length; ) {
     const shingle = Math.floor(entries[start]! / DOC_BITS);
     let end = start + 1;
@@ -96,25 +171,28 @@ export function similarTexts(texts: (string | null)[], options: SimilarOptions):
     if (run >= 2 && run <= maxPosting) {
       for (let i = start; i < end; i++) {
         const a = entries[i]! % DOC_BITS;
-        for (let j = i + 1; j < end; j++) {
-          const key = a * n + (entries[j]! % DOC_BITS);
-          shared.set(key, (shared.get(key) ?? 0) + 1);
-        }
+        for (let j = i + 1; j < end; j++) keys.push(a * n + (entries[j]! % DOC_BITS));
       }
     }
     start = end;
   }
+  const sortedKeys = keys.data.subarray(0, keys.length).sort();
   const pairs: SimilarPair[] = [];
-  for (const [key, count] of shared) {
+  for (let start = 0; start < sortedKeys.length; ) {
+    const key = sortedKeys[start]!;
+    let end = start + 1;
+    while (end < sortedKeys.length && sortedKeys[end] === key) end++;
+    const count = end - start;
+    start = end;
     const a = Math.floor(key / n);
     const b = key % n;
-    const setA = sets[a]!;
-    const setB = sets[b]!;
+    const sizeA = sizeOf(a);
+    const sizeB = sizeOf(b);
+    const small = Math.min(sizeA, sizeB);
     // Cheap upper bound before the exact measure.
-    if (count / Math.min(setA.size, setB.size) < options.threshold * 0.5) continue;
-    const score = containmentOf(setA, setB);
+    if (count / small < options.threshold * 0.5) continue;
+    const score = sharedCount(data, offsets[a]!, offsets[a + 1]!, offsets[b]!, offsets[b + 1]!) / small;
     if (score >= options.threshold) pairs.push({ a, b, score });
   }
-  pairs.sort((x, y) => x.a - y.a || x.b - y.b);
   return pairs;
 }
