@@ -94,7 +94,7 @@ export async function main(argv: string[]): Promise<number> {
   const logger = createLogger({ level: config.logLevel, secrets: config.discordToken ? [config.discordToken] : [] });
   // A progress bar on stderr for long loads (only on a terminal; never on stdout).
   const progress = createProgress({ label: 'loading corpus' });
-  const service = new CorpusService({ dataDir: config.dataDir, logger, onProgress: (done, total) => progress.update(done, total) });
+  const service = new CorpusService({ dataDir: config.dataDir, ...(config.cacheDir !== undefined ? { cacheDir: config.cacheDir } : {}), logger, onProgress: (done, total) => progress.update(done, total) });
   let loaded;
   try {
     loaded = await service.load();

@@ -2,6 +2,7 @@
  * Configuration from the environment (and `.env`), validated with zod at start-up.
  * Secrets come only from here and are never logged.
  */
+import { resolve } from 'node:path';
 import { config as loadDotenv } from 'dotenv';
 import { z } from 'zod';
 
@@ -20,6 +21,11 @@ export const ConfigSchema = z.object({
   DISCORD_API_URL: z.preprocess((v) => (v === '' ? undefined : v), z.string().url('must be a URL like http://127.0.0.1:PORT/api').optional()),
   PAPERTALK_DATA_DIR: z.preprocess((v) => (v === '' || v === undefined ? 'data' : v), z.string()),
   PAPERTALK_DB: optionalString,
+  /** Index snapshot cache directory; `off` disables it; empty or unset: `<PAPERTALK_DATA_DIR>/.cache`. */
+  PAPERTALK_CACHE_DIR: z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : typeof v === 'string' ? v.trim() : v),
+    z.string().refine((v) => !v.includes('\u0000'), 'must be a directory path, or off').optional(),
+  ),
   LOG_LEVEL: z.preprocess((v) => (v === '' || v === undefined ? 'info' : String(v).toLowerCase()), z.enum(LOG_LEVELS)),
   /** Optional arXiv categories fetched before each digest window, e.g. `cs.CL,cs.LG`. */
   ARXIV_CATEGORIES: optionalString,
@@ -36,6 +42,11 @@ export interface Config {
   discordApiUrl: string | undefined;
   dataDir: string;
   dbPath: string;
+  /**
+   * Index snapshot cache directory; null when off (`PAPERTALK_CACHE_DIR=off`). `loadConfig`
+   * always sets it; absent means the default (`<dataDir>/.cache`).
+   */
+  cacheDir?: string | null;
   logLevel: (typeof LOG_LEVELS)[number];
   arxivCategories: string[];
   arxivApiUrl: string | undefined;
@@ -61,6 +72,11 @@ export function loadConfig(env?: NodeJS.ProcessEnv): Config {
   }
   const e = parsed.data;
   const dataDir = e.PAPERTALK_DATA_DIR;
+  const cacheDir = e.PAPERTALK_CACHE_DIR?.toLowerCase() === 'off' ? null : (e.PAPERTALK_CACHE_DIR ?? `${dataDir.replace(/\/+$/, '')}/.cache`);
+  // Snapshots in the data directory itself would be read as corpus files.
+  if (cacheDir !== null && resolve(cacheDir) === resolve(dataDir)) {
+    throw new ConfigError('PAPERTALK_CACHE_DIR: must not be the data directory itself (use a subdirectory such as .cache, another directory, or off)');
+  }
   return {
     discordToken: e.DISCORD_TOKEN,
     discordAppId: e.DISCORD_APP_ID,
@@ -68,6 +84,7 @@ export function loadConfig(env?: NodeJS.ProcessEnv): Config {
     discordApiUrl: e.DISCORD_API_URL,
     dataDir,
     dbPath: e.PAPERTALK_DB ?? `${dataDir.replace(/\/+$/, '')}/papertalk.sqlite`,
+    cacheDir,
     logLevel: e.LOG_LEVEL,
     arxivCategories: (e.ARXIV_CATEGORIES ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     arxivApiUrl: e.ARXIV_API_URL,

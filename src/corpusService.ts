@@ -5,24 +5,43 @@
  * unrecognised or loses most of its entries (half-written) keeps its last good version, with a
  * warning naming it. Records from other sources (the optional arXiv feed) are set with
  * `setExtraPapers` and merged with the files' papers at every load (same paper → one record).
+ *
+ * Index snapshot cache (`cacheDir`, see src/search/snapshot.ts): every load first looks for a
+ * snapshot of the current data files (keyed by their content hashes, the manifest, the ranking
+ * options and the corpus/search code). A usable one serves the corpus and its indexes without
+ * parsing or indexing (its files and issues are the ones of the parse that wrote it). Otherwise
+ * the files are parsed and indexed, and a snapshot of the result is written afterwards, in the
+ * background (a failed write is a warning, e.g. a read-only directory). A corrupt snapshot is a
+ * warning and a rebuild. Loads with extra papers set (the arXiv feed) neither read nor write
+ * snapshots: the snapshot holds the files' corpus alone, and records merged from elsewhere change
+ * the merge (ids, authors, duplicates), so such a load always parses, merges and indexes.
+ * A load that had to keep a broken file's last good version writes no snapshot either (it would
+ * not describe the directory as it is).
  */
+import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { watch, type FSWatcher } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { buildCorpus, detectFormat, isCorpusCandidate, type FileReport, type SourceFile } from './corpus/load.ts';
 import { MANIFEST_FILE, ManifestSchema, type Manifest } from './corpus/manifest.ts';
 import type { LoadIssue, RawPaper } from './corpus/schema.ts';
-import { Library } from './search/library.ts';
+import { DEFAULT_RANKING, Library } from './search/library.ts';
+import { loadOrBuildLibrary, saveSnapshot, snapshotKey, type FileHash } from './search/snapshot.ts';
 
 export interface LoadedCorpus {
   library: Library;
   issues: LoadIssue[];
   files: FileReport[];
   loadedAt: Date;
-  /** Milliseconds spent parsing + merging, and indexing. */
+  /**
+   * Milliseconds spent parsing + merging, and indexing (from a snapshot: hashing the files +
+   * reading the snapshot + decoding the corpus, and loading the indexes).
+   */
   timings: { parseMs: number; indexMs: number };
+  /** `snapshot`: served from the index snapshot cache; `files`: parsed and indexed now. */
+  from?: 'snapshot' | 'files';
 }
 
 export interface CorpusServiceOptions {
@@ -35,10 +54,25 @@ export interface CorpusServiceOptions {
   shrinkTolerance?: number;
   /** Progress of a (re)load: `done` of `total` steps (files, then the merge). */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Directory of the index snapshot cache; `null` turns the cache off. Default
+   * `<dataDir>/.cache` (git-ignored; the loader and the watcher skip dot-names).
+   */
+  cacheDir?: string | null;
+  /** Stands in for the code fingerprint in the snapshot key (tests); leave unset. */
+  codeVersion?: string;
 }
 
 export interface CorpusServiceEvents {
   reloaded: [LoadedCorpus];
+}
+
+/** Thrown by the snapshot-only `load` of `loadOrBuildLibrary`: there is no usable snapshot. */
+const NO_SNAPSHOT = new Error('papertalk: no index snapshot');
+
+/** A file's content hash as `hashDataDir` computes it (binary files as one NUL). */
+function contentHash(buf: Buffer): string {
+  return createHash('sha256').update(buf.includes(0) ? '\u0000' : buf).digest('hex');
 }
 
 function logIssues(logger: Logger, issues: LoadIssue[]): void {
@@ -59,10 +93,29 @@ export class CorpusService extends EventEmitter<CorpusServiceEvents> {
   private reloading: Promise<LoadedCorpus> | null = null;
   private queued: Promise<LoadedCorpus> | null = null;
   private extraPapers: readonly RawPaper[] = [];
+  private readonly cacheDir: string | null;
+  /** Snapshot writes, one after the other (a later one prunes the earlier one's file). */
+  private saving: Promise<void> = Promise.resolve();
+  /** Reading the files' texts after a start from a snapshot (the last good versions). */
+  private fillingLastGood: Promise<void> = Promise.resolve();
+  /** Bumped by every load: a snapshot write that a newer load overtook is skipped. */
+  private generation = 0;
+  private closed = false;
 
   constructor(options: CorpusServiceOptions) {
     super();
     this.options = options;
+    this.cacheDir = options.cacheDir === null ? null : (options.cacheDir ?? join(options.dataDir, '.cache'));
+  }
+
+  /** Resolves when background work (snapshot writes, reading files after a snapshot start) is done. */
+  async idle(): Promise<void> {
+    let before: Promise<void>[] = [];
+    // A write may queue another behind it: wait until nothing new was queued.
+    while (before[0] !== this.saving || before[1] !== this.fillingLastGood) {
+      before = [this.saving, this.fillingLastGood];
+      await Promise.all(before);
+    }
   }
 
   get current(): LoadedCorpus {
@@ -79,10 +132,11 @@ export class CorpusService extends EventEmitter<CorpusServiceEvents> {
     return this.extraPapers.length;
   }
 
-  private async readManifest(issues: LoadIssue[]): Promise<Manifest> {
+  private async readManifest(issues: LoadIssue[], hashes?: FileHash[]): Promise<Manifest> {
     try {
-      const raw = await readFile(join(this.options.dataDir, MANIFEST_FILE), 'utf8');
-      const parsed = ManifestSchema.safeParse(JSON.parse(raw));
+      const buf = await readFile(join(this.options.dataDir, MANIFEST_FILE));
+      hashes?.push({ name: MANIFEST_FILE, sha256: contentHash(buf) });
+      const parsed = ManifestSchema.safeParse(JSON.parse(buf.toString('utf8')));
       if (parsed.success) return parsed.data;
       issues.push({ level: 'warn', file: MANIFEST_FILE, message: 'invalid manifest; ignored' });
     } catch (err) {
@@ -91,7 +145,7 @@ export class CorpusService extends EventEmitter<CorpusServiceEvents> {
     return { sources: [] };
   }
 
-  private async readFiles(issues: LoadIssue[]): Promise<SourceFile[]> {
+  private async readFiles(issues: LoadIssue[], hashes?: FileHash[]): Promise<SourceFile[]> {
     const dir = this.options.dataDir;
     const names = (await readdir(dir)).filter(isCorpusCandidate).sort();
     const files: SourceFile[] = [];
@@ -100,6 +154,8 @@ export class CorpusService extends EventEmitter<CorpusServiceEvents> {
         const info = await stat(join(dir, name));
         if (!info.isFile()) continue;
         const buf = await readFile(join(dir, name));
+        // Hashed as `hashDataDir` hashes it, so that the snapshot written now is found at the next start.
+        hashes?.push({ name, sha256: contentHash(buf) });
         files.push({ name, text: buf.includes(0) ? '\u0000' : buf.toString('utf8') });
       } catch (err) {
         issues.push({ level: 'warn', file: name, message: `cannot read: ${(err as Error).message}` });
@@ -129,20 +185,28 @@ export class CorpusService extends EventEmitter<CorpusServiceEvents> {
   }
 
   private async doLoad(): Promise<LoadedCorpus> {
+    const generation = ++this.generation;
+    const fromSnapshot = await this.loadSnapshot();
+    if (fromSnapshot) return fromSnapshot;
     const logger = this.options.logger;
     const pre: LoadIssue[] = [];
-    const manifest = await this.readManifest(pre);
-    let files = await this.readFiles(pre);
+    const hashes: FileHash[] = [];
+    const manifest = await this.readManifest(pre, hashes);
+    let files = await this.readFiles(pre, hashes);
     // Keep the last good version of a file that broke (empty, binary, unrecognised, half-written).
+    await this.fillingLastGood;
     const tolerance = this.options.shrinkTolerance ?? 0.5;
+    let substituted = false;
     files = files.map((f) => {
       const good = this.lastGood.get(f.name);
-      if (!good) return f;
+      // Unchanged since its last good version: nothing to check (and no parse of it alone).
+      if (!good || good.text === f.text) return f;
       const format = f.text.trim() && !f.text.includes('\u0000') ? detectFormat(f.text) : null;
       const single = format ? buildCorpus([f], manifest).files[0] : undefined;
       const entries = single ? single.papers + single.posts : 0;
       if (!format || entries < good.entries * tolerance) {
         pre.push({ level: 'warn', file: f.name, message: `file is ${format ? `down to ${entries} of ${good.entries} entries (half-written?)` : 'no longer readable as corpus'}; keeping its last good version` });
+        substituted = true;
         return { name: f.name, text: good.text };
       }
       return f;
@@ -158,12 +222,98 @@ export class CorpusService extends EventEmitter<CorpusServiceEvents> {
       if (report?.format) this.lastGood.set(f.name, { text: f.text, entries: report.papers + report.posts });
     }
     logIssues(logger, issues);
-    const loaded: LoadedCorpus = { library, issues, files: result.files, loadedAt: this.options.now?.() ?? new Date(), timings: { parseMs: t1 - t0, indexMs: t2 - t1 } };
+    const loaded: LoadedCorpus = { library, issues, files: result.files, loadedAt: this.options.now?.() ?? new Date(), timings: { parseMs: t1 - t0, indexMs: t2 - t1 }, from: 'files' };
     const first = !this.loaded;
     this.loaded = loaded;
     logger.info({ papers: result.corpus.papers.length, extraRecords: this.extraPapers.length, posts: result.corpus.posts.length, authors: result.corpus.authors.length, parseMs: Math.round(t1 - t0), indexMs: Math.round(t2 - t1) }, first ? 'corpus loaded' : 'corpus reloaded');
     if (!first) this.emit('reloaded', loaded);
+    if (this.cacheDir && !this.extraPapers.length && !substituted) this.queueSave(generation, hashes, loaded);
     return loaded;
+  }
+
+  /**
+   * The corpus from the snapshot of the data files as they are now; null when the cache is
+   * off, extra papers are set, or there is no usable snapshot (a corrupt one is logged and
+   * removed by `loadOrBuildLibrary`).
+   */
+  private async loadSnapshot(): Promise<LoadedCorpus | null> {
+    const cacheDir = this.cacheDir;
+    if (!cacheDir || this.extraPapers.length) return null;
+    const logger = this.options.logger;
+    let result;
+    try {
+      result = await loadOrBuildLibrary({
+        dataDir: this.options.dataDir,
+        cacheDir,
+        logger,
+        write: false,
+        ...(this.options.codeVersion !== undefined ? { codeVersion: this.options.codeVersion } : {}),
+        // Only the snapshot is wanted here: without one, `doLoad` parses with its own checks.
+        load: () => Promise.reject(NO_SNAPSHOT),
+      });
+    } catch (err) {
+      if (err !== NO_SNAPSHOT) logger.warn({ err, cacheDir }, 'cannot use the index snapshot cache; loading the files');
+      return null;
+    }
+    if (result.from !== 'snapshot' || !result.files) return null;
+    const { library, issues, files } = result;
+    // A snapshot written elsewhere (another process) with a file broken that this process still
+    // has a good version of: the build path keeps that version instead.
+    const tolerance = this.options.shrinkTolerance ?? 0.5;
+    for (const f of files) {
+      const good = this.lastGood.get(f.name);
+      if (good && (!f.format || f.papers + f.posts < good.entries * tolerance)) return null;
+    }
+    logIssues(logger, issues);
+    const t = result.timings;
+    const loaded: LoadedCorpus = { library, issues, files, loadedAt: this.options.now?.() ?? new Date(), timings: { parseMs: t.hashMs + t.readMs + t.corpusMs, indexMs: t.indexMs }, from: 'snapshot' };
+    const first = !this.loaded;
+    this.loaded = loaded;
+    const c = library.corpus;
+    logger.info({ papers: c.papers.length, posts: c.posts.length, authors: c.authors.length, parseMs: Math.round(loaded.timings.parseMs), indexMs: Math.round(t.indexMs), snapshot: result.path }, first ? 'corpus loaded from the index snapshot' : 'corpus reloaded from the index snapshot');
+    if (!first) this.emit('reloaded', loaded);
+    this.fillLastGood(files);
+    return loaded;
+  }
+
+  /**
+   * After a start from a snapshot, reads the files in the background to keep their last good
+   * versions (what a file that breaks later falls back to). A file that changed since the
+   * snapshot is left out: the next load parses it anyway.
+   */
+  private fillLastGood(files: readonly FileReport[]): void {
+    const dir = this.options.dataDir;
+    this.fillingLastGood = (async () => {
+      for (const f of files) {
+        if (!f.format || this.closed) continue;
+        try {
+          const buf = await readFile(join(dir, f.name));
+          const text = buf.includes(0) ? '\u0000' : buf.toString('utf8');
+          if (createHash('sha256').update(text).digest('hex') === f.sha256) this.lastGood.set(f.name, { text, entries: f.papers + f.posts });
+        } catch {
+          // Gone or unreadable: the next load reports it.
+        }
+      }
+    })();
+  }
+
+  /** Writes the snapshot of `loaded` after the answer path is free; never throws. */
+  private queueSave(generation: number, hashes: readonly FileHash[], loaded: LoadedCorpus): void {
+    const cacheDir = this.cacheDir!;
+    const logger = this.options.logger;
+    this.saving = this.saving
+      .then(() => new Promise<void>((done) => setImmediate(done)))
+      .then(async () => {
+        // Overtaken by a newer load (its own write follows), or closed: nothing to write.
+        if (generation !== this.generation || this.closed) return;
+        const t = performance.now();
+        const key = await snapshotKey(hashes, DEFAULT_RANKING, this.options.codeVersion);
+        const path = await saveSnapshot(cacheDir, key, loaded.library, { issues: loaded.issues, files: loaded.files });
+        logger.debug({ path, ms: Math.round(performance.now() - t) }, 'index snapshot written');
+      })
+      .catch((err: unknown) => {
+        logger.warn({ cacheDir, err: err instanceof Error ? err.message : String(err) }, 'cannot write the index snapshot; continuing without');
+      });
   }
 
   /** Watches the data directory; reloads after `debounceMs` of quiet. */
@@ -171,7 +321,11 @@ export class CorpusService extends EventEmitter<CorpusServiceEvents> {
     if (this.watcher) return;
     const debounce = this.options.debounceMs ?? 500;
     try {
+      // A cache directory configured inside the data directory under a plain name is no corpus
+      // input: its creation must not look like a data change (dot-names are skipped anyway).
+      const cacheName = this.cacheDir && resolve(dirname(this.cacheDir)) === resolve(this.options.dataDir) ? basename(this.cacheDir) : null;
       this.watcher = watch(this.options.dataDir, (_event, name) => {
+        if (name && String(name) === cacheName) return;
         if (name && !isCorpusCandidate(String(name)) && String(name) !== MANIFEST_FILE) return;
         if (this.timer) clearTimeout(this.timer);
         this.timer = setTimeout(() => {
@@ -187,6 +341,7 @@ export class CorpusService extends EventEmitter<CorpusServiceEvents> {
   }
 
   close(): void {
+    this.closed = true;
     this.watcher?.close();
     this.watcher = null;
     if (this.timer) clearTimeout(this.timer);

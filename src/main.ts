@@ -23,7 +23,7 @@ async function start(): Promise<number> {
   }
   logger.info('no DISCORD_TOKEN set: opening the local console');
   const progress = createProgress({ label: 'loading corpus' });
-  const service = new CorpusService({ dataDir: config.dataDir, logger, onProgress: (done, total) => progress.update(done, total) });
+  const service = new CorpusService({ dataDir: config.dataDir, ...(config.cacheDir !== undefined ? { cacheDir: config.cacheDir } : {}), logger, onProgress: (done, total) => progress.update(done, total) });
   const loaded = await service.load();
   progress.done();
   const engine = new Engine({ library: loaded.library, logger });
