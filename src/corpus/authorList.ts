@@ -52,11 +52,16 @@ function gluedParts(token: string): string[] {
   return token.split(/(?<=[\p{Ll}])(?=[\p{Lu}])/u);
 }
 
+/** What the splitter asks of a word list (a `Set`, or the compact `Vocabulary` of vocabulary.ts). */
+export interface WordSet {
+  has(word: string): boolean;
+}
+
 export interface SplitContext {
   /** Name keys (see `nameKey`) of people known from cleaner listings. */
   knownNames: ReadonlySet<string>;
   /** Lower-case words that occur in ordinary prose (abstracts, titles) of the corpus. */
-  vocabulary: ReadonlySet<string>;
+  vocabulary: WordSet;
 }
 
 export interface GluedSplit {

@@ -36,6 +36,12 @@ export interface HomonymOptions {
    * paper is examined once for each of its authors, so recomputing them costs authors² per paper.
    */
   authorKeysOf?: (paper: Paper) => readonly string[];
+  /**
+   * Label a person found to be one person (a single cluster) too (default true). A caller that
+   * shows labels only when a name is shared turns this off: the label costs a pass over every
+   * co-author of every paper of the name.
+   */
+  labelSingle?: boolean;
 }
 
 const STOP = new Set(['that', 'this', 'with', 'from', 'which', 'their', 'these', 'have', 'been', 'also', 'such', 'more', 'than', 'into', 'both', 'while', 'using', 'show', 'based', 'over', 'each', 'when', 'where', 'well', 'only', 'between', 'other', 'results', 'model', 'models', 'paper', 'propose', 'approach', 'method', 'methods']);
@@ -73,7 +79,7 @@ export function splitHomonyms(papers: Paper[], personKey: string, explicit: Read
   const maxCoauthors = options.maxCoauthors ?? 100;
   const keyOf = options.nameKeyOf ?? nameKey;
   const keysOf = options.authorKeysOf ?? ((p: Paper) => p.authors.map(keyOf));
-  const single = (): HomonymCluster[] => [{ papers, label: label(papers, personKey, keysOf, maxCoauthors) }];
+  const single = (): HomonymCluster[] => [{ papers, label: options.labelSingle === false ? '' : label(papers, personKey, keysOf, maxCoauthors) }];
   if (papers.length < minSize * 2) return single();
   const explicitFlags = papers.map((p) => explicit.get(p.id)?.has(personKey) ?? false);
   const isExplicitAt = (i: number) => explicitFlags[i]!;

@@ -313,7 +313,11 @@ function buildAuthors(
 
   // Spelling counts across all raw listings (display = the most frequent spelling).
   const spellingCounts = new Map<string, number>();
-  for (const r of raws) for (const a of [...r.authors, ...(r.pageOwner ? [r.pageOwner] : [])]) spellingCounts.set(a, (spellingCounts.get(a) ?? 0) + 1);
+  const count = (a: string) => spellingCounts.set(a, (spellingCounts.get(a) ?? 0) + 1);
+  for (const r of raws) {
+    for (const a of r.authors) count(a);
+    if (r.pageOwner) count(r.pageOwner);
+  }
 
   interface Person { root: number; variants: Set<string>; paperIdx: number[] }
   const people = new Map<number, Person>();
@@ -354,7 +358,7 @@ function buildAuthors(
     const variants = [...person.variants];
     const display = [...variants].sort((x, y) => (spellingCounts.get(y) ?? 0) - (spellingCounts.get(x) ?? 0) || y.length - x.length || x.localeCompare(y))[0]!;
     const baseId = `a-${slug(nameKey(display), 5)}`;
-    const clusters = splitHomonyms(person.paperIdx.map((pi) => papers[pi]!), nameKeyOf(display), explicit, { nameKeyOf, authorKeysOf: (p) => authorKeys.get(p) ?? p.authors.map(nameKeyOf) });
+    const clusters = splitHomonyms(person.paperIdx.map((pi) => papers[pi]!), nameKeyOf(display), explicit, { nameKeyOf, authorKeysOf: (p) => authorKeys.get(p) ?? p.authors.map(nameKeyOf), labelSingle: false });
     clusters.forEach((cluster, ci) => {
       const id = freeId(ci === 0 ? baseId : `${baseId}-${ci + 1}`, nameKeyOf(display));
       const paperIds = cluster.papers.map((p) => p.id);
