@@ -80,15 +80,59 @@ export function findAcronyms(texts: Iterable<string>): AcronymMap {
   return out;
 }
 
+/** Word → positions (in map order) of the acronyms that word may bring in, either way. */
+interface AcronymIndex {
+  entries: [string, string, string][];
+  byWord: Map<string, number[]>;
+  /** Entries whose expansion has no ASCII word (checked for every query). */
+  always: number[];
+}
+
+const indexes = new WeakMap<AcronymMap, { size: number; index: AcronymIndex }>();
+
+function indexOf(acronyms: AcronymMap): AcronymIndex {
+  const hit = indexes.get(acronyms);
+  if (hit && hit.size === acronyms.size) return hit.index;
+  const entries: [string, string, string][] = [];
+  const byWord = new Map<string, number[]>();
+  const always: number[] = [];
+  const add = (w: string, i: number) => {
+    const list = byWord.get(w);
+    if (!list) byWord.set(w, [i]);
+    else if (list[list.length - 1] !== i) list.push(i);
+  };
+  for (const [acronym, expansion] of acronyms) {
+    const i = entries.length;
+    const expNorm = ` ${expansion.replace(/[^a-z0-9]+/g, ' ')} `;
+    entries.push([acronym, expansion, expNorm]);
+    // A query holding the acronym holds it as a word (or its plural); one holding the expansion holds its first word.
+    add(acronym, i);
+    const first = expNorm.trim().split(' ')[0];
+    if (first) add(first, i);
+    else always.push(i);
+  }
+  const index = { entries, byWord, always };
+  indexes.set(acronyms, { size: acronyms.size, index });
+  return index;
+}
+
 /**
  * Expands a query: an acronym adds its expansion, an expansion adds its acronym.
- * Returns the extra text to search for (empty when nothing applies).
+ * Returns the extra text to search for (empty when nothing applies). Only the acronyms that one
+ * of the query's words can bring in are examined (an index per acronym map, built once).
  */
 export function expandQuery(query: string, acronyms: AcronymMap): string[] {
   const extra: string[] = [];
   const lower = ` ${foldDiacritics(query).toLowerCase().replace(/[^a-z0-9]+/g, ' ')} `;
-  for (const [acronym, expansion] of acronyms) {
-    const expNorm = ` ${expansion.replace(/[^a-z0-9]+/g, ' ')} `;
+  const index = indexOf(acronyms);
+  const candidates = new Set<number>(index.always);
+  for (const w of lower.split(' ')) {
+    if (!w) continue;
+    for (const i of index.byWord.get(w) ?? []) candidates.add(i);
+    if (w.endsWith('s')) for (const i of index.byWord.get(w.slice(0, -1)) ?? []) candidates.add(i);
+  }
+  for (const i of [...candidates].sort((a, b) => a - b)) {
+    const [acronym, expansion, expNorm] = index.entries[i]!;
     if (lower.includes(` ${acronym} `) || lower.includes(` ${acronym}s `)) extra.push(expansion);
     else if (lower.includes(expNorm) || lower.includes(expNorm.replace(/ $/, 's '))) extra.push(acronym);
   }

@@ -9,9 +9,9 @@
  *    (`maxExpansions`, the rarest kept: they are what the expansion is for);
  *  - callers get raw accumulators and pick the few hits they need (no sort of every match).
  *
- * With the caps off (they only apply above `planMinDocs` documents) the scores are identical,
- * to the bit, to MiniSearch's: the sums are formed in MiniSearch's order (per term, per field,
- * then per query term, then per sub-query). `test/executor.test.ts` checks that.
+ * Below `planMinDocs` documents (caps off) the scores are identical, to the bit, to MiniSearch's:
+ * the sums are formed in MiniSearch's order (per term, per field, then per query term, then per
+ * sub-query). `test/executor.test.ts` checks that. Above it, OR queries accumulate in one pass.
  */
 import { bm25, indexView, type FieldPostings, type IndexView, type Postings } from './internals.ts';
 import type MiniSearch from 'minisearch';
@@ -40,7 +40,7 @@ export const DEFAULT_PLAN: PlanOptions = { planMinDocs: 5_000, maxExpansions: 24
 /** Posting lists at least this long are cached as typed arrays. */
 const COMPACT_MIN = 48;
 /** Bound on cached postings (entries, 12 bytes each): least recently used lists are dropped. */
-const COMPACT_BUDGET = 6_000_000;
+const COMPACT_BUDGET = 4_000_000;
 
 interface Compact {
   docs: Int32Array;
@@ -72,11 +72,26 @@ class Level {
   }
 }
 
+/** One query term: its bit in the matched-terms mask and the index terms it is scored with (term, postings, weight). */
+export interface Spec {
+  bit: number;
+  items: [string, FieldPostings, number][];
+}
+
+export interface Expansion {
+  /** Distinct query terms; bit i of a mask ↔ `sourceTerms[i]`. */
+  sourceTerms: string[];
+  /** Per sub-query, its terms in order. */
+  groups: Spec[][];
+  /** True when a cap dropped expansions. */
+  planned: boolean;
+}
+
 /** Matches of one query: documents in MiniSearch's result order, their score (× quality) and matched query terms. */
 export interface RawResults {
   /** Number of matching documents. */
   n: number;
-  /** Short ids, in the order MiniSearch would list them before sorting. */
+  /** Short ids, in the order MiniSearch would list them before sorting (buffers are reused: valid until the next run). */
   docs: Int32Array;
   /** Score as `MiniSearch#search` reports it (sum × number of query terms matched), by position. */
   scores: Float64Array;
@@ -101,6 +116,8 @@ export class QueryExecutor {
   /** Documents whose masks are set (to reset them after a query). */
   private touched = new Int32Array(0);
   private nTouched = 0;
+  /** Result buffers, reused by every run (results are valid until the next run). */
+  private out = { docs: new Int32Array(0), scores: new Float64Array(0), lo: new Uint32Array(0), hi: new Uint32Array(0) };
   private readonly compact = new Map<Postings, Compact>();
   private compactSize = 0;
 
@@ -157,12 +174,16 @@ export class QueryExecutor {
     c = { docs, scores };
     this.compact.set(postings, c);
     this.compactSize += n;
+    this.evict();
+    return c;
+  }
+
+  private evict(): void {
     while (this.compactSize > COMPACT_BUDGET && this.compact.size > 1) {
       const [k, old] = this.compact.entries().next().value as [Postings, Compact];
       this.compact.delete(k);
       this.compactSize -= old.docs.length;
     }
-    return c;
   }
 
   private getLevels(): [Level, Level, Level, Level] {
@@ -173,6 +194,48 @@ export class QueryExecutor {
       this.touched = new Int32Array(size);
     }
     return this.levels;
+  }
+
+  /**
+   * `scoreTerm` straight into the total (large indexes, OR): the matched-term mask doubles as the
+   * "seen" mark, so each posting costs a few typed-array accesses.
+   */
+  private scoreTermDirect(fp: FieldPostings, weight: number, boosts: number[], fieldIdList: number[], top: Level, bitLo: number, bitHi: number): void {
+    const [maskLo, maskHi] = this.masks!;
+    const acc = top.acc;
+    const list = top.list;
+    let n = top.n;
+    for (let f = 0; f < fieldIdList.length; f++) {
+      const fieldId = fieldIdList[f]!;
+      const postings = fp.get(fieldId);
+      if (!postings) continue;
+      const factor = weight * boosts[f]!;
+      const { docs, scores } = postings.size >= COMPACT_MIN ? this.compactOf(postings, fieldId) : this.uncached(postings, fieldId);
+      for (let i = 0; i < docs.length; i++) {
+        const doc = docs[i]!;
+        if ((maskLo[doc]! | maskHi[doc]!) === 0) {
+          list[n++] = doc;
+          acc[doc] = factor * scores[i]!;
+        } else acc[doc]! += factor * scores[i]!;
+        maskLo[doc]! |= bitLo;
+        maskHi[doc]! |= bitHi;
+      }
+    }
+    top.n = n;
+  }
+
+  /** A short field posting list as arrays (not cached). */
+  private uncached(postings: Postings, fieldId: number): Compact {
+    const v = this.view;
+    const n = postings.size;
+    const docs = new Int32Array(n);
+    const scores = new Float64Array(n);
+    let i = 0;
+    for (const [doc, tf] of postings) {
+      docs[i] = doc;
+      scores[i++] = bm25(tf, n, v.documentCount, v.fieldLength.get(doc)![fieldId]!, v.avgFieldLength[fieldId]!, v.bm25);
+    }
+    return { docs, scores };
   }
 
   /** Adds one index term's contribution (weight × field boost × BM25, per field in index order) to `spec`. */
@@ -206,26 +269,28 @@ export class QueryExecutor {
     }
   }
 
-  /**
-   * Runs sub-queries (each a text, tokenized and processed as the index does) combined with OR,
-   * as `MiniSearch#search({ queries, combineWith: 'OR' }, options)` would. Results are valid
-   * until the next call.
-   */
-  run(subQueries: readonly string[], options: ExecOptions = {}): RawResults {
+  /** Field ids in scoring order and the boost of each (missing boosts count 1). */
+  fieldBoosts(options: ExecOptions): { fieldIds: number[]; boosts: number[] } {
     const v = this.view;
-    const [spec, group, top, tmp] = this.getLevels();
-    const [maskLo, maskHi] = this.masks!;
-    const fieldIdList = v.fields.map((f) => v.fieldIds[f]!);
-    const boosts = v.fields.map((f) => (options.boost && Object.prototype.hasOwnProperty.call(options.boost, f) ? options.boost[f] : undefined) || 1);
-    const sourceTerms: string[] = [];
-    const derived: [string, FieldPostings][] = [];
+    return {
+      fieldIds: v.fields.map((f) => v.fieldIds[f]!),
+      boosts: v.fields.map((f) => (options.boost && Object.prototype.hasOwnProperty.call(options.boost, f) ? options.boost[f] : undefined) || 1),
+    };
+  }
+
+  /**
+   * The query's terms and the index terms each one is scored with (itself, prefix and fuzzy
+   * expansions with their weights), as MiniSearch derives them; capped on a large index.
+   */
+  expand(subQueries: readonly string[], options: ExecOptions): Expansion {
+    const v = this.view;
     const planning = this.planning;
+    const sourceTerms: string[] = [];
     let planned = false;
-    const and = options.combineWith === 'AND';
-    top.clear();
+    const groups: Spec[][] = [];
     for (const text of subQueries) {
       const terms = this.terms(text);
-      group.clear();
+      const specs: Spec[] = [];
       terms.forEach((term, i) => {
         let bit = sourceTerms.indexOf(term);
         if (bit < 0) {
@@ -233,21 +298,17 @@ export class QueryExecutor {
           sourceTerms.push(term);
         }
         if (bit >= 64) throw new Error('papertalk: too many query terms');
-        const bitLo = bit < 32 ? (1 << bit) >>> 0 : 0;
-        const bitHi = bit >= 32 ? (1 << (bit - 32)) >>> 0 : 0;
-        spec.clear();
+        const items: [string, FieldPostings, number][] = [];
         const exact = v.terms.get(term);
-        if (exact) {
-          this.scoreTerm(exact, 1, boosts, fieldIdList, spec, bitLo, bitHi);
-          derived.push([term, exact]);
-        }
+        if (exact) items.push([term, exact, 1]);
         const fz = options.fuzzy ? options.fuzzy(term, i, terms) : false;
         const px = options.prefix ? options.prefix(term, i, terms) : false;
         let fuzzyMatches: Map<string, [FieldPostings, number]> | undefined;
         if (fz && !(planning && exact && this.dfOf(exact) >= this.plan.fuzzySkipDf)) {
           const fuzzy = fz === true ? 0.2 : fz;
           const maxDistance = fuzzy < 1 ? Math.min(v.maxFuzzy, Math.round(term.length * fuzzy)) : fuzzy;
-          if (maxDistance) fuzzyMatches = v.terms.fuzzyGet(term, maxDistance);
+          if (maxDistance) fuzzyMatches = v.terms.fuzzyGet(term, planning ? Math.min(maxDistance, 2) : maxDistance);
+          if (planning && maxDistance > 2) planned = true;
         } else if (fz) planned = true;
         const expansions: [string, FieldPostings, number][] = [];
         if (px) {
@@ -264,18 +325,49 @@ export class QueryExecutor {
             expansions.push([t, fp, (v.weights.fuzzy * t.length) / (t.length + distance)]);
           }
         }
-        let chosen = expansions;
         if (planning && expansions.length > this.plan.maxExpansions) {
           // The rarest expansions (by document frequency), scored in MiniSearch's order.
           const ranked = expansions.map((e, k) => ({ k, df: this.dfOf(e[1]) })).sort((a, b) => a.df - b.df || a.k - b.k);
           const keep = new Set(ranked.slice(0, this.plan.maxExpansions).map((r) => r.k));
-          chosen = expansions.filter((_, k) => keep.has(k));
+          items.push(...expansions.filter((_, k) => keep.has(k)));
           planned = true;
-        }
-        for (const [t, fp, weight] of chosen) {
-          this.scoreTerm(fp, weight, boosts, fieldIdList, spec, bitLo, bitHi);
+        } else items.push(...expansions);
+        specs.push({ bit, items });
+      });
+      groups.push(specs);
+    }
+    return { sourceTerms, groups, planned };
+  }
+
+  /**
+   * Runs sub-queries (each a text, tokenized and processed as the index does) combined with OR,
+   * as `MiniSearch#search({ queries, combineWith: 'OR' }, options)` would. Results are valid
+   * until the next call. AND applies within a sub-query (exact for a single sub-query).
+   */
+  run(subQueries: readonly string[], options: ExecOptions = {}): RawResults {
+    const [spec, group, top, tmp] = this.getLevels();
+    const [maskLo, maskHi] = this.masks!;
+    const { fieldIds: fieldIdList, boosts } = this.fieldBoosts(options);
+    const { sourceTerms, groups, planned } = this.expand(subQueries, options);
+    const derived: [string, FieldPostings][] = [];
+    const and = options.combineWith === 'AND';
+    // On a large index, OR queries add every contribution straight into the total: the sums then
+    // differ from MiniSearch's in the last bit at most (it sums per term, then per sub-query).
+    const direct = this.planning && !and;
+    top.clear();
+    for (const specs of groups) {
+      group.clear();
+      specs.forEach(({ bit, items }, i) => {
+        const bitLo = bit < 32 ? (1 << bit) >>> 0 : 0;
+        const bitHi = bit >= 32 ? (1 << (bit - 32)) >>> 0 : 0;
+        const target = direct ? top : spec;
+        spec.clear();
+        for (const [t, fp, weight] of items) {
+          if (direct) this.scoreTermDirect(fp, weight, boosts, fieldIdList, top, bitLo, bitHi);
+          else this.scoreTerm(fp, weight, boosts, fieldIdList, target, bitLo, bitHi);
           derived.push([t, fp]);
         }
+        if (direct) return;
         // Combine the term's results into the sub-query's.
         if (!and || i === 0) {
           for (let k = 0; k < spec.n; k++) {
@@ -296,6 +388,7 @@ export class QueryExecutor {
           }
         }
       });
+      if (direct) continue;
       for (let k = 0; k < group.n; k++) {
         const doc = group.list[k]!;
         top.add(doc, group.acc[doc]!);
@@ -303,10 +396,8 @@ export class QueryExecutor {
     }
     // Masks of documents dropped by AND may be set: callers read masks of `docs` only.
     const n = top.n;
-    const docs = new Int32Array(n);
-    const scores = new Float64Array(n);
-    const lo = new Uint32Array(n);
-    const hi = new Uint32Array(n);
+    if (this.out.docs.length < n) this.out = { docs: new Int32Array(top.list.length), scores: new Float64Array(top.list.length), lo: new Uint32Array(top.list.length), hi: new Uint32Array(top.list.length) };
+    const { docs, scores, lo, hi } = this.out;
     for (let k = 0; k < n; k++) {
       const doc = top.list[k]!;
       docs[k] = doc;
@@ -316,16 +407,29 @@ export class QueryExecutor {
       hi[k] = mHi;
       scores[k] = top.acc[doc]! * (popcount(mLo) + popcount(mHi) || 1);
     }
+    if (direct) {
+      for (let k = 0; k < n; k++) {
+        maskLo[top.list[k]!] = 0;
+        maskHi[top.list[k]!] = 0;
+      }
+      top.n = 0;
+    } else {
+      this.resetMasks();
+      top.clear();
+    }
+    group.clear();
+    spec.clear();
+    tmp.clear();
+    return { n, docs: docs.subarray(0, n), scores: scores.subarray(0, n), sourceTerms, maskLo: lo.subarray(0, n), maskHi: hi.subarray(0, n), derived, planned };
+  }
+
+  private resetMasks(): void {
+    const [maskLo, maskHi] = this.masks!;
     for (let k = 0; k < this.nTouched; k++) {
       maskLo[this.touched[k]!] = 0;
       maskHi[this.touched[k]!] = 0;
     }
     this.nTouched = 0;
-    top.clear();
-    group.clear();
-    spec.clear();
-    tmp.clear();
-    return { n, docs, scores, sourceTerms, maskLo: lo, maskHi: hi, derived, planned };
   }
 
   private dfOf(fp: FieldPostings): number {
@@ -335,7 +439,7 @@ export class QueryExecutor {
   }
 
   /** The index terms (expansions included) of a query that a document holds (MiniSearch's `terms`). */
-  termsOf(raw: RawResults, doc: number): string[] {
+  termsOf(raw: Pick<RawResults, 'derived'>, doc: number): string[] {
     const out: string[] = [];
     for (const [t, fp] of raw.derived) {
       if (out.includes(t)) continue;

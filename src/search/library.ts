@@ -10,6 +10,7 @@ import { foldDiacritics, nameKey, titleKey } from '../corpus/text.ts';
 import { paperId } from '../corpus/merge.ts';
 import { expandQuery, findAcronyms, type AcronymMap } from './acronyms.ts';
 import { QueryExecutor, type ExecOptions, type RawResults } from './executor.ts';
+import { topDocuments } from './rank.ts';
 import { topK } from './select.ts';
 import { makeSnippet, type Snippet } from './snippet.ts';
 import { processTerm, queryTerms, tokenize } from './terms.ts';
@@ -258,9 +259,12 @@ export class Library {
   private runSearch(query: string, filters: SearchFilters, page: { limit?: number; offset?: number }): SearchPage {
     const limit = page.limit ?? 10;
     const offset = page.offset ?? 0;
-    const terms = queryTerms(query);
+    // The executor tracks up to 64 distinct query terms: longer queries are cut (their first 48).
+    const all = queryTerms(query);
+    const terms = new Set(all).size > 48 ? all.slice(0, cutAt(all, 48)) : all;
     if (!terms.length) return { hits: [], total: 0, expansions: [] };
-    const expansions = expandQuery(query, this.acronyms);
+    const expansions = expandQuery(terms === all ? query : terms.join(' '), this.acronyms);
+    while (expansions.length && new Set([...terms, ...expansions.flatMap((e) => queryTerms(e))]).size > 64) expansions.pop();
     const r = this.ranking;
     const category = filters.category ? resolveCategory(filters.category, this.categories) ?? filters.category : null;
     const kinds = filters.kinds ? new Set(filters.kinds) : null;
@@ -286,38 +290,60 @@ export class Library {
       prefix: (term: string, i: number, all: string[]) => r.prefixMinLength > 0 && i === all.length - 1 && term.length >= r.prefixMinLength,
     };
     const exec = this.executor('main');
-    const raw = exec.run([terms.join(' '), ...expansions], options);
     // Coverage: a query term counts as matched when it or one of its expansions matched.
     const expansionTerms = expansions.map((e) => new Set(queryTerms(e)));
-    const termBits = terms.map((t) => raw.sourceTerms.indexOf(t));
-    const expansionBits = expansionTerms.map((set) => [...set].map((t) => raw.sourceTerms.indexOf(t)));
+    const groups = [terms.join(' '), ...expansions];
+    const sourceTerms = [...new Set(groups.flatMap((g) => exec.terms(g)))];
+    const bitOf = (t: string) => sourceTerms.indexOf(t);
+    const termBits = terms.map(bitOf);
+    const expansionBits = expansionTerms.map((set) => [...set].map(bitOf));
     const minCoverage = terms.length <= 2 ? 1 : r.minCoverage;
-    const scores = new Float64Array(raw.n);
-    const coverages = new Float64Array(raw.n);
-    let best = 0;
-    for (let k = 0; k < raw.n; k++) {
-      scores[k] = NaN;
-      const has = (bit: number) => bit >= 0 && (bit < 32 ? (raw.maskLo[k]! >>> bit) & 1 : (raw.maskHi[k]! >>> (bit - 32)) & 1) === 1;
+    // Masks of each expansion's terms (an expansion with a term the query does not hold never counts as all matched).
+    const expansionMasks = expansionBits.map((bits) => ({ lo: maskOf(bits, 0), hi: maskOf(bits, 32), complete: bits.length > 0 && bits.every((b) => b >= 0) }));
+    const n = terms.length;
+    const coverageOf = (lo: number, hi: number): number => {
       let covered = 0;
-      for (const b of termBits) if (has(b)) covered++;
-      if (expansionBits.some((bits) => bits.length > 0 && bits.every(has))) covered = Math.max(covered, terms.length);
-      else if (expansionBits.some((bits) => bits.some(has))) covered = Math.min(terms.length, covered + 1);
-      const coverage = covered / terms.length;
-      if (coverage < minCoverage || !filter(raw.docs[k]!)) continue;
-      const score = raw.scores[k]! * (0.5 + coverage);
-      scores[k] = score;
-      coverages[k] = coverage;
-      if (score > best) best = score;
+      for (const b of termBits) if (b >= 0 && (b < 32 ? (lo >>> b) & 1 : (hi >>> (b - 32)) & 1)) covered++;
+      let all = false;
+      let some = false;
+      for (const m of expansionMasks) {
+        const anyHit = (lo & m.lo) !== 0 || (hi & m.hi) !== 0;
+        if (m.complete && (lo & m.lo) >>> 0 === m.lo && (hi & m.hi) >>> 0 === m.hi) all = true;
+        else if (anyHit) some = true;
+      }
+      if (all) covered = Math.max(covered, n);
+      else if (some) covered = Math.min(n, covered + 1);
+      return covered / n;
+    };
+    // Coverage depends on the mask only: memoised for masks of the first 12 bits (most queries).
+    const coverageMemo = new Float64Array(4096).fill(-1);
+    const coverageFast = (lo: number, hi: number): number => {
+      if (hi !== 0 || lo >= 4096) return coverageOf(lo, hi);
+      let c = coverageMemo[lo]!;
+      if (c < 0) c = coverageMemo[lo] = coverageOf(lo, hi);
+      return c;
+    };
+    const unfiltered = !kinds && !filters.within && !category && filters.year === undefined && !filters.authorId;
+    const idOf = (doc: number) => docs.ids[doc]!;
+    const top = topDocuments(exec, groups, options, {
+      k: offset + limit,
+      minRelative: r.minRelativeScore,
+      final: (doc, score, lo, hi) => {
+        const coverage = coverageFast(lo, hi);
+        if (coverage < minCoverage || (!unfiltered && doc >= 0 && !filter(doc))) return NaN;
+        return score * (0.5 + coverage);
+      },
+      // Ties broken by id: the same order from a fresh index and from a snapshot.
+      tie: (a, b) => (idOf(a) < idOf(b) ? -1 : idOf(a) > idOf(b) ? 1 : 0),
+    });
+    const pageHits: Hit[] = [];
+    for (let i = offset; i < top.docs.length; i++) {
+      const doc = top.docs[i]!;
+      pageHits.push({ kind: docs.kinds[doc]!, id: idOf(doc), score: top.scores[i]!, coverage: coverageOf(top.lo[i]!, top.hi[i]!), snippet: null });
     }
-    // Hits scoring below a fraction of the best are noise; ties broken by id (the same order from a fresh index and from a snapshot).
-    const floor = best * r.minRelativeScore;
-    let total = 0;
-    for (let k = 0; k < raw.n; k++) if (scores[k]! >= floor) total++;
-    const idOf = (k: number) => docs.ids[raw.docs[k]!]!;
-    const order = topK(raw.n, offset + limit, (a, b) => scores[b]! - scores[a]! || (idOf(a) < idOf(b) ? -1 : idOf(a) > idOf(b) ? 1 : 0), (k) => scores[k]! >= floor);
-    const pageHits: Hit[] = order.slice(offset).map((k) => ({ kind: docs.kinds[raw.docs[k]!]!, id: idOf(k), score: scores[k]!, coverage: coverages[k]!, snippet: null }));
     const matchedTerms = new Set([...terms, ...expansionTerms.flatMap((s) => [...s])]);
-    for (const k of order.slice(offset)) for (const t of exec.termsOf(raw, raw.docs[k]!)) matchedTerms.add(t);
+    for (let i = offset; i < top.docs.length; i++) for (const t of exec.termsOf(top, top.docs[i]!)) matchedTerms.add(t);
+    const total = top.total;
     for (const h of pageHits) h.snippet = this.snippetFor(h, matchedTerms);
     return { hits: pageHits, total, expansions };
   }
@@ -480,20 +506,62 @@ export class Library {
       .sort((x, y) => y.count - x.count || x.author.name.localeCompare(y.author.name));
   }
 
-  /** Papers of an author, newest first. */
-  papersOf(authorId: string): Paper[] {
-    const a = this.authors.get(authorId);
-    return (a?.paperIds ?? []).map((id) => this.papers.get(id)!).filter(Boolean).sort(byDateDesc);
+  private byDate: Paper[] | null = null;
+  private readonly papersOfCache = new Map<string, Paper[]>();
+
+  /** All papers, newest first (sorted once per library). */
+  private papersByDate(): Paper[] {
+    this.byDate ??= [...this.corpus.papers].sort(byDateDesc);
+    return this.byDate;
   }
 
+  /** Papers of an author, newest first (a fresh array; sorted once per author). */
+  papersOf(authorId: string): Paper[] {
+    let list = this.papersOfCache.get(authorId);
+    if (!list) {
+      const a = this.authors.get(authorId);
+      list = (a?.paperIds ?? []).map((id) => this.papers.get(id)!).filter(Boolean).sort(byDateDesc);
+      if (this.papersOfCache.size >= 4096) this.papersOfCache.delete(this.papersOfCache.keys().next().value as string);
+      this.papersOfCache.set(authorId, list);
+    }
+    return [...list];
+  }
+
+  /** The newest `limit` papers that pass `filter` (a walk down the date order, no sort per call). */
   latest(limit = 10, filter: (p: Paper) => boolean = () => true): Paper[] {
-    return this.corpus.papers.filter(filter).sort(byDateDesc).slice(0, limit);
+    const out: Paper[] = [];
+    if (limit <= 0) return out;
+    for (const p of this.papersByDate()) {
+      if (!filter(p)) continue;
+      out.push(p);
+      if (out.length >= limit) break;
+    }
+    return out;
   }
 
   /** All category codes the corpus knows with readable names. */
   categoryList(): { code: string; name: string; count: number }[] {
-    return this.categories.map((code) => ({ code, name: CATEGORY_NAMES.get(code) ?? code, count: this.corpus.papers.filter((p) => p.category === code).length }));
+    const counts = new Map<string, number>();
+    for (const p of this.corpus.papers) if (p.category) counts.set(p.category, (counts.get(p.category) ?? 0) + 1);
+    return this.categories.map((code) => ({ code, name: CATEGORY_NAMES.get(code) ?? code, count: counts.get(code) ?? 0 }));
   }
+}
+
+/** The bits in [base, base + 32) of a list of bit numbers, as a 32-bit mask. */
+function maskOf(bits: number[], base: number): number {
+  let m = 0;
+  for (const b of bits) if (b >= base && b < base + 32) m |= 1 << (b - base);
+  return m >>> 0;
+}
+
+/** Length of the shortest prefix of `terms` with `distinct` distinct terms. */
+function cutAt(terms: string[], distinct: number): number {
+  const seen = new Set<string>();
+  for (let i = 0; i < terms.length; i++) {
+    seen.add(terms[i]!);
+    if (seen.size > distinct) return i;
+  }
+  return terms.length;
 }
 
 /** Prefix expansion for the word being typed (the last), once it has two characters. */
