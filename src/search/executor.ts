@@ -298,6 +298,9 @@ export class QueryExecutor {
           sourceTerms.push(term);
         }
         if (bit >= 64) throw new Error('papertalk: too many query terms');
+        // Expanded on first use: an AND query stops at the first term that empties it.
+        let cached: [string, FieldPostings, number][] | null = null;
+        const compute = (): [string, FieldPostings, number][] => {
         const items: [string, FieldPostings, number][] = [];
         const exact = v.terms.get(term);
         if (exact) items.push([term, exact, 1]);
@@ -307,8 +310,12 @@ export class QueryExecutor {
         if (fz && !(planning && exact && this.dfOf(exact) >= this.plan.fuzzySkipDf)) {
           const fuzzy = fz === true ? 0.2 : fz;
           const maxDistance = fuzzy < 1 ? Math.min(v.maxFuzzy, Math.round(term.length * fuzzy)) : fuzzy;
-          if (maxDistance) fuzzyMatches = v.terms.fuzzyGet(term, planning ? Math.min(maxDistance, 2) : maxDistance);
-          if (planning && maxDistance > 2) planned = true;
+          if (maxDistance && planning) {
+            // One edit first (most typos, and far cheaper on a large vocabulary); two only when one finds nothing.
+            fuzzyMatches = v.terms.fuzzyGet(term, 1);
+            if (maxDistance >= 2 && fuzzyMatches.size <= (exact ? 1 : 0)) fuzzyMatches = v.terms.fuzzyGet(term, 2);
+            if (maxDistance > 1) planned = true;
+          } else if (maxDistance) fuzzyMatches = v.terms.fuzzyGet(term, maxDistance);
         } else if (fz) planned = true;
         const expansions: [string, FieldPostings, number][] = [];
         if (px) {
@@ -332,11 +339,25 @@ export class QueryExecutor {
           items.push(...expansions.filter((_, k) => keep.has(k)));
           planned = true;
         } else items.push(...expansions);
-        specs.push({ bit, items });
+        return items;
+        };
+        specs.push({
+          bit,
+          get items() {
+            cached ??= compute();
+            return cached;
+          },
+        });
       });
       groups.push(specs);
     }
-    return { sourceTerms, groups, planned };
+    return {
+      sourceTerms,
+      groups,
+      get planned() {
+        return planned;
+      },
+    };
   }
 
   /**
@@ -348,7 +369,8 @@ export class QueryExecutor {
     const [spec, group, top, tmp] = this.getLevels();
     const [maskLo, maskHi] = this.masks!;
     const { fieldIds: fieldIdList, boosts } = this.fieldBoosts(options);
-    const { sourceTerms, groups, planned } = this.expand(subQueries, options);
+    const expansion = this.expand(subQueries, options);
+    const { sourceTerms, groups } = expansion;
     const derived: [string, FieldPostings][] = [];
     const and = options.combineWith === 'AND';
     // On a large index, OR queries add every contribution straight into the total: the sums then
@@ -357,7 +379,8 @@ export class QueryExecutor {
     top.clear();
     for (const specs of groups) {
       group.clear();
-      specs.forEach(({ bit, items }, i) => {
+      for (let i = 0; i < specs.length; i++) {
+        const { bit, items } = specs[i]!;
         const bitLo = bit < 32 ? (1 << bit) >>> 0 : 0;
         const bitHi = bit >= 32 ? (1 << (bit - 32)) >>> 0 : 0;
         const target = direct ? top : spec;
@@ -367,7 +390,7 @@ export class QueryExecutor {
           else this.scoreTerm(fp, weight, boosts, fieldIdList, target, bitLo, bitHi);
           derived.push([t, fp]);
         }
-        if (direct) return;
+        if (direct) continue;
         // Combine the term's results into the sub-query's.
         if (!and || i === 0) {
           for (let k = 0; k < spec.n; k++) {
@@ -387,7 +410,8 @@ export class QueryExecutor {
             group.add(doc, tmp.acc[doc]!);
           }
         }
-      });
+        if (and && group.n === 0) break; // nothing left to intersect: the other terms need no expansion
+      }
       if (direct) continue;
       for (let k = 0; k < group.n; k++) {
         const doc = group.list[k]!;
@@ -420,7 +444,7 @@ export class QueryExecutor {
     group.clear();
     spec.clear();
     tmp.clear();
-    return { n, docs: docs.subarray(0, n), scores: scores.subarray(0, n), sourceTerms, maskLo: lo.subarray(0, n), maskHi: hi.subarray(0, n), derived, planned };
+    return { n, docs: docs.subarray(0, n), scores: scores.subarray(0, n), sourceTerms, maskLo: lo.subarray(0, n), maskHi: hi.subarray(0, n), derived, planned: expansion.planned };
   }
 
   private resetMasks(): void {

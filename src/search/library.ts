@@ -426,11 +426,35 @@ export class Library {
       .slice(0, limit);
   }
 
+  private readonly memo = new Map<string, unknown>();
+
+  /**
+   * Lookups by text are memoised (the last 1024): a conversation turn parses the same words
+   * several times (the literal reading, then each rewrite), and the library never changes.
+   */
+  private memoised<T>(key: string, compute: () => T): T {
+    if (this.memo.has(key)) {
+      const v = this.memo.get(key) as T;
+      this.memo.delete(key);
+      this.memo.set(key, v);
+      return v;
+    }
+    const v = compute();
+    this.memo.set(key, v);
+    if (this.memo.size > 1024) this.memo.delete(this.memo.keys().next().value as string);
+    return v;
+  }
+
   /**
    * Finds one paper by id, exact title or alias, short name (`GPipe`), or a title search whose
    * best hit clearly stands out. Null when nothing matches well enough.
    */
   findPaper(text: string): { paper: Paper; how: 'id' | 'title' | 'short-name' | 'search' } | null {
+    const found = this.memoised(`findPaper\0${text}`, () => this.findPaperNow(text));
+    return found && { ...found };
+  }
+
+  private findPaperNow(text: string): { paper: Paper; how: 'id' | 'title' | 'short-name' | 'search' } | null {
     const q = text.trim().replace(/^["“'‘]|["”'’?.!]$/g, '').trim();
     if (!q) return null;
     const byId = this.resolvePaperId(q);
@@ -455,11 +479,19 @@ export class Library {
 
   /** Papers whose title words all match (for "did you mean"). */
   closestTitles(text: string, limit = 3): Paper[] {
+    return [...this.memoised(`closestTitles\0${limit}\0${text}`, () => this.closestTitlesNow(text, limit))];
+  }
+
+  private closestTitlesNow(text: string, limit: number): Paper[] {
     return this.best('titles', text, { prefix: () => true, fuzzy: () => 0.3, combineWith: 'OR' }, limit, 'order').map((r) => this.papers.get(r.id)!);
   }
 
   /** Authors by name: exact spelling variants first, then a fuzzy name search. */
   findAuthors(text: string): Author[] {
+    return [...this.memoised(`findAuthors\0${text}`, () => this.findAuthorsNow(text))];
+  }
+
+  private findAuthorsNow(text: string): Author[] {
     const key = nameKey(text);
     const exact = this.authorsByKey.get(key);
     if (exact?.length) return exact;
@@ -474,6 +506,10 @@ export class Library {
 
   /** Closest author names for "did you mean". */
   closestAuthors(text: string, limit = 3): Author[] {
+    return [...this.memoised(`closestAuthors\0${limit}\0${text}`, () => this.closestAuthorsNow(text, limit))];
+  }
+
+  private closestAuthorsNow(text: string, limit: number): Author[] {
     return this.best('authors', text, { fuzzy: () => 0.4, prefix: () => true, combineWith: 'OR' }, limit, 'order').map((r) => this.authors.get(r.id)!);
   }
 
@@ -485,8 +521,16 @@ export class Library {
   similar(paperId: string, limit = 5): Hit[] {
     const p = this.papers.get(paperId);
     if (!p) return [];
-    const terms = [...new Set(queryTerms(`${p.title ?? ''} ${p.title ?? ''} ${p.abstract ?? ''}`))].slice(0, 40);
-    const raw = this.executor('main').run([terms.join(' ')], { boost: this.ranking.boost });
+    let terms = [...new Set(queryTerms(`${p.title ?? ''} ${p.title ?? ''} ${p.abstract ?? ''}`))].slice(0, 40);
+    const exec = this.executor('main');
+    if (exec.planning) {
+      // A large index: the 16 rarest words that some other document shares decide the ranking;
+      // common words add little to it (low IDF) but most of the work.
+      const byDf = terms.map((t) => ({ t, df: exec.df(t) })).filter((x) => x.df > 1);
+      const keep = new Set(byDf.sort((a, b) => a.df - b.df).slice(0, 16).map((x) => x.t));
+      terms = terms.filter((t) => keep.has(t));
+    }
+    const raw = exec.run([terms.join(' ')], { boost: this.ranking.boost });
     const docs = this.docTable();
     const keep = (k: number) => docs.kinds[raw.docs[k]!] === 'paper' && docs.ids[raw.docs[k]!] !== paperId;
     // By score, ties in MiniSearch's result order.
