@@ -1,6 +1,6 @@
 import MiniSearch from 'minisearch';
 import { describe, expect, it } from 'vitest';
-import { bm25, indexView } from '../src/search/internals.ts';
+import { bm25, dumpIndex, indexView, restoreIndex } from '../src/search/internals.ts';
 
 /**
  * The executor reads MiniSearch's internals through `indexView`. If a MiniSearch upgrade changes
@@ -42,5 +42,21 @@ describe('MiniSearch internals', () => {
 
   it('refuses an object that is not a MiniSearch index', () => {
     expect(() => indexView({} as never)).toThrow(/^papertalk: MiniSearch internals changed/);
+  });
+
+  it('dumps and restores an index that is the same index (its own JSON, its answers)', () => {
+    const dump = JSON.parse(JSON.stringify(dumpIndex(ms)));
+    const copy = restoreIndex(dump, () => new MiniSearch<{ id: string; title: string; body: string; kind: string }>({ fields: ['title', 'body'], storeFields: ['kind'] }));
+    // The radix tree may list terms in another order (as after MiniSearch.loadJSON); the rest is equal.
+    const normal = (x: MiniSearch<never>) => {
+      const json = JSON.parse(JSON.stringify(x)) as { index: [string, unknown][] };
+      json.index.sort((a, b) => a[0].localeCompare(b[0]));
+      return json;
+    };
+    expect(normal(copy as never)).toEqual(normal(ms as never));
+    expect(copy.search('expert', { prefix: true, fuzzy: 0.2 })).toEqual(ms.search('expert', { prefix: true, fuzzy: 0.2 }));
+    copy.add({ id: 'd', title: 'more experts', body: '', kind: 'paper' });
+    expect(copy.search('experts').map((r) => r.id)).toContain('d');
+    expect(() => restoreIndex({ format: 9 } as never, () => new MiniSearch({ fields: ['title'] }))).toThrow(/^papertalk:/);
   });
 });

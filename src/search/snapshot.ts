@@ -19,8 +19,8 @@
  *   line 2  JSON header `{ schema, key, createdAt, counts, sections: [{ name, bytes }] }`, padded
  *           with spaces so that both lines fill the first 4096 bytes
  *   then the sections back to back (exact byte lengths): `corpus` (JSON `{ corpus, issues, files }`),
- *   `main`, `titles`, `authors` (MiniSearch JSON, as `Library.snapshot()` gives them), all
- *   ASCII (non-ASCII characters as `\uXXXX` escapes).
+ *   `main`, `titles`, `authors` (the indexes as `Library.snapshot()` gives them: `dumpIndex` JSON),
+ *   `derived` (JSON `{ acronyms }`), all ASCII (non-ASCII characters as `\uXXXX` escapes).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
@@ -33,11 +33,11 @@ import type { Corpus, LoadIssue } from '../corpus/schema.ts';
 import { DEFAULT_RANKING, Library, type LibrarySnapshot, type RankingOptions } from './library.ts';
 
 /** Bump when the snapshot file layout changes. */
-export const SNAPSHOT_SCHEMA_VERSION = 2;
+export const SNAPSHOT_SCHEMA_VERSION = 3;
 
 const MAGIC = 'papertalk-snapshot';
 const HASH_CACHE_FILE = 'file-hashes.json';
-const SECTION_NAMES = ['corpus', 'main', 'titles', 'authors'] as const;
+const SECTION_NAMES = ['corpus', 'main', 'titles', 'authors', 'derived'] as const;
 type SectionName = (typeof SECTION_NAMES)[number];
 
 /** What the cache logs through: pino's logger fits, so does a `{ warn, info }` stub. */
@@ -351,7 +351,8 @@ export async function saveSnapshot(cacheDir: string, key: string, library: Libra
   await mkdir(cacheDir, { recursive: true });
   const snap = library.snapshot();
   const corpusSection: CorpusSection = { corpus: library.corpus, issues: [...(extra.issues ?? [])], files: extra.files ? [...extra.files] : null };
-  const texts: Record<SectionName, string> = { corpus: JSON.stringify(corpusSection), main: snap.main, titles: snap.titles, authors: snap.authors };
+  const derived = snap.version === 2 ? { acronyms: snap.acronyms } : {};
+  const texts: Record<SectionName, string> = { corpus: JSON.stringify(corpusSection), main: snap.main, titles: snap.titles, authors: snap.authors, derived: JSON.stringify(derived) };
   const path = snapshotPath(cacheDir, key);
   await writeAtomic(path, async (fh) => {
     // Sections first (their byte lengths are known once written), then the header into its slot.
@@ -412,7 +413,7 @@ async function loadSnapshot(path: string, key: string, corpusArg: Corpus | undef
     return null;
   }
   const t0 = performance.now();
-  const wanted: SectionName[] = corpusArg ? ['main', 'titles', 'authors'] : ['corpus', 'main', 'titles', 'authors'];
+  const wanted: SectionName[] = corpusArg ? ['main', 'titles', 'authors', 'derived'] : ['corpus', 'main', 'titles', 'authors', 'derived'];
   const { sections } = await readSections(path, key, wanted);
   const tRead = performance.now();
   let section: CorpusSection | null = null;
@@ -425,7 +426,9 @@ async function loadSnapshot(path: string, key: string, corpusArg: Corpus | undef
     corpus = section.corpus;
   }
   const t1 = performance.now();
-  const snap: LibrarySnapshot = { version: 1, main: sections.get('main')!, titles: sections.get('titles')!, authors: sections.get('authors')! };
+  const derived = JSON.parse(sections.get('derived')!) as { acronyms?: unknown };
+  if (!Array.isArray(derived.acronyms)) throw new CorruptSnapshot('derived section has no acronyms');
+  const snap: LibrarySnapshot = { version: 2, main: sections.get('main')!, titles: sections.get('titles')!, authors: sections.get('authors')!, acronyms: derived.acronyms as [string, string][] };
   sections.clear();
   const library = Library.fromSnapshot(corpus, snap, ranking);
   return { library, section, readMs: tRead - t0, corpusMs: t1 - tRead, indexMs: performance.now() - t1 };
