@@ -149,15 +149,29 @@ export function similarTexts(texts: (string | null)[], options: SimilarOptions):
   const hashShift = Math.max(0, 30 - (52 - docBits));
   // The inverted index as one sorted typed array of (shingle, document) packed into a double:
   // no per-shingle objects, and a native numeric sort instead of a million-key Map.
+  // Sorted in two steps: a counting sort into buckets by the shingle's top bits (linear), then
+  // each small bucket on its own (the same order as one sort of the whole array, in less time).
+  // By the top 16 bits of the shingle part of the key (`shingle >>> hashShift`, 30 - hashShift bits).
+  const keyBits = 30 - hashShift;
+  const BUCKET_SHIFT = hashShift + Math.max(0, keyBits - 16);
+  const buckets = new Uint32Array((1 << (30 - BUCKET_SHIFT)) + 1);
   let total = 0;
-  for (let doc = 0; doc < texts.length; doc++) if (sizeOf(doc) >= minShingles) total += sizeOf(doc);
-  const entries = new Float64Array(total);
-  let at = 0;
   for (let doc = 0; doc < texts.length; doc++) {
     if (sizeOf(doc) < minShingles) continue;
-    for (let k = offsets[doc]!; k < offsets[doc + 1]!; k++) entries[at++] = (data[k]! >>> hashShift) * DOC_BITS + doc;
+    total += sizeOf(doc);
+    for (let k = offsets[doc]!; k < offsets[doc + 1]!; k++) buckets[(data[k]! >>> BUCKET_SHIFT) + 1]!++;
   }
-  entries.sort();
+  for (let b = 1; b < buckets.length; b++) buckets[b]! += buckets[b - 1]!;
+  const entries = new Float64Array(total);
+  const fill = buckets.slice(0, buckets.length - 1);
+  for (let doc = 0; doc < texts.length; doc++) {
+    if (sizeOf(doc) < minShingles) continue;
+    for (let k = offsets[doc]!; k < offsets[doc + 1]!; k++) {
+      const s = data[k]!;
+      entries[fill[s >>> BUCKET_SHIFT]!++] = (s >>> hashShift) * DOC_BITS + doc;
+    }
+  }
+  for (let b = 0; b + 1 < buckets.length; b++) if (buckets[b + 1]! - buckets[b]! > 1) entries.subarray(buckets[b]!, buckets[b + 1]!).sort();
   // Pairs of documents sharing a blocking shingle (runs of one shingle longer than
   // `maxPosting` say nothing and are skipped), one packed `a * n + b` per shared shingle:
   // sorted, equal keys are one pair and their count its shared blocking shingles.

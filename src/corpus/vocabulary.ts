@@ -18,10 +18,15 @@ function isLetter(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c >= 0xc0;
 }
 
+/** Slots of the direct-mapped cache of recently met words (frequent words skip the map). */
+const RECENT_BITS = 14;
+
 export class Vocabulary implements WordSet {
   /** 30-bit word hash (a small integer key) → the word, or the words, with that hash. */
   private readonly byHash = new Map<number, string | string[]>();
   private count = 0;
+  /** The last word met per slot (by hash), known to be in the vocabulary. */
+  private readonly recent: string[] = new Array<string>(1 << RECENT_BITS).fill('');
 
   get size(): number {
     return this.count;
@@ -52,18 +57,32 @@ export class Vocabulary implements WordSet {
 
   private addRun(text: string, start: number, end: number, key: number): void {
     const len = end - start;
+    const slot = key & ((1 << RECENT_BITS) - 1);
+    const last = this.recent[slot]!;
+    if (last.length === len && text.startsWith(last, start)) return;
     const known = this.byHash.get(key);
-    const same = (w: string) => w.length === len && text.startsWith(w, start);
+    let word: string;
     if (known === undefined) {
-      this.byHash.set(key, text.slice(start, end));
+      word = text.slice(start, end);
+      this.byHash.set(key, word);
+      this.count++;
     } else if (typeof known === 'string') {
-      if (same(known)) return;
-      this.byHash.set(key, [known, text.slice(start, end)]);
+      if (known.length === len && text.startsWith(known, start)) word = known;
+      else {
+        word = text.slice(start, end);
+        this.byHash.set(key, [known, word]);
+        this.count++;
+      }
     } else {
-      if (known.some(same)) return;
-      known.push(text.slice(start, end));
+      const found = known.find((w) => w.length === len && text.startsWith(w, start));
+      if (found !== undefined) word = found;
+      else {
+        word = text.slice(start, end);
+        known.push(word);
+        this.count++;
+      }
     }
-    this.count++;
+    this.recent[slot] = word;
   }
 
   has(word: string): boolean {
