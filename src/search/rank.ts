@@ -35,9 +35,13 @@ export interface TopResult {
   derived: [string, FieldPostings][];
 }
 
+/** Final scores of the current query, reused (one search at a time: the library is synchronous). */
+let buffer = new Float64Array(1024);
+
 export function topDocuments(exec: QueryExecutor, subQueries: readonly string[], options: ExecOptions, q: TopQuery): TopResult {
   const raw = exec.run(subQueries, options);
-  const scores = new Float64Array(raw.n);
+  if (buffer.length < raw.n) buffer = new Float64Array(Math.max(raw.n, buffer.length * 2));
+  const scores = buffer;
   let best = 0;
   for (let k = 0; k < raw.n; k++) {
     const x = q.final(raw.docs[k]!, raw.scores[k]!, raw.maskLo[k]!, raw.maskHi[k]!);
