@@ -39,6 +39,18 @@ describe('acronyms found in the corpus', () => {
     expect(expandQuery('mixture of experts', map)).toEqual(['moe']);
     expect(expandQuery('moet', map)).toEqual([]);
   });
+  it('expands plurals and several acronyms, in the order the corpus found them, never inside a word', () => {
+    const map = new Map([
+      ['tts', 'text to speech'],
+      ['moe', 'mixture of experts'],
+      ['llm', 'large language model'],
+    ]);
+    expect(expandQuery('MoEs for TTS', map)).toEqual(['text to speech', 'mixture of experts']);
+    expect(expandQuery('large language models and text-to-speech', map)).toEqual(['tts', 'llm']);
+    expect(expandQuery('stts llmx amoe', map)).toEqual([]);
+    map.set('asr', 'automatic speech recognition');
+    expect(expandQuery('ASR', map)).toEqual(['automatic speech recognition']);
+  });
 });
 
 describe('search', () => {
