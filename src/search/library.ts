@@ -9,6 +9,7 @@ import type { Author, Corpus, Paper, Post } from '../corpus/schema.ts';
 import { foldDiacritics, nameKey, titleKey } from '../corpus/text.ts';
 import { paperId } from '../corpus/merge.ts';
 import { expandQuery, findAcronyms, type AcronymMap } from './acronyms.ts';
+import { coverageOf } from './coverage.ts';
 import { QueryExecutor, type ExecOptions, type RawResults } from './executor.ts';
 import { dumpIndex, restoreIndex, type IndexDump } from './internals.ts';
 import { topDocuments } from './rank.ts';
@@ -308,44 +309,17 @@ export class Library {
     const expansionTerms = expansions.map((e) => new Set(queryTerms(e)));
     const groups = [terms.join(' '), ...expansions];
     const sourceTerms = [...new Set(groups.flatMap((g) => exec.terms(g)))];
-    const bitOf = (t: string) => sourceTerms.indexOf(t);
-    const termBits = terms.map(bitOf);
-    const expansionBits = expansionTerms.map((set) => [...set].map(bitOf));
+    const coverage = coverageOf(terms, expansionTerms, sourceTerms);
     const minCoverage = terms.length <= 2 ? 1 : r.minCoverage;
-    // Masks of each expansion's terms (an expansion with a term the query does not hold never counts as all matched).
-    const expansionMasks = expansionBits.map((bits) => ({ lo: maskOf(bits, 0), hi: maskOf(bits, 32), complete: bits.length > 0 && bits.every((b) => b >= 0) }));
-    const n = terms.length;
-    const coverageOf = (lo: number, hi: number): number => {
-      let covered = 0;
-      for (const b of termBits) if (b >= 0 && (b < 32 ? (lo >>> b) & 1 : (hi >>> (b - 32)) & 1)) covered++;
-      let all = false;
-      let some = false;
-      for (const m of expansionMasks) {
-        const anyHit = (lo & m.lo) !== 0 || (hi & m.hi) !== 0;
-        if (m.complete && (lo & m.lo) >>> 0 === m.lo && (hi & m.hi) >>> 0 === m.hi) all = true;
-        else if (anyHit) some = true;
-      }
-      if (all) covered = Math.max(covered, n);
-      else if (some) covered = Math.min(n, covered + 1);
-      return covered / n;
-    };
-    // Coverage depends on the mask only: memoised for masks of the first 12 bits (most queries).
-    const coverageMemo = new Float64Array(4096).fill(-1);
-    const coverageFast = (lo: number, hi: number): number => {
-      if (hi !== 0 || lo >= 4096) return coverageOf(lo, hi);
-      let c = coverageMemo[lo]!;
-      if (c < 0) c = coverageMemo[lo] = coverageOf(lo, hi);
-      return c;
-    };
     const unfiltered = !kinds && !filters.within && !category && filters.year === undefined && !filters.authorId;
     const idOf = (doc: number) => docs.ids[doc]!;
     const top = topDocuments(exec, groups, options, {
       k: offset + limit,
       minRelative: r.minRelativeScore,
       final: (doc, score, lo, hi) => {
-        const coverage = coverageFast(lo, hi);
-        if (coverage < minCoverage || (!unfiltered && doc >= 0 && !filter(doc))) return NaN;
-        return score * (0.5 + coverage);
+        const c = coverage(lo, hi);
+        if (c < minCoverage || (!unfiltered && !filter(doc))) return NaN;
+        return score * (0.5 + c);
       },
       // Ties broken by id: the same order from a fresh index and from a snapshot.
       tie: (a, b) => (idOf(a) < idOf(b) ? -1 : idOf(a) > idOf(b) ? 1 : 0),
@@ -353,7 +327,7 @@ export class Library {
     const pageHits: Hit[] = [];
     for (let i = offset; i < top.docs.length; i++) {
       const doc = top.docs[i]!;
-      pageHits.push({ kind: docs.kinds[doc]!, id: idOf(doc), score: top.scores[i]!, coverage: coverageOf(top.lo[i]!, top.hi[i]!), snippet: null });
+      pageHits.push({ kind: docs.kinds[doc]!, id: idOf(doc), score: top.scores[i]!, coverage: coverage(top.lo[i]!, top.hi[i]!), snippet: null });
     }
     const matchedTerms = new Set([...terms, ...expansionTerms.flatMap((s) => [...s])]);
     for (let i = offset; i < top.docs.length; i++) for (const t of exec.termsOf(top, top.docs[i]!)) matchedTerms.add(t);
@@ -603,13 +577,6 @@ export class Library {
     for (const p of this.corpus.papers) if (p.category) counts.set(p.category, (counts.get(p.category) ?? 0) + 1);
     return this.categories.map((code) => ({ code, name: CATEGORY_NAMES.get(code) ?? code, count: counts.get(code) ?? 0 }));
   }
-}
-
-/** The bits in [base, base + 32) of a list of bit numbers, as a 32-bit mask. */
-function maskOf(bits: number[], base: number): number {
-  let m = 0;
-  for (const b of bits) if (b >= base && b < base + 32) m |= 1 << (b - base);
-  return m >>> 0;
 }
 
 /** Length of the shortest prefix of `terms` with `distinct` distinct terms. */
