@@ -127,6 +127,15 @@ describe('lookups', () => {
     expect(lib.suggestAuthors('yanq').map((a) => a.name)).toContain('Yanqi Zhou');
     expect(lib.suggestCategories('comp').map((c) => c.code)).toEqual(expect.arrayContaining(['CL', 'CV']));
   });
+  it('lists the newest papers and counts papers by year and category without a scan per call', () => {
+    const all = [...lib.corpus.papers].sort((a, b) => (b.date ?? '').localeCompare(a.date ?? '') || (a.title ?? '').localeCompare(b.title ?? ''));
+    expect(lib.latest(5).map((p) => p.id)).toEqual(all.slice(0, 5).map((p) => p.id));
+    expect(lib.latest(3, (p) => p.year === 2021).map((p) => p.id)).toEqual(all.filter((p) => p.year === 2021).slice(0, 3).map((p) => p.id));
+    expect(lib.countPapers()).toBe(lib.corpus.papers.length);
+    expect(lib.countPapers({ year: 2021, category: 'CL' })).toBe(lib.corpus.papers.filter((p) => p.year === 2021 && p.category === 'CL').length);
+    expect(lib.countPapers({ category: 'CV' })).toBe(lib.corpus.papers.filter((p) => p.category === 'CV').length);
+    expect(lib.countPapers({ year: 1900 })).toBe(0);
+  });
   it('lists co-authors by shared papers and posts citing a paper', () => {
     const nan = lib.findAuthors('Nan Du')[0]!;
     const co = lib.coauthors(nan.id);

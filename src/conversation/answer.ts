@@ -244,12 +244,14 @@ export function answerFrame(frame: Frame, lib: Library, options: AnswerOptions =
       if (frame.topic) {
         const hits = lib.search(frame.topic, { kinds: ['paper'], ...(frame.category ? { category: frame.category } : {}), ...(frame.year !== undefined ? { year: frame.year } : {}) }, { limit: 200 }).hits;
         papers = hits.map((h) => lib.papers.get(h.id)!).sort(byDateDesc);
+        b.total = papers.length;
       } else {
-        papers = lib.latest(1_000_000, (p) => (!frame.category || p.category === frame.category) && (frame.year === undefined || p.year === frame.year));
+        // The newest few and a count: no list of every paper per answer.
+        papers = lib.latest(size, (p) => (!frame.category || p.category === frame.category) && (frame.year === undefined || p.year === frame.year));
+        b.total = lib.countPapers({ year: frame.year, category: frame.category });
       }
-      b.total = papers.length;
       b.papers = papers.slice(0, size);
-      b.text = papers.length ? `Latest papers${filterText(lib, frame)}:\n${b.papers.map(line).join('\n')}` : `I have no papers${filterText(lib, frame)}.`;
+      b.text = b.papers.length ? `Latest papers${filterText(lib, frame)}:\n${b.papers.map(line).join('\n')}` : `I have no papers${filterText(lib, frame)}.`;
       break;
     }
     case 'posts_about': {
@@ -320,10 +322,18 @@ export function answerFrame(frame: Frame, lib: Library, options: AnswerOptions =
         ...(frame.authors?.length === 1 ? { authorId: frame.authors[0]! } : {}),
       };
       if (!topic) {
-        const papers = lib.latest(1_000_000, (p) => (!frame.category || p.category === frame.category) && (frame.year === undefined || p.year === frame.year) && (!frame.within || frame.within.includes(p.id)));
-        b.total = papers.length;
-        b.papers = papers.slice(0, size);
-        b.text = papers.length ? `${papers.length} paper${papers.length === 1 ? '' : 's'}${filterText(lib, frame)}:\n${b.papers.map(line).join('\n')}` : `I have no papers${filterText(lib, frame)}.`;
+        const keep = (p: Paper) => (!frame.category || p.category === frame.category) && (frame.year === undefined || p.year === frame.year);
+        if (frame.within) {
+          const papers = papersOf([...new Set(frame.within)]).filter(keep).sort(byDateDesc);
+          b.total = papers.length;
+          b.papers = papers.slice(0, size);
+        } else {
+          // The newest few and a count: no list of every paper per answer.
+          b.papers = lib.latest(size, keep);
+          b.total = lib.countPapers({ year: frame.year, category: frame.category });
+        }
+        const n = b.total;
+        b.text = n ? `${n} paper${n === 1 ? '' : 's'}${filterText(lib, frame)}:\n${b.papers.map(line).join('\n')}` : `I have no papers${filterText(lib, frame)}.`;
         break;
       }
       const res = lib.search(topic, filters, { limit: size });

@@ -571,6 +571,26 @@ export class Library {
     return out;
   }
 
+  private paperCounts: Map<string, number> | null = null;
+
+  /** Number of papers of a year and / or category (either may be left out); counted once per library. */
+  countPapers(filter: { year?: number | undefined; category?: string | undefined } = {}): number {
+    if (!this.paperCounts) {
+      const counts = new Map<string, number>();
+      const bump = (k: string) => counts.set(k, (counts.get(k) ?? 0) + 1);
+      for (const p of this.corpus.papers) {
+        const y = p.year === null || p.year === undefined ? '' : String(p.year);
+        const c = p.category ?? '';
+        bump('|');
+        bump(`${y}|`);
+        bump(`|${c}`);
+        bump(`${y}|${c}`);
+      }
+      this.paperCounts = counts;
+    }
+    return this.paperCounts.get(`${filter.year ?? ''}|${filter.category ?? ''}`) ?? 0;
+  }
+
   /** All category codes the corpus knows with readable names. */
   categoryList(): { code: string; name: string; count: number }[] {
     const counts = new Map<string, number>();
