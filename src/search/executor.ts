@@ -210,7 +210,24 @@ export class QueryExecutor {
       const postings = fp.get(fieldId);
       if (!postings) continue;
       const factor = weight * boosts[f]!;
-      const { docs, scores } = postings.size >= COMPACT_MIN ? this.compactOf(postings, fieldId) : this.uncached(postings, fieldId);
+      if (postings.size < COMPACT_MIN) {
+        // Short lists straight from the map (no arrays to allocate per query).
+        const size = postings.size;
+        const avg = this.view.avgFieldLength[fieldId]!;
+        const N = this.view.documentCount;
+        const p = this.view.bm25;
+        for (const [doc, tf] of postings) {
+          const x = factor * bm25(tf, size, N, this.view.fieldLength.get(doc)![fieldId]!, avg, p);
+          if ((maskLo[doc]! | maskHi[doc]!) === 0) {
+            list[n++] = doc;
+            acc[doc] = x;
+          } else acc[doc]! += x;
+          maskLo[doc]! |= bitLo;
+          maskHi[doc]! |= bitHi;
+        }
+        continue;
+      }
+      const { docs, scores } = this.compactOf(postings, fieldId);
       for (let i = 0; i < docs.length; i++) {
         const doc = docs[i]!;
         if ((maskLo[doc]! | maskHi[doc]!) === 0) {
@@ -222,20 +239,6 @@ export class QueryExecutor {
       }
     }
     top.n = n;
-  }
-
-  /** A short field posting list as arrays (not cached). */
-  private uncached(postings: Postings, fieldId: number): Compact {
-    const v = this.view;
-    const n = postings.size;
-    const docs = new Int32Array(n);
-    const scores = new Float64Array(n);
-    let i = 0;
-    for (const [doc, tf] of postings) {
-      docs[i] = doc;
-      scores[i++] = bm25(tf, n, v.documentCount, v.fieldLength.get(doc)![fieldId]!, v.avgFieldLength[fieldId]!, v.bm25);
-    }
-    return { docs, scores };
   }
 
   /** Adds one index term's contribution (weight × field boost × BM25, per field in index order) to `spec`. */
