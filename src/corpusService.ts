@@ -10,8 +10,10 @@
  * snapshot of the current data files (keyed by their content hashes, the manifest, the ranking
  * options and the corpus/search code). A usable one serves the corpus and its indexes without
  * parsing or indexing (its files and issues are the ones of the parse that wrote it). Otherwise
- * the files are parsed and indexed, and a snapshot of the result is written afterwards, in the
- * background (a failed write is a warning, e.g. a read-only directory). A corrupt snapshot is a
+ * the files are parsed and indexed, and a snapshot of the result is written afterwards, once the
+ * new corpus is serving (a failed write is a warning, e.g. a read-only directory). Serialising
+ * the indexes is synchronous (measured: ~1.1 s of event loop at 10k papers, ~3.4 s at 30k), once
+ * per data change. A corrupt snapshot is a
  * warning and a rebuild. Loads with extra papers set (the arXiv feed) neither read nor write
  * snapshots: the snapshot holds the files' corpus alone, and records merged from elsewhere change
  * the merge (ids, authors, duplicates), so such a load always parses, merges and indexes.
