@@ -132,7 +132,7 @@ describe('digests end to end: real discord.js client, stand-in, SQLite file, inj
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'papertalk-e2e-digest-'));
     dataDir = join(dir, 'data');
-    cpSync('data', dataDir, { recursive: true, filter: (src) => !/\.sqlite/.test(src) });
+    cpSync('data', dataDir, { recursive: true, filter: (src) => !/\.sqlite|\.cache/.test(src) });
     standin = await DiscordStandin.start({ heartbeatIntervalMs: 1000 });
     base = {
       discordToken: standin.token,

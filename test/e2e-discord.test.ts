@@ -94,7 +94,7 @@ describe('papertalk on Discord: real discord.js client against the stand-in', ()
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'papertalk-e2e-'));
-    cpSync('data', join(dir, 'data'), { recursive: true, filter: (src) => !/\.sqlite/.test(src) });
+    cpSync('data', join(dir, 'data'), { recursive: true, filter: (src) => !/\.sqlite|\.cache/.test(src) });
     standin = await DiscordStandin.start({ heartbeatIntervalMs: 1000 });
     config = {
       discordToken: standin.token,

@@ -47,7 +47,7 @@ describe('/mydigest: personal digests in DMs (real client, stand-in, SQLite, inj
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'papertalk-e2e-mydigest-'));
     const dataDir = join(dir, 'data');
-    cpSync('data', dataDir, { recursive: true, filter: (src) => !/\.sqlite/.test(src) });
+    cpSync('data', dataDir, { recursive: true, filter: (src) => !/\.sqlite|\.cache/.test(src) });
     standin = await DiscordStandin.start({ heartbeatIntervalMs: 1000 });
     const config: Config = {
       discordToken: standin.token,

@@ -6,7 +6,7 @@
  * only shard 0 runs the digest scheduler.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,7 +45,7 @@ describe('papertalk processes against the stand-in', () => {
   function workspace(): { dataDir: string; db: string } {
     const dir = mkdtempSync(join(tmpdir(), 'papertalk-proc-'));
     dirs.push(dir);
-    cpSync('data', join(dir, 'data'), { recursive: true, filter: (src) => !/\.sqlite/.test(src) });
+    cpSync('data', join(dir, 'data'), { recursive: true, filter: (src) => !/\.sqlite|\.cache/.test(src) });
     return { dataDir: join(dir, 'data'), db: join(dir, 'papertalk.sqlite') };
   }
 
@@ -88,9 +88,13 @@ describe('papertalk processes against the stand-in', () => {
   it('npm start: connects, answers, and exits 0 within 10 s of SIGTERM after finishing its work', async () => {
     const standin = standins[0]!;
     const ws = workspace();
-    const p = run('src/main.ts', envFor(standin, ws));
+    const cacheDir = join(ws.dataDir, '..', 'snapshots');
+    const p = run('src/main.ts', envFor(standin, ws, { PAPERTALK_CACHE_DIR: cacheDir }));
     procs.push(p);
     await standin.waitFor(() => logLines(p.output()).some((l) => l.msg === 'papertalk is online'), 25_000, 'bot online');
+    // The index snapshot goes where PAPERTALK_CACHE_DIR says (written in the background), not under the data dir.
+    await standin.waitFor(() => existsSync(cacheDir) && readdirSync(cacheDir).some((f) => /^library-.*\.snap$/.test(f)), 15_000, 'snapshot written');
+    expect(existsSync(join(ws.dataDir, '.cache'))).toBe(false);
     expect(standin.findRequests('GET /gateway/bot').length).toBeGreaterThanOrEqual(1);
     const sent = standin.sendCommand('paper', { title: 'GPipe' });
     const [r] = await standin.waitForResponses(sent.id, 1);

@@ -67,7 +67,7 @@ export interface Harness {
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'papertalk-rel-'));
-  cpSync('data', join(dir, 'data'), { recursive: true, filter: (src) => !/\.sqlite/.test(src) });
+  cpSync('data', join(dir, 'data'), { recursive: true, filter: (src) => !/\.sqlite|\.cache/.test(src) });
   const unhandled: unknown[] = [];
   const onUnhandled = (err: unknown): void => void unhandled.push(err);
   process.on('unhandledRejection', onUnhandled);

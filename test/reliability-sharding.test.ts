@@ -38,7 +38,7 @@ describe('start:sharded with two shards: each guild answered by its own shard', 
   it('routes every guild to its shard process, answers once within 3 s, exits 0 on SIGTERM', async () => {
     standin = await DiscordStandin.start({ heartbeatIntervalMs: 1000, recommendedShards: 2 });
     dir = mkdtempSync(join(tmpdir(), 'papertalk-shards-'));
-    cpSync('data', join(dir, 'data'), { recursive: true, filter: (src) => !/\.sqlite/.test(src) });
+    cpSync('data', join(dir, 'data'), { recursive: true, filter: (src) => !/\.sqlite|\.cache/.test(src) });
     let out = '';
     child = spawn(NODE_TSX[0], [...NODE_TSX[1], 'src/discord/shard.ts'], {
       env: { ...process.env, DISCORD_TOKEN: standin.token, DISCORD_API_URL: standin.restUrl, DISCORD_APP_ID: standin.applicationId, DISCORD_GUILD_ID: '', PAPERTALK_DATA_DIR: join(dir, 'data'), PAPERTALK_DB: join(dir, 'papertalk.sqlite'), LOG_LEVEL: 'debug' },

@@ -49,7 +49,7 @@ describe('SIGTERM with work in flight (process level)', () => {
   it('stops taking new work, finishes in-flight work, flushes logs, closes the database, exits 0 within 10 s', async () => {
     standin = await DiscordStandin.start({ heartbeatIntervalMs: 1000 });
     dir = mkdtempSync(join(tmpdir(), 'papertalk-sigterm-'));
-    cpSync('data', join(dir, 'data'), { recursive: true, filter: (src) => !/\.sqlite/.test(src) });
+    cpSync('data', join(dir, 'data'), { recursive: true, filter: (src) => !/\.sqlite|\.cache/.test(src) });
     const db = join(dir, 'papertalk.sqlite');
     const config: Config = {
       discordToken: standin.token,

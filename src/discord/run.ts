@@ -98,7 +98,7 @@ export async function startBot(config: Config, rootLogger: Logger, options: Star
   const shards = shardsOf(options.clientOptions);
   const logger = rootLogger.child({ component: 'discord', ...(shards ? { shards } : {}) });
   const now = options.now ?? (() => new Date());
-  const corpus = new CorpusService({ dataDir: config.dataDir, logger: rootLogger });
+  const corpus = new CorpusService({ dataDir: config.dataDir, ...(config.cacheDir !== undefined ? { cacheDir: config.cacheDir } : {}), logger: rootLogger });
   const loaded = await corpus.load();
   const engine = new Engine({ library: loaded.library, logger: rootLogger, ...(options.memory ? { memory: options.memory } : {}) });
   const guard = guardStore({ open: () => openStore({ path: config.dbPath, logger: rootLogger, now }), logger, ...(options.busyTimeoutMs !== undefined ? { busyTimeoutMs: options.busyTimeoutMs } : {}) });
