@@ -4,10 +4,12 @@
  * instead of one result object per matching document, and with the work planned:
  *
  *  - large posting lists are turned once into compact arrays (document, BM25 score), cached;
- *  - on a large index, fuzzy expansion is skipped for a term the vocabulary knows well (its
- *    document frequency is at least `fuzzySkipDf`), and prefix / fuzzy expansions are capped
- *    (`maxExpansions`, the rarest kept: they are what the expansion is for);
- *  - callers get raw accumulators and pick the few hits they need (no sort of every match).
+ *  - on a large index (`planMinDocs`), fuzzy expansion is skipped for a term the vocabulary
+ *    knows well (document frequency at least `fuzzySkipDf`), tries one edit before two, and
+ *    prefix / fuzzy expansions are capped (`maxExpansions`, the rarest kept: they are what the
+ *    expansion is for); AND queries stop expanding terms once the intersection is empty;
+ *  - callers get raw results (documents, scores, matched-term masks) and pick the few hits they
+ *    need (`rank.ts`: no sort of every match).
  *
  * Below `planMinDocs` documents (caps off) the scores are identical, to the bit, to MiniSearch's:
  * the sums are formed in MiniSearch's order (per term, per field, then per query term, then per
@@ -478,11 +480,6 @@ export class QueryExecutor {
       }
     }
     return out;
-  }
-
-  /** A stored field of a document. */
-  storedField(doc: number, name: string): unknown {
-    return this.view.storedFields.get(doc)?.[name];
   }
 
   /** The document's id (MiniSearch's `id` of a result). */
