@@ -89,6 +89,11 @@ export interface Expansion {
   planned: boolean;
 }
 
+interface PrefixExpansions {
+  all: [string, FieldPostings, number][];
+  rarest: [string, FieldPostings, number][];
+}
+
 /** Matches of one query: documents in MiniSearch's result order, their score (× quality) and matched query terms. */
 export interface RawResults {
   /** Number of matching documents. */
@@ -323,12 +328,12 @@ export class QueryExecutor {
           } else if (maxDistance) fuzzyMatches = v.terms.fuzzyGet(term, maxDistance);
         } else if (fz) planned = true;
         const expansions: [string, FieldPostings, number][] = [];
+        let prefixOnly: PrefixExpansions | null = null;
         if (px) {
-          for (const [t, fp] of v.terms.atPrefix(term)) {
-            const distance = t.length - term.length;
-            if (!distance) continue;
-            fuzzyMatches?.delete(t);
-            expansions.push([t, fp, (v.weights.prefix * t.length) / (t.length + 0.3 * distance)]);
+          prefixOnly = this.prefixExpansions(term);
+          for (const e of prefixOnly.all) {
+            fuzzyMatches?.delete(e[0]);
+            expansions.push(e);
           }
         }
         if (fuzzyMatches) {
@@ -337,7 +342,10 @@ export class QueryExecutor {
             expansions.push([t, fp, (v.weights.fuzzy * t.length) / (t.length + distance)]);
           }
         }
-        if (planning && expansions.length > this.plan.maxExpansions) {
+        if (planning && prefixOnly && expansions.length === prefixOnly.all.length && expansions.length > this.plan.maxExpansions) {
+          items.push(...prefixOnly.rarest);
+          planned = true;
+        } else if (planning && expansions.length > this.plan.maxExpansions) {
           // The rarest expansions (by document frequency), scored in MiniSearch's order.
           const ranked = expansions.map((e, k) => ({ k, df: this.dfOf(e[1]) })).sort((a, b) => a.df - b.df || a.k - b.k);
           const keep = new Set(ranked.slice(0, this.plan.maxExpansions).map((r) => r.k));
@@ -459,6 +467,40 @@ export class QueryExecutor {
       maskHi[this.touched[k]!] = 0;
     }
     this.nTouched = 0;
+  }
+
+  private readonly prefixMemo = new Map<string, PrefixExpansions>();
+
+  /**
+   * A term's prefix expansions (other index terms starting with it, with MiniSearch's prefix
+   * weight) and, on a large index, the `maxExpansions` rarest of them in tree order. Memoised
+   * (the last 512 terms): people type the same beginnings, and the tree walk of a two-letter
+   * prefix over a large vocabulary is most of an autocomplete.
+   */
+  private prefixExpansions(term: string): PrefixExpansions {
+    const hit = this.prefixMemo.get(term);
+    if (hit) {
+      this.prefixMemo.delete(term);
+      this.prefixMemo.set(term, hit);
+      return hit;
+    }
+    const v = this.view;
+    const all: [string, FieldPostings, number][] = [];
+    for (const [t, fp] of v.terms.atPrefix(term)) {
+      const distance = t.length - term.length;
+      if (!distance) continue;
+      all.push([t, fp, (v.weights.prefix * t.length) / (t.length + 0.3 * distance)]);
+    }
+    let rarest = all;
+    if (this.planning && all.length > this.plan.maxExpansions) {
+      const ranked = all.map((e, k) => ({ k, df: this.dfOf(e[1]) })).sort((a, b) => a.df - b.df || a.k - b.k);
+      const keep = new Set(ranked.slice(0, this.plan.maxExpansions).map((r) => r.k));
+      rarest = all.filter((_, k) => keep.has(k));
+    }
+    const out = { all, rarest };
+    this.prefixMemo.set(term, out);
+    if (this.prefixMemo.size > 512) this.prefixMemo.delete(this.prefixMemo.keys().next().value as string);
+    return out;
   }
 
   private dfOf(fp: FieldPostings): number {
