@@ -17,13 +17,43 @@ export interface SnippetOptions {
 
 const SENTENCE = /[^.!?\n]+(?:[.!?]+|$)/g;
 
-function matchRanges(text: string, terms: ReadonlySet<string>): [number, number][] {
+const WORD_CHAR = /[\p{L}\p{N}]/u;
+
+/** A letter or digit (what `[\p{L}\p{N}]` matches); ASCII without a regex. */
+function isWordChar(cp: number): boolean {
+  if (cp < 128) return (cp >= 48 && cp <= 57) || (cp >= 65 && cp <= 90) || (cp >= 97 && cp <= 122);
+  return WORD_CHAR.test(String.fromCodePoint(cp));
+}
+
+/**
+ * Character ranges of the words (runs of letters and digits) whose processed form is a query
+ * term, and how many distinct terms they are. A scan by code point: no match object per word
+ * (snippets are made for every hit shown, on every search).
+ */
+function matchRanges(text: string, terms: ReadonlySet<string>): { ranges: [number, number][]; distinct: number } {
   const ranges: [number, number][] = [];
-  for (const m of text.matchAll(/[\p{L}\p{N}]+/gu)) {
-    const p = processTerm(m[0]);
-    if (p && terms.has(p)) ranges.push([m.index!, m.index! + m[0].length]);
+  let found: Set<string> | null = null;
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    let cp = text.codePointAt(i)!;
+    if (!isWordChar(cp)) {
+      i += cp > 0xffff ? 2 : 1;
+      continue;
+    }
+    const start = i;
+    do {
+      i += cp > 0xffff ? 2 : 1;
+      if (i >= n) break;
+      cp = text.codePointAt(i)!;
+    } while (isWordChar(cp));
+    const p = processTerm(text.slice(start, i));
+    if (p && terms.has(p)) {
+      ranges.push([start, i]);
+      (found ??= new Set()).add(p);
+    }
   }
-  return ranges;
+  return { ranges, distinct: found?.size ?? 0 };
 }
 
 export function makeSnippet(text: string | null, terms: ReadonlySet<string>, options: SnippetOptions = {}): Snippet | null {
@@ -33,8 +63,7 @@ export function makeSnippet(text: string | null, terms: ReadonlySet<string>, opt
   for (const m of text.matchAll(SENTENCE)) {
     const s = m[0].trim();
     if (!s) continue;
-    const ranges = matchRanges(s, terms);
-    const distinct = new Set(ranges.map(([a, b]) => processTerm(s.slice(a, b)))).size;
+    const { ranges, distinct } = matchRanges(s, terms);
     if (!best || distinct > best.distinct) best = { s, ranges, distinct };
     if (!best.distinct && best.s !== s) continue;
   }
