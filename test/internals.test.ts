@@ -1,6 +1,7 @@
 import MiniSearch from 'minisearch';
 import { describe, expect, it } from 'vitest';
-import { bm25, dumpIndex, indexView, restoreIndex } from '../src/search/internals.ts';
+import { addAllCached, bm25, dumpIndex, indexView, restoreIndex } from '../src/search/internals.ts';
+import { realLibrary } from './helpers/corpus.ts';
 
 /**
  * The executor reads MiniSearch's internals through `indexView`. If a MiniSearch upgrade changes
@@ -58,5 +59,26 @@ describe('MiniSearch internals', () => {
     copy.add({ id: 'd', title: 'more experts', body: '', kind: 'paper' });
     expect(copy.search('experts').map((r) => r.id)).toContain('d');
     expect(() => restoreIndex({ format: 9 } as never, () => new MiniSearch({ fields: ['title'] }))).toThrow(/^papertalk:/);
+  });
+
+  it('addAllCached builds the same index as addAll (real corpus texts, repeated words), then leaves the instance as it was', async () => {
+    const { result } = await realLibrary();
+    type Doc = { id: string; title: string; body: string; kind: string };
+    const docs: Doc[] = [
+      ...result.corpus.papers.map((p) => ({ id: p.id, title: p.title ?? '', body: `${p.abstract ?? ''} ${p.abstract ?? ''}`, kind: 'paper' })),
+      ...result.corpus.posts.map((p) => ({ id: p.id, title: p.title, body: p.body, kind: 'post' })),
+    ];
+    const options = { fields: ['title', 'body'], storeFields: ['kind'] };
+    const plain = new MiniSearch<Doc>(options);
+    plain.addAll(docs);
+    const cached = new MiniSearch<Doc>(options);
+    addAllCached(cached, docs);
+    expect(JSON.stringify(dumpIndex(cached))).toBe(JSON.stringify(dumpIndex(plain)));
+    expect(JSON.stringify(cached)).toBe(JSON.stringify(plain));
+    expect(Object.prototype.hasOwnProperty.call(cached, 'addTerm')).toBe(false);
+    // Later adds go through MiniSearch's own addTerm (a term first seen now lands in the tree).
+    cached.add({ id: 'late', title: 'zyxwv quantum', body: 'experts', kind: 'paper' });
+    expect(cached.search('zyxwv').map((r) => r.id)).toEqual(['late']);
+    expect(() => addAllCached({} as never, [])).toThrow(/^papertalk: MiniSearch internals changed/);
   });
 });

@@ -11,7 +11,7 @@ import { paperId } from '../corpus/merge.ts';
 import { expandQuery, findAcronyms, type AcronymMap } from './acronyms.ts';
 import { coverageOf } from './coverage.ts';
 import { QueryExecutor, type ExecOptions, type RawResults } from './executor.ts';
-import { dumpIndex, restoreIndex, type IndexDump } from './internals.ts';
+import { addAllCached, dumpIndex, restoreIndex, type IndexDump } from './internals.ts';
 import { topDocuments } from './rank.ts';
 import { topK } from './select.ts';
 import { makeSnippet, type Snippet } from './snippet.ts';
@@ -192,11 +192,11 @@ export class Library {
       this.authorIndex = MiniSearch.loadJSON(snapshot.authors, authorIndexOptions());
     } else {
       this.main = new MiniSearch<IndexedDoc>(miniSearchOptions());
-      this.main.addAll([...this.documents()]);
+      addAllCached(this.main, [...this.documents()]);
       this.titleIndex = new MiniSearch(titleIndexOptions());
-      this.titleIndex.addAll(corpus.papers.filter((p) => p.title).map((p) => ({ id: p.id, title: p.title!, aliases: p.aliases.join(' ') })));
+      addAllCached(this.titleIndex, corpus.papers.filter((p) => p.title).map((p) => ({ id: p.id, title: p.title!, aliases: p.aliases.join(' ') })));
       this.authorIndex = new MiniSearch(authorIndexOptions());
-      this.authorIndex.addAll(corpus.authors.map((a) => ({ id: a.id, name: a.name, variants: a.variants.join(' ') })));
+      addAllCached(this.authorIndex, corpus.authors.map((a) => ({ id: a.id, name: a.name, variants: a.variants.join(' ') })));
     }
     const acronymTexts = function* () {
       for (const p of corpus.papers) {
