@@ -4,7 +4,7 @@
  * again at run time). Validation errors come back as one clear ephemeral message; confirmations
  * go in the interaction reply, never in the digest channel.
  */
-import { ActionRowBuilder, ButtonBuilder, ButtonStyle, ChannelType, PermissionFlagsBits, SlashCommandBuilder, time, TimestampStyles, type APIEmbed, type ChatInputCommandInteraction } from 'discord.js';
+import { ActionRowBuilder, ButtonBuilder, ButtonStyle, ChannelType, PermissionFlagsBits, SlashCommandBuilder, type APIEmbed, type ChatInputCommandInteraction } from 'discord.js';
 import { CATEGORY_NAMES } from '../src/corpus/categories.ts';
 import { formatAuthors, titleLine } from '../src/digest/format.ts';
 import type { DigestSelection } from '../src/digest/select.ts';
@@ -12,11 +12,11 @@ import { formatLocalDate } from '../src/digest/time.ts';
 import { parseSubscriptionInput } from '../src/digest/subscriptionInput.ts';
 import { UserError } from '../src/errors.ts';
 import type { Choice } from '../src/discord/limits.ts';
-import { addScheduleOptions, readScheduleOptions, scheduleAutocomplete } from '../src/discord/digestOptions.ts';
+import { addScheduleOptions, readScheduleOptions, requireScheduler, scheduleAndConfirm, scheduleAutocomplete, subscriptionIdChoices } from '../src/discord/digestOptions.ts';
 import { renderDigestMessage } from '../src/discord/digestSender.ts';
 import { LIMITS } from '../src/discord/limits.ts';
-import { COLORS, describeSubscription, finish, renderSubscriptions } from '../src/discord/render.ts';
-import { ephemeral, libraryOf, reply, update, type BotContext, type Command, type MessageRow, type Reply } from '../src/discord/types.ts';
+import { COLORS, finish, renderSubscriptions } from '../src/discord/render.ts';
+import { bySubcommand, libraryOf, reply, update, type BotContext, type Command, type MessageRow, type Reply } from '../src/discord/types.ts';
 
 const TEXT_CHANNELS = [ChannelType.GuildText, ChannelType.GuildAnnouncement] as const;
 const NEED = PermissionFlagsBits.ViewChannel | PermissionFlagsBits.SendMessages | PermissionFlagsBits.EmbedLinks;
@@ -58,15 +58,9 @@ function subscribe(i: ChatInputCommandInteraction, ctx: BotContext) {
     { knownCategories: CATEGORY_NAMES },
   );
   const created = ctx.store.addSubscription(sub, ctx.now());
-  ctx.scheduler?.addSubscription(created);
-  const next = ctx.scheduler?.nextRunAt(created.id) ?? null;
+  const content = scheduleAndConfirm(ctx, created);
   ctx.logger.info({ subscriptionId: created.id, guildId, channelId: created.channelId, by: i.user.id }, 'digest subscription created');
-  const lines = [
-    `Subscribed: ${describeSubscription(created)}.`,
-    'The first digest lists the latest papers by date; after that, only papers new since the previous one.',
-    next ? `Next digest: ${time(next, TimestampStyles.LongDateTime)} (${time(next, TimestampStyles.RelativeTime)}).` : '',
-  ];
-  return reply({ content: lines.filter(Boolean).join('\n') });
+  return reply({ content });
 }
 
 function unsubscribe(i: ChatInputCommandInteraction, ctx: BotContext) {
@@ -85,7 +79,7 @@ function list(i: ChatInputCommandInteraction, ctx: BotContext) {
 
 function preview(i: ChatInputCommandInteraction, ctx: BotContext) {
   const { guildId } = requireManager(i);
-  if (!ctx.scheduler) throw new UserError('digest-unavailable', 'Digests are not running on this instance right now.');
+  const scheduler = requireScheduler(ctx);
   let id = i.options.getInteger('id');
   if (id === null) {
     const here = ctx.store.listSubscriptions({ guildId });
@@ -97,7 +91,7 @@ function preview(i: ChatInputCommandInteraction, ctx: BotContext) {
     id = pick.id;
   }
   const sub = subscriptionIn(ctx, guildId, id);
-  const message = ctx.scheduler.preview(sub.id, { now: ctx.now() });
+  const message = scheduler.preview(sub.id, { now: ctx.now() });
   if (!message) throw new UserError('digest-not-found', `There is no digest subscription #${id}.`);
   return reply({ ...renderDigestMessage(message, { subscriptionId: sub.id, localDate: 'next' }), content: `Preview of digest #${sub.id} (not posted; nothing recorded):`, ephemeral: true });
 }
@@ -143,12 +137,12 @@ export function renderShowAll(subscriptionId: number, localDate: string, sel: Di
 
 function showAll(ctx: BotContext, [id = '', localDate = '', page = '0']: string[]): Reply {
   const subscriptionId = Number(id);
-  if (!ctx.scheduler) throw new UserError('digest-unavailable', 'Digests are not running on this instance right now.');
+  const scheduler = requireScheduler(ctx);
   if (!Number.isInteger(subscriptionId) || !/^(\d{4}-\d{2}-\d{2}|next)$/.test(localDate)) {
     throw new UserError('digest-show-all', 'That button is not valid any more.');
   }
   if (!ctx.store.getSubscription(subscriptionId)) throw new UserError('digest-not-found', `Digest subscription #${subscriptionId} no longer exists.`);
-  const sel = ctx.scheduler.allMatching(subscriptionId, localDate, ctx.now());
+  const sel = scheduler.allMatching(subscriptionId, localDate, ctx.now());
   if (!sel) throw new UserError('digest-not-found', `The digest #${subscriptionId} of ${formatLocalDate(localDate)} is not recorded.`);
   return renderShowAll(subscriptionId, localDate, sel, Number(page) || 0);
 }
@@ -197,31 +191,18 @@ export const digest = {
     },
   },
 
-  execute(interaction, ctx) {
-    switch (interaction.options.getSubcommand(true)) {
-      case 'subscribe':
-        return subscribe(interaction, ctx);
-      case 'unsubscribe':
-        return unsubscribe(interaction, ctx);
-      case 'list':
-        return list(interaction, ctx);
-      case 'preview':
-        return preview(interaction, ctx);
-      default:
-        return ephemeral('Unknown /digest subcommand.');
-    }
-  },
+  execute: bySubcommand('digest', { subscribe, unsubscribe, list, preview }),
 
   autocomplete(interaction, ctx): Choice[] {
     const shared = scheduleAutocomplete(interaction, libraryOf(ctx));
     if (shared) return shared;
     const focused = interaction.options.getFocused(true);
     if (focused.name !== 'id' || !interaction.inGuild()) return [];
-    const typed = String(focused.value).trim();
-    return ctx.store
-      .listSubscriptions({ guildId: interaction.guildId })
-      .filter((s) => !typed || String(s.id).startsWith(typed))
-      .map((s) => ({ name: `#${s.id} — #${interaction.guild?.channels.cache.get(s.channelId)?.name ?? s.channelId} at ${s.time} ${s.timezone}`, value: s.id }));
+    return subscriptionIdChoices(
+      ctx.store.listSubscriptions({ guildId: interaction.guildId }),
+      String(focused.value),
+      (s) => `#${s.id} — #${interaction.guild?.channels.cache.get(s.channelId)?.name ?? s.channelId} at ${s.time} ${s.timezone}`,
+    );
   },
 } satisfies Command;
 

@@ -7,14 +7,14 @@
  * that fails and the subscription is not stored (the reply says how to open them), instead of
  * every future digest failing silently.
  */
-import { DiscordAPIError, RESTJSONErrorCodes, SlashCommandBuilder, time, TimestampStyles, type ChatInputCommandInteraction } from 'discord.js';
+import { DiscordAPIError, RESTJSONErrorCodes, SlashCommandBuilder, type ChatInputCommandInteraction, type SlashCommandIntegerOption } from 'discord.js';
 import { CATEGORY_NAMES } from '../src/corpus/categories.ts';
 import { parseSubscriptionInput } from '../src/digest/subscriptionInput.ts';
-import { addScheduleOptions, readScheduleOptions, scheduleAutocomplete } from '../src/discord/digestOptions.ts';
+import { addScheduleOptions, readScheduleOptions, requireScheduler, scheduleAndConfirm, scheduleAutocomplete, subscriptionIdChoices } from '../src/discord/digestOptions.ts';
 import { renderDigestMessage } from '../src/discord/digestSender.ts';
 import type { Choice } from '../src/discord/limits.ts';
-import { describeSubscription, renderSubscriptions } from '../src/discord/render.ts';
-import { ephemeral, libraryOf, reply, type BotContext, type Command } from '../src/discord/types.ts';
+import { renderSubscriptions } from '../src/discord/render.ts';
+import { bySubcommand, libraryOf, reply, type BotContext, type Command } from '../src/discord/types.ts';
 import { isUserError, UserError } from '../src/errors.ts';
 import type { Subscription } from '../src/store/types.ts';
 
@@ -79,15 +79,9 @@ async function subscribe(i: ChatInputCommandInteraction, ctx: BotContext) {
     }
     throw err;
   }
-  ctx.scheduler?.addSubscription(created);
-  const next = ctx.scheduler?.nextRunAt(created.id) ?? null;
+  const content = scheduleAndConfirm(ctx, created);
   ctx.logger.info({ subscriptionId: created.id, userId: i.user.id, channelId }, 'personal digest subscription created');
-  const lines = [
-    `Subscribed: ${describeSubscription(created)}.`,
-    'The first digest lists the latest papers by date; after that, only papers new since the previous one.',
-    next ? `Next digest: ${time(next, TimestampStyles.LongDateTime)} (${time(next, TimestampStyles.RelativeTime)}).` : '',
-  ];
-  return reply({ content: lines.filter(Boolean).join('\n'), ephemeral: true });
+  return reply({ content, ephemeral: true });
 }
 
 function unsubscribe(i: ChatInputCommandInteraction, ctx: BotContext) {
@@ -103,15 +97,15 @@ function list(i: ChatInputCommandInteraction, ctx: BotContext) {
 }
 
 function preview(i: ChatInputCommandInteraction, ctx: BotContext) {
-  if (!ctx.scheduler) throw new UserError('digest-unavailable', 'Digests are not running on this instance right now.');
+  const scheduler = requireScheduler(ctx);
   const sub = ownSubscription(ctx, i.user.id, i.options.getInteger('id'));
-  const message = ctx.scheduler.preview(sub.id, { now: ctx.now() });
+  const message = scheduler.preview(sub.id, { now: ctx.now() });
   if (!message) throw new UserError('mydigest-not-found', `You have no personal digest #${sub.id}.`);
   return reply({ ...renderDigestMessage(message, { subscriptionId: sub.id, localDate: 'next' }), content: `Preview of your digest #${sub.id} (not sent; nothing recorded):`, ephemeral: true });
 }
 
-const idOption = (required: boolean) => (o: import('discord.js').SlashCommandIntegerOption) =>
-  o.setName('id').setDescription('Your digest number (see /mydigest list; default: your only one)').setRequired(required).setAutocomplete(true).setMinValue(1);
+const idOption = (o: SlashCommandIntegerOption) =>
+  o.setName('id').setDescription('Your digest number (see /mydigest list; default: your only one)').setAutocomplete(true).setMinValue(1);
 
 export const mydigest = {
   data: new SlashCommandBuilder()
@@ -120,35 +114,19 @@ export const mydigest = {
     // Guild (0) and the bot's DMs (1).
     .setContexts(0, 1)
     .addSubcommand((s) => addScheduleOptions(s.setName('subscribe').setDescription('Get a daily digest of new papers in your DMs')))
-    .addSubcommand((s) => s.setName('unsubscribe').setDescription('Stop one of your personal digests').addIntegerOption(idOption(false)))
+    .addSubcommand((s) => s.setName('unsubscribe').setDescription('Stop one of your personal digests').addIntegerOption(idOption))
     .addSubcommand((s) => s.setName('list').setDescription('Your personal digests'))
-    .addSubcommand((s) => s.setName('preview').setDescription('Show what your digest would contain now (nothing is sent)').addIntegerOption(idOption(false))),
+    .addSubcommand((s) => s.setName('preview').setDescription('Show what your digest would contain now (nothing is sent)').addIntegerOption(idOption)),
   ephemeral: true,
 
-  execute(interaction, ctx) {
-    switch (interaction.options.getSubcommand(true)) {
-      case 'subscribe':
-        return subscribe(interaction, ctx);
-      case 'unsubscribe':
-        return unsubscribe(interaction, ctx);
-      case 'list':
-        return list(interaction, ctx);
-      case 'preview':
-        return preview(interaction, ctx);
-      default:
-        return ephemeral('Unknown /mydigest subcommand.');
-    }
-  },
+  execute: bySubcommand('mydigest', { subscribe, unsubscribe, list, preview }),
 
   autocomplete(interaction, ctx): Choice[] {
     const shared = scheduleAutocomplete(interaction, libraryOf(ctx));
     if (shared) return shared;
     const focused = interaction.options.getFocused(true);
     if (focused.name !== 'id') return [];
-    const typed = String(focused.value).trim();
-    return mine(ctx, interaction.user.id)
-      .filter((s) => !typed || String(s.id).startsWith(typed))
-      .map((s) => ({ name: `#${s.id} — daily at ${s.time} ${s.timezone}`, value: s.id }));
+    return subscriptionIdChoices(mine(ctx, interaction.user.id), String(focused.value), (s) => `#${s.id} — daily at ${s.time} ${s.timezone}`);
   },
 } satisfies Command;
 

@@ -1,12 +1,18 @@
 /**
  * What `/digest` (channel digests) and `/mydigest` (personal digests in DMs) share: the schedule
- * and filter options of `subscribe`, reading them back, and their autocomplete.
+ * and filter options of `subscribe`, reading them back, their autocomplete, the confirmation of a
+ * new subscription, and the scheduler check.
  */
-import type { AutocompleteInteraction, ChatInputCommandInteraction, SlashCommandSubcommandBuilder } from 'discord.js';
+import { time, TimestampStyles, type AutocompleteInteraction, type ChatInputCommandInteraction, type SlashCommandSubcommandBuilder } from 'discord.js';
+import type { DigestScheduler } from '../digest/scheduler.ts';
 import { MAX_PAPERS_MAX, MAX_PAPERS_MIN } from '../digest/subscriptionInput.ts';
+import { UserError } from '../errors.ts';
 import type { Library } from '../search/library.ts';
+import type { Subscription } from '../store/types.ts';
 import type { Choice } from './limits.ts';
 import { authorChoices, categoryChoices, listChoices } from './lookup.ts';
+import { describeSubscription } from './render.ts';
+import type { BotContext } from './types.ts';
 
 let zones: string[] | null = null;
 /** `UTC`, `Etc/UTC`, then every IANA zone this runtime knows. */
@@ -65,4 +71,29 @@ export function scheduleAutocomplete(interaction: AutocompleteInteraction, lib: 
     default:
       return null;
   }
+}
+
+/** The scheduler, or a clear message when this process does not run digests (e.g. shard ≠ 0). */
+export function requireScheduler(ctx: BotContext): DigestScheduler {
+  if (!ctx.scheduler) throw new UserError('digest-unavailable', 'Digests are not running on this instance right now.');
+  return ctx.scheduler;
+}
+
+/** Schedules a subscription just stored; the confirmation text, with the next digest's time. */
+export function scheduleAndConfirm(ctx: BotContext, created: Subscription): string {
+  ctx.scheduler?.addSubscription(created);
+  const next = ctx.scheduler?.nextRunAt(created.id) ?? null;
+  return [
+    `Subscribed: ${describeSubscription(created)}.`,
+    'The first digest lists the latest papers by date; after that, only papers new since the previous one.',
+    next ? `Next digest: ${time(next, TimestampStyles.LongDateTime)} (${time(next, TimestampStyles.RelativeTime)}).` : '',
+  ]
+    .filter(Boolean)
+    .join('\n');
+}
+
+/** Choices for an `id` option: the subscriptions whose number starts with what was typed. */
+export function subscriptionIdChoices(subs: readonly Subscription[], typed: string, label: (s: Subscription) => string): Choice[] {
+  const prefix = typed.trim();
+  return subs.filter((s) => !prefix || String(s.id).startsWith(prefix)).map((s) => ({ name: label(s), value: s.id }));
 }

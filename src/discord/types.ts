@@ -96,3 +96,13 @@ export interface Command {
   /** Component handlers by action, for customIds `<data.name>:<action>:…`. */
   components?: Record<string, ComponentHandler>;
 }
+
+type SubcommandHandler = (interaction: ChatInputCommandInteraction, ctx: BotContext) => Outcome | Promise<Outcome>;
+
+/** `execute` for a command made of subcommands: runs the handler named by the subcommand. */
+export function bySubcommand(command: string, handlers: Record<string, SubcommandHandler>): Command['execute'] {
+  return (interaction, ctx) => {
+    const handler = handlers[interaction.options.getSubcommand(true)];
+    return handler ? handler(interaction, ctx) : ephemeral(`Unknown /${command} subcommand.`);
+  };
+}
