@@ -13,10 +13,9 @@
  * bot; "Show all"; the arXiv feed fetched once before the window, merged and deduplicated, and a
  * failing feed. Prints the three-day transcript.
  */
-import { cpSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import Database from 'better-sqlite3';
@@ -28,9 +27,9 @@ import { deployCommands } from '../src/discord/deploy.ts';
 import { startBot, type Bot, type StartOptions } from '../src/discord/run.ts';
 import { createRateLimiter } from '../src/feeds/arxiv.ts';
 import { createLogger } from '../src/logger.ts';
+import { noIdentifyThrottle, standinConfig, tempWorkspace } from './helpers/bot.ts';
 import { DiscordStandin, type InteractionResponseRecord, type SentInteraction } from './standin/index.ts';
 
-const noIdentifyThrottle = { buildIdentifyThrottler: () => ({ waitForIdentify: async (): Promise<void> => {} }) };
 const FIXTURE = readFileSync(new URL('./fixtures/arxiv/cs-cl-lg.atom.xml', import.meta.url), 'utf8');
 
 interface DropPaper {
@@ -130,22 +129,10 @@ describe('digests end to end: real discord.js client, stand-in, SQLite file, inj
   }
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'papertalk-e2e-digest-'));
-    dataDir = join(dir, 'data');
-    cpSync('data', dataDir, { recursive: true, filter: (src) => !/\.sqlite|\.cache/.test(src) });
+    const ws = tempWorkspace('papertalk-e2e-digest-');
+    ({ dir, dataDir } = ws);
     standin = await DiscordStandin.start({ heartbeatIntervalMs: 1000 });
-    base = {
-      discordToken: standin.token,
-      discordAppId: standin.applicationId,
-      discordGuildId: standin.world.guild.id,
-      discordApiUrl: standin.restUrl,
-      dataDir,
-      dbPath: join(dir, 'papertalk.sqlite'),
-      logLevel: 'info',
-      arxivCategories: [],
-      arxivApiUrl: undefined,
-      rateLimit: { burst: 10_000, perMinute: 1_000_000 },
-    };
+    base = standinConfig(standin, ws);
     await deployCommands(base, logger);
   }, 30_000);
 

@@ -8,8 +8,7 @@
  * pipeline — routing, acknowledging, discord.js serialisation — must reproduce them exactly),
  * plus corpus facts checked literally (GPipe's authors, the two Zhifeng Chens, …).
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { APIMessage } from 'discord.js';
@@ -37,10 +36,10 @@ import { startBot, type Bot } from '../src/discord/run.ts';
 import type { Reply } from '../src/discord/types.ts';
 import { createLogger } from '../src/logger.ts';
 import type { Library } from '../src/search/library.ts';
+import { noIdentifyThrottle, standinConfig, tempWorkspace } from './helpers/bot.ts';
 import { DiscordStandin, type InteractionResponseRecord, type SentInteraction } from './standin/index.ts';
 
 /** discord.js waits ~5 s between identifies of the same shard; a restarted bot opts out. */
-const noIdentifyThrottle = { buildIdentifyThrottler: () => ({ waitForIdentify: async (): Promise<void> => {} }) };
 const GPIPE_ID = 'gpipe-efficient-training-of-giant-neural-b03f58';
 const GPIPE_TITLE = 'GPipe: Efficient Training of Giant Neural Networks using Pipeline Parallelism';
 const NO_MENTIONS = { parse: [] };
@@ -93,21 +92,10 @@ describe('papertalk on Discord: real discord.js client against the stand-in', ()
   }
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'papertalk-e2e-'));
-    cpSync('data', join(dir, 'data'), { recursive: true, filter: (src) => !/\.sqlite|\.cache/.test(src) });
+    const ws = tempWorkspace('papertalk-e2e-');
+    dir = ws.dir;
     standin = await DiscordStandin.start({ heartbeatIntervalMs: 1000 });
-    config = {
-      discordToken: standin.token,
-      discordAppId: standin.applicationId,
-      discordGuildId: standin.world.guild.id,
-      discordApiUrl: standin.restUrl,
-      dataDir: join(dir, 'data'),
-      dbPath: join(dir, 'papertalk.sqlite'),
-      logLevel: 'info',
-      arxivCategories: [],
-      arxivApiUrl: undefined,
-      rateLimit: { burst: 10_000, perMinute: 1_000_000 },
-    };
+    config = standinConfig(standin, ws);
     await deployCommands(config, logger);
     bot = await startBot(config, logger, { clientOptions: { ws: noIdentifyThrottle } });
   }, 30_000);

@@ -9,19 +9,16 @@
  * channel with nonce + enforce_nonce, once per local date; list/preview/unsubscribe see only the
  * caller's own personal digests; server digest lists never show them.
  */
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import type { APIMessage } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Config } from '../src/config.ts';
 import { deployCommands } from '../src/discord/deploy.ts';
 import { startBot, type Bot } from '../src/discord/run.ts';
 import { createLogger } from '../src/logger.ts';
+import { noIdentifyThrottle, standinConfig, tempWorkspace } from './helpers/bot.ts';
 import { DiscordStandin, type InteractionResponseRecord, type SentInteraction } from './standin/index.ts';
 
-const noIdentifyThrottle = { buildIdentifyThrottler: () => ({ waitForIdentify: async (): Promise<void> => {} }) };
 
 describe('/mydigest: personal digests in DMs (real client, stand-in, SQLite, injected clock)', () => {
   let standin: DiscordStandin;
@@ -45,22 +42,10 @@ describe('/mydigest: personal digests in DMs (real client, stand-in, SQLite, inj
     one(standin.sendCommand('mydigest', options, { user, subcommand, ...(dm ? { guildId: null } : {}) }));
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'papertalk-e2e-mydigest-'));
-    const dataDir = join(dir, 'data');
-    cpSync('data', dataDir, { recursive: true, filter: (src) => !/\.sqlite|\.cache/.test(src) });
+    const ws = tempWorkspace('papertalk-e2e-mydigest-');
+    dir = ws.dir;
     standin = await DiscordStandin.start({ heartbeatIntervalMs: 1000 });
-    const config: Config = {
-      discordToken: standin.token,
-      discordAppId: standin.applicationId,
-      discordGuildId: standin.world.guild.id,
-      discordApiUrl: standin.restUrl,
-      dataDir,
-      dbPath: join(dir, 'papertalk.sqlite'),
-      logLevel: 'info',
-      arxivCategories: [],
-      arxivApiUrl: undefined,
-      rateLimit: { burst: 10_000, perMinute: 1_000_000 },
-    };
+    const config = standinConfig(standin, ws);
     await deployCommands(config, logger);
     bot = await startBot(config, logger, { now: () => t, schedulerTimers: false, clientOptions: { ws: noIdentifyThrottle } });
   }, 60_000);

@@ -6,14 +6,11 @@
  * only shard 0 runs the digest scheduler.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { logLines, NODE_TSX, tempWorkspace } from './helpers/bot.ts';
 import { DiscordStandin } from './standin/index.ts';
-
-/** How `npm start` runs TypeScript: one node process with tsx's loader (no wrapper process in between). */
-const NODE_TSX = [process.execPath, ['--import', 'tsx']] as const;
 
 interface Proc {
   child: ChildProcess;
@@ -30,23 +27,15 @@ function run(script: string, env: NodeJS.ProcessEnv): Proc {
   return { child, output: () => out, exited };
 }
 
-function logLines(text: string): { level: number; msg: string; [k: string]: unknown }[] {
-  return text
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as { level: number; msg: string });
-}
-
 describe('papertalk processes against the stand-in', () => {
   const dirs: string[] = [];
   const standins: DiscordStandin[] = [];
   const procs: Proc[] = [];
 
   function workspace(): { dataDir: string; db: string } {
-    const dir = mkdtempSync(join(tmpdir(), 'papertalk-proc-'));
-    dirs.push(dir);
-    cpSync('data', join(dir, 'data'), { recursive: true, filter: (src) => !/\.sqlite|\.cache/.test(src) });
-    return { dataDir: join(dir, 'data'), db: join(dir, 'papertalk.sqlite') };
+    const ws = tempWorkspace('papertalk-proc-');
+    dirs.push(ws.dir);
+    return { dataDir: ws.dataDir, db: ws.dbPath };
   }
 
   function envFor(standin: DiscordStandin, ws: { dataDir: string; db: string }, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {

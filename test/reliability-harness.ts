@@ -6,26 +6,18 @@
  *
  * Not a test file itself (vitest only picks up `*.test.ts`).
  */
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import type { Config } from '../src/config.ts';
 import { deployCommands } from '../src/discord/deploy.ts';
 import { startBot, type Bot, type StartOptions } from '../src/discord/run.ts';
 import { createLogger } from '../src/logger.ts';
+import { noIdentifyThrottle, standinConfig, tempWorkspace, type LogLine } from './helpers/bot.ts';
 import { DiscordStandin, type InteractionResponseRecord, type RecordedRequest, type SentInteraction, type StandinOptions } from './standin/index.ts';
 
 export type Json = Record<string, unknown>;
 
-export interface LogLine {
-  level: number;
-  msg: string;
-  [k: string]: unknown;
-}
-
-/** discord.js waits ~5 s between identifies of the same shard; tests that restart or re-identify may opt out. */
-export const noIdentifyThrottle = { buildIdentifyThrottler: () => ({ waitForIdentify: async (): Promise<void> => {} }) };
+export { noIdentifyThrottle, type LogLine };
 
 export interface HarnessOptions {
   standin?: StandinOptions;
@@ -66,8 +58,8 @@ export interface Harness {
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const dir = mkdtempSync(join(tmpdir(), 'papertalk-rel-'));
-  cpSync('data', join(dir, 'data'), { recursive: true, filter: (src) => !/\.sqlite|\.cache/.test(src) });
+  const ws = tempWorkspace('papertalk-rel-');
+  const dir = ws.dir;
   const unhandled: unknown[] = [];
   const onUnhandled = (err: unknown): void => void unhandled.push(err);
   process.on('unhandledRejection', onUnhandled);
@@ -79,18 +71,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     guild.channels.push({ ...structuredClone(base), id: String(BigInt(base.id) + 1000n + BigInt(k)), name: `load-${k}`, position: 2 + k });
   }
   const raw: string[] = [];
-  const config: Config = {
-    discordToken: standin.token,
-    discordAppId: standin.applicationId,
-    discordGuildId: standin.world.guild.id,
-    discordApiUrl: standin.restUrl,
-    dataDir: join(dir, 'data'),
-    dbPath: join(dir, 'papertalk.sqlite'),
-    logLevel: options.logLevel ?? 'info',
-    arxivCategories: [],
-    arxivApiUrl: undefined,
-    rateLimit: options.rateLimit ?? { burst: 10_000, perMinute: 1_000_000 },
-  };
+  const config = standinConfig(standin, ws, { ...(options.logLevel ? { logLevel: options.logLevel } : {}), ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}) });
   // The same logger main.ts builds: secrets scrubbed; captured instead of stderr.
   const logger = createLogger({
     level: config.logLevel,

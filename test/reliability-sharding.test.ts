@@ -7,22 +7,12 @@
  * are answered by the right shard too; only shard 0 runs digests; SIGTERM → both shut down, exit 0.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { LogLine } from './reliability-harness.ts';
+import { logLines, NODE_TSX, tempWorkspace } from './helpers/bot.ts';
 import { DiscordStandin, type SentInteraction } from './standin/index.ts';
 
-/** How `npm start` runs TypeScript: one node process with tsx's loader (no wrapper process in between). */
-const NODE_TSX = [process.execPath, ['--import', 'tsx']] as const;
-
-function logLines(text: string): LogLine[] {
-  return text
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as LogLine);
-}
 
 describe('start:sharded with two shards: each guild answered by its own shard', () => {
   let standin: DiscordStandin | undefined;
@@ -37,8 +27,7 @@ describe('start:sharded with two shards: each guild answered by its own shard', 
 
   it('routes every guild to its shard process, answers once within 3 s, exits 0 on SIGTERM', async () => {
     standin = await DiscordStandin.start({ heartbeatIntervalMs: 1000, recommendedShards: 2 });
-    dir = mkdtempSync(join(tmpdir(), 'papertalk-shards-'));
-    cpSync('data', join(dir, 'data'), { recursive: true, filter: (src) => !/\.sqlite|\.cache/.test(src) });
+    dir = tempWorkspace('papertalk-shards-').dir;
     let out = '';
     child = spawn(NODE_TSX[0], [...NODE_TSX[1], 'src/discord/shard.ts'], {
       env: { ...process.env, DISCORD_TOKEN: standin.token, DISCORD_API_URL: standin.restUrl, DISCORD_APP_ID: standin.applicationId, DISCORD_GUILD_ID: '', PAPERTALK_DATA_DIR: join(dir, 'data'), PAPERTALK_DB: join(dir, 'papertalk.sqlite'), LOG_LEVEL: 'debug' },

@@ -12,28 +12,17 @@
  * an in-flight message, log flushing and the database close.)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Config } from '../src/config.ts';
 import { deployCommands } from '../src/discord/deploy.ts';
 import { RESTARTING_MESSAGE } from '../src/discord/router.ts';
 import { createLogger } from '../src/logger.ts';
-import { callbackData, type LogLine } from './reliability-harness.ts';
+import { logLines, NODE_TSX, standinConfig, tempWorkspace } from './helpers/bot.ts';
+import { callbackData } from './reliability-harness.ts';
 import { DiscordStandin, type RecordedRequest } from './standin/index.ts';
 
-/** How `npm start` runs TypeScript: one node process with tsx's loader (no wrapper process in between). */
-const NODE_TSX = [process.execPath, ['--import', 'tsx']] as const;
-
-function logLines(text: string): LogLine[] {
-  return text
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as LogLine);
-}
 
 describe('SIGTERM with work in flight (process level)', () => {
   let standin: DiscordStandin | undefined;
@@ -48,21 +37,10 @@ describe('SIGTERM with work in flight (process level)', () => {
 
   it('stops taking new work, finishes in-flight work, flushes logs, closes the database, exits 0 within 10 s', async () => {
     standin = await DiscordStandin.start({ heartbeatIntervalMs: 1000 });
-    dir = mkdtempSync(join(tmpdir(), 'papertalk-sigterm-'));
-    cpSync('data', join(dir, 'data'), { recursive: true, filter: (src) => !/\.sqlite|\.cache/.test(src) });
-    const db = join(dir, 'papertalk.sqlite');
-    const config: Config = {
-      discordToken: standin.token,
-      discordAppId: standin.applicationId,
-      discordGuildId: standin.world.guild.id,
-      discordApiUrl: standin.restUrl,
-      dataDir: join(dir, 'data'),
-      dbPath: db,
-      logLevel: 'info',
-      arxivCategories: [],
-      arxivApiUrl: undefined,
-      rateLimit: { burst: 5, perMinute: 20 },
-    };
+    const ws = tempWorkspace('papertalk-sigterm-');
+    dir = ws.dir;
+    const db = ws.dbPath;
+    const config = standinConfig(standin, ws, { rateLimit: { burst: 5, perMinute: 20 } });
     await deployCommands(config, createLogger({ level: 'silent', destination: new Writable({ write: (_c, _e, cb) => cb() }) }));
 
     let out = '';

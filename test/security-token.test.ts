@@ -15,29 +15,20 @@
  * 5. The repository: no token-shaped string in any tracked file, `.env` ignored and untracked.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../src/logger.ts';
-import { callbackData, startHarness, type LogLine } from './reliability-harness.ts';
+import { logLines, NODE_TSX, tempWorkspace } from './helpers/bot.ts';
+import { callbackData, startHarness } from './reliability-harness.ts';
 import { DiscordStandin } from './standin/index.ts';
 
-/** How `npm start` runs TypeScript: one node process with tsx's loader (no wrapper process in between). */
-const NODE_TSX = [process.execPath, ['--import', 'tsx']] as const;
 
 /** A token shaped like Discord's, with a distinctive middle part. */
 function canaryToken(appId: string): string {
   return `${Buffer.from(appId).toString('base64url')}.CANARY.${randomBytes(27).toString('base64url')}`;
-}
-
-function logLines(text: string): LogLine[] {
-  return text
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as LogLine);
 }
 
 function run(script: string, env: NodeJS.ProcessEnv): { output: () => string; exited: Promise<number | null>; kill: (s: NodeJS.Signals) => void } {
@@ -62,9 +53,8 @@ describe('the bot token never appears in logs, payloads, user-facing errors or t
     await probe.stop();
     const standin = await DiscordStandin.start({ heartbeatIntervalMs: 1000, token, validateToken: true });
     cleanup.push(() => standin.stop());
-    const dir = mkdtempSync(join(tmpdir(), 'papertalk-token-'));
+    const { dir } = tempWorkspace('papertalk-token-');
     cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
-    cpSync('data', join(dir, 'data'), { recursive: true, filter: (src) => !/\.sqlite|\.cache/.test(src) });
     const env = { DISCORD_TOKEN: token, DISCORD_API_URL: standin.restUrl, DISCORD_APP_ID: standin.applicationId, DISCORD_GUILD_ID: standin.world.guild.id, PAPERTALK_DATA_DIR: join(dir, 'data'), PAPERTALK_DB: join(dir, 'papertalk.sqlite'), LOG_LEVEL: 'trace', RATE_LIMIT_BURST: '0' };
 
     const deploy = run('src/discord/deploy.ts', env);
@@ -124,9 +114,8 @@ describe('the bot token never appears in logs, payloads, user-facing errors or t
     const standin = await DiscordStandin.start({ heartbeatIntervalMs: 1000, validateToken: true });
     cleanup.push(() => standin.stop());
     const wrong = canaryToken(standin.applicationId);
-    const dir = mkdtempSync(join(tmpdir(), 'papertalk-token-'));
+    const { dir } = tempWorkspace('papertalk-token-');
     cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
-    cpSync('data', join(dir, 'data'), { recursive: true, filter: (src) => !/\.sqlite|\.cache/.test(src) });
     const bot = run('src/main.ts', { DISCORD_TOKEN: wrong, DISCORD_API_URL: standin.restUrl, PAPERTALK_DATA_DIR: join(dir, 'data'), PAPERTALK_DB: join(dir, 'papertalk.sqlite'), LOG_LEVEL: 'trace' });
     cleanup.push(() => bot.kill('SIGKILL'));
     expect(await bot.exited).toBe(1);

@@ -21,9 +21,9 @@ import {
   type Message,
 } from 'discord.js';
 import { DiscordStandin, shardOf } from './standin/index.ts';
+import { noIdentifyThrottle } from './helpers/bot.ts';
 
 /** discord.js waits ~5 s between identifies of the same shard; tests that re-identify opt out. */
-const noIdentifyThrottle = { buildIdentifyThrottler: () => ({ waitForIdentify: async (): Promise<void> => {} }) };
 
 function makeClient(standin: DiscordStandin, extra: Partial<ConstructorParameters<typeof Client>[0]> = {}): Client {
   return new Client({
