@@ -23,8 +23,6 @@ import {
 import { DiscordStandin, shardOf } from './standin/index.ts';
 import { noIdentifyThrottle } from './helpers/bot.ts';
 
-/** discord.js waits ~5 s between identifies of the same shard; tests that re-identify opt out. */
-
 function makeClient(standin: DiscordStandin, extra: Partial<ConstructorParameters<typeof Client>[0]> = {}): Client {
   return new Client({
     intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.DirectMessages],
