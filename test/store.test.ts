@@ -2,8 +2,10 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import { buildSync } from 'esbuild';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LATEST_VERSION, openStore, StoreError, UserError } from '../src/store/index.ts';
@@ -51,8 +53,23 @@ const sub = (over: Partial<NewSubscription> = {}): NewSubscription => ({
   ...over,
 });
 
+/** Every ancestor of `dir` lets others through (o+x), so a child running as `nobody` can reach files in it. */
+function othersCanEnter(dir: string): boolean {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    try {
+      if (!(fs.statSync(d).mode & 0o001)) return false;
+    } catch {
+      return false;
+    }
+    if (d === path.dirname(d)) return true;
+  }
+}
+
+/** Where the tests' temporary directories go: the system's, unless `nobody` could not enter it (a private TMPDIR). */
+const TMP_ROOT = [os.tmpdir(), '/tmp', '/var/tmp', '/dev/shm'].find(othersCanEnter);
+
 beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'papertalk-store-'));
+  dir = fs.mkdtempSync(path.join(TMP_ROOT ?? os.tmpdir(), 'papertalk-store-'));
   clock = new Date('2025-11-24T08:00:00.000Z');
 });
 
@@ -148,24 +165,45 @@ describe('openStore', () => {
 
   type ChildResult = { name?: string; code?: string; message?: string; opened?: boolean };
 
-  /** As root chmod does not block writes: open from ONE child process running as `nobody` (uid 65534). */
+  /**
+   * As root chmod does not block writes: open from ONE child process running as `nobody` (uid 65534).
+   * `nobody` may not be able to enter the checkout (a clone under /root or a `mktemp -d` folder), so
+   * the child imports nothing from it: the store is bundled to one plain-JS file and better-sqlite3
+   * (its JS, native addon and the two packages that load it) is copied beside it, all in `dir`, a
+   * temporary directory `nobody` can reach (see TMP_ROOT).
+   */
   function openAsNobody(files: string[]): ChildResult[] {
     fs.chmodSync(dir, 0o755);
-    const script = path.join(dir, 'open-as-nobody.ts');
+    const probe = path.join(dir, 'probe');
+    fs.mkdirSync(probe);
+    const entry = path.join(probe, 'open-as-nobody.ts');
     const storeModule = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/store/index.ts');
     fs.writeFileSync(
-      script,
+      entry,
       `import { openStore } from ${JSON.stringify(storeModule)};\n` +
         `const noop = () => {}; const logger = { info: noop, debug: noop, warn: noop, error: noop };\n` +
         `for (const path of process.argv.slice(2)) {\n` +
         `  try { openStore({ path, logger, now: () => new Date() }).close(); console.log(JSON.stringify({ opened: true })); }\n` +
         `  catch (e) { console.log(JSON.stringify({ name: e.name, code: e.code, message: e.message })); }\n}\n`,
     );
-    fs.chmodSync(script, 0o644);
-    const r = spawnSync(process.execPath, ['--import', 'tsx', script, ...files], {
+    const script = path.join(probe, 'open-as-nobody.mjs');
+    buildSync({ entryPoints: [entry], outfile: script, bundle: true, platform: 'node', format: 'esm', external: ['better-sqlite3'], logLevel: 'silent' });
+    const require = createRequire(import.meta.url);
+    const pkgDir = (name: string, from?: string): string => path.dirname(require.resolve(`${name}/package.json`, from ? { paths: [from] } : undefined));
+    const sqlite = pkgDir('better-sqlite3');
+    const bindings = pkgDir('bindings', sqlite);
+    const modules = path.join(probe, 'node_modules');
+    const copy = (from: string, name: string, parts: string[]): void => {
+      for (const part of parts) fs.cpSync(path.join(from, part), path.join(modules, name, part), { recursive: true });
+    };
+    copy(sqlite, 'better-sqlite3', ['package.json', 'lib', 'build/Release/better_sqlite3.node']);
+    copy(bindings, 'bindings', ['package.json', 'bindings.js']);
+    copy(pkgDir('file-uri-to-path', bindings), 'file-uri-to-path', ['package.json', 'index.js']);
+    spawnSync('chmod', ['-R', 'a+rX', probe]);
+    const r = spawnSync(process.execPath, [script, ...files], {
       uid: 65534,
       gid: 65534,
-      cwd: process.cwd(),
+      cwd: probe,
       encoding: 'utf8',
       timeout: 30_000,
     });
@@ -175,7 +213,8 @@ describe('openStore', () => {
     return lines.map((l) => JSON.parse(l) as ChildResult);
   }
 
-  it('unwritable: a read-only directory, and a read-only database file (caught by a write probe) → StoreError', () => {
+  it('unwritable: a read-only directory, and a read-only database file (caught by a write probe) → StoreError', (ctx) => {
+    if (isRoot && !TMP_ROOT) ctx.skip('running as root and no temporary directory that uid 65534 can enter, so no user for whom chmod blocks writes');
     // 1. A directory the process cannot write: the file cannot be created.
     const roDir = path.join(dir, 'ro');
     fs.mkdirSync(roDir);
