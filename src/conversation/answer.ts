@@ -6,6 +6,7 @@ import type { Author, Paper, Post } from '../corpus/schema.ts';
 import { byDateDesc, type Library } from '../search/library.ts';
 import type { Snippet } from '../search/snippet.ts';
 import type { Answer, Frame, PaperRef, PostRef } from './types.ts';
+import { attributeAnswer, breakdownAnswer, countAnswer, listPapers, topAuthorsAnswer, verifyAnswer } from './answer-more.ts';
 
 export interface AnswerOptions {
   /** Results listed per answer. */
@@ -177,7 +178,8 @@ export function answerFrame(frame: Frame, lib: Library, options: AnswerOptions =
         const years = papers.map((p) => p.year).filter((y): y is number => y !== null);
         const span = years.length ? ` (${Math.min(...years)}–${Math.max(...years)})` : '';
         const co = lib.coauthors(a.id).slice(0, 3).map((c) => c.author.name);
-        const profile = a.profile ? ` Profile: h-index ${a.profile.hIndex ?? '?'}, ${a.profile.citations?.toLocaleString('en-US') ?? '?'} citations.` : '';
+        const pr = a.profile;
+        const profile = pr ? ` Profile: ${[pr.field ? `field ${pr.field}` : '', pr.hIndex !== null ? `h-index ${pr.hIndex}` : '', pr.citations !== null ? `${pr.citations} citations` : '', pr.paperCount !== null ? `${pr.paperCount} papers listed` : ''].filter(Boolean).join(', ')}.` : '';
         return `${describeAuthor(a)}: ${papers.length} paper${papers.length === 1 ? '' : 's'} here${span}. Frequent co-authors: ${co.join(', ') || 'none listed'}.${profile}`;
       });
       if (ambiguity(b, lib, frame)) lines.unshift(`${people.length} different people are named ${people[0]!.name}:`);
@@ -188,31 +190,56 @@ export function answerFrame(frame: Frame, lib: Library, options: AnswerOptions =
     }
     case 'papers_by':
     case 'count': {
-      const people = (frame.authors ?? []).map((id) => lib.authors.get(id)!).filter(Boolean);
-      if (!people.length) {
-        notFound(b, lib, frame.unresolved ?? '', 'author');
+      if (frame.unresolved && !frame.authors?.length) {
+        notFound(b, lib, frame.unresolved, 'author');
         break;
       }
-      b.authors = people;
-      const papers = authorPapers(lib, frame);
-      b.total = papers.length;
-      b.papers = frame.intent === 'count' ? papers : papers.slice(0, size);
-      const names = [...new Set(people.map((a) => a.name))];
-      const who = names.length > 1 ? listAuthors(names) : people.length > 1 ? `${people[0]!.name} (${people.length} different people share this name)` : people[0]!.name;
-      if (ambiguity(b, lib, frame)) {
-        b.choices = b.choices.map((c) => ({ ...c }));
+      if (frame.intent === 'count') countAnswer(b, frame, lib, size);
+      else listPapers(b, frame, lib, size);
+      ambiguity(b, lib, frame);
+      break;
+    }
+    case 'first_author':
+    case 'last_author':
+    case 'author_count':
+    case 'category_of':
+    case 'code_of': {
+      if (!frame.papers?.length) {
+        notFound(b, lib, frame.unresolved ?? '', 'paper');
+        break;
       }
-      if (frame.intent === 'count') {
-        b.text = `${who} has ${papers.length} paper${papers.length === 1 ? '' : 's'}${filterText(lib, frame)} in the corpus.`;
-        if (papers.length) b.text += `\n${papers.slice(0, size).map(line).join('\n')}`;
-        b.papers = papers.slice(0, size);
-      } else if (!papers.length) {
-        b.text = `I have no papers by ${who}${filterText(lib, frame)}.`;
-        const all = authorPapers(lib, { intent: 'papers_by', authors: frame.authors! });
-        if (all.length) b.text += ` Their papers here are from ${[...new Set(all.map((p) => p.year).filter(Boolean))].sort().join(', ')}.`;
-      } else {
-        b.text = `${papers.length} paper${papers.length === 1 ? '' : 's'} by ${who}${filterText(lib, frame)}${papers.length > size ? ` (newest ${size} shown)` : ''}:\n${b.papers.map(line).join('\n')}`;
+      attributeAnswer(b, frame, lib);
+      break;
+    }
+    case 'verify':
+      verifyAnswer(b, frame, lib, size);
+      break;
+    case 'breakdown':
+      breakdownAnswer(b, frame, lib, size);
+      break;
+    case 'top_authors':
+      topAuthorsAnswer(b, frame, lib, size);
+      break;
+    case 'post': {
+      const post = frame.post ? lib.posts.get(frame.post) : undefined;
+      if (!post && !frame.unresolved) {
+        const citing = [...lib.posts.values()].filter((x) => x.mentions.length);
+        b.posts = citing;
+        b.papers = [...new Set(citing.flatMap((x) => x.mentions))].map((id) => lib.papers.get(id)!).filter(Boolean).slice(0, size);
+        b.total = citing.length;
+        b.text = citing.length
+          ? `${citing.length === 1 ? '1 blog post cites' : `${citing.length} blog posts cite`} papers in the corpus:\n${citing.map((x, i) => `${i + 1}. ${x.title} — cites ${x.mentions.map((id) => lib.papers.get(id)?.title ?? id).join('; ')}`).join('\n')}`
+          : 'No blog post cites a paper in the corpus.';
+        break;
       }
+      if (!post) {
+        notFound(b, lib, frame.unresolved ?? '', 'any');
+        break;
+      }
+      b.posts = [post];
+      b.papers = post.mentions.map((id) => lib.papers.get(id)!).filter(Boolean);
+      const body = post.body.length > 400 ? `${post.body.slice(0, 400).replace(/\s+\S*$/, '')}…` : post.body;
+      b.text = [`Blog post: ${post.title}`, body, b.papers.length ? `Cites: ${b.papers.map((p) => p.title).join('; ')}` : ''].filter(Boolean).join('\n');
       break;
     }
     case 'coauthors': {
@@ -239,30 +266,18 @@ export function answerFrame(frame: Frame, lib: Library, options: AnswerOptions =
         : `I have no co-authors of ${people[0]!.name}${filterText(lib, frame)}.`;
       break;
     }
-    case 'latest': {
-      let papers: Paper[];
-      if (frame.topic) {
-        const hits = lib.search(frame.topic, { kinds: ['paper'], ...(frame.category ? { category: frame.category } : {}), ...(frame.year !== undefined ? { year: frame.year } : {}) }, { limit: 200 }).hits;
-        papers = hits.map((h) => lib.papers.get(h.id)!).sort(byDateDesc);
-        b.total = papers.length;
-      } else {
-        // The newest few and a count: no list of every paper per answer.
-        papers = lib.latest(size, (p) => (!frame.category || p.category === frame.category) && (frame.year === undefined || p.year === frame.year));
-        b.total = lib.countPapers({ year: frame.year, category: frame.category });
-      }
-      b.papers = papers.slice(0, size);
-      b.text = b.papers.length ? `Latest papers${filterText(lib, frame)}:\n${b.papers.map(line).join('\n')}` : `I have no papers${filterText(lib, frame)}.`;
+    case 'latest':
+      listPapers(b, { ...frame, sort: frame.sort ?? 'newest' }, lib, size);
       break;
-    }
     case 'posts_about': {
       if (frame.papers?.length) {
         const ps = papersOf(frame.papers);
         b.papers = ps;
         b.posts = ps.flatMap((p) => lib.postsAbout(p.id));
         if (!b.posts.length) {
-          // Posts that mention the paper's short name in their text.
-          const name = ps[0]?.title?.split(':')[0] ?? '';
-          b.posts = name ? lib.search(name, { kinds: ['post'] }, { limit: size }).hits.map((h) => lib.posts.get(h.id)!) : [];
+          // Posts that name the paper (its short name or title) in their text, as a phrase.
+          const names = ps.flatMap((p) => [p.title?.split(':')[0] ?? '', ...p.aliases]).filter((n) => n.length >= 4).map((n) => n.toLowerCase());
+          b.posts = [...lib.posts.values()].filter((post) => names.some((n) => `${post.title}\n${post.body}`.toLowerCase().includes(n))).slice(0, size);
         }
         b.total = b.posts.length;
         b.text = b.posts.length
@@ -286,6 +301,16 @@ export function answerFrame(frame: Frame, lib: Library, options: AnswerOptions =
     }
     case 'post_citations': {
       const post = frame.post ? lib.posts.get(frame.post) : undefined;
+      if (!post && !frame.unresolved) {
+        const citing = [...lib.posts.values()].filter((x) => x.mentions.length);
+        b.posts = citing;
+        b.papers = [...new Set(citing.flatMap((x) => x.mentions))].map((id) => lib.papers.get(id)!).filter(Boolean).slice(0, size);
+        b.total = citing.length;
+        b.text = citing.length
+          ? `${citing.length === 1 ? '1 blog post cites' : `${citing.length} blog posts cite`} papers in the corpus:\n${citing.map((x, i) => `${i + 1}. ${x.title} — cites ${x.mentions.map((id) => lib.papers.get(id)?.title ?? id).join('; ')}`).join('\n')}`
+          : 'No blog post cites a paper in the corpus.';
+        break;
+      }
       if (!post) {
         notFound(b, lib, frame.unresolved ?? '', 'any');
         break;
@@ -313,7 +338,11 @@ export function answerFrame(frame: Frame, lib: Library, options: AnswerOptions =
     }
     case 'search': {
       const topic = frame.topic ?? '';
-      const kinds: ('paper' | 'post')[] = frame.kind === 'posts' ? ['post'] : frame.kind === 'all' ? ['paper', 'post'] : ['paper'];
+      if (frame.kind !== 'posts' && frame.kind !== 'all') {
+        listPapers(b, frame, lib, size);
+        break;
+      }
+      const kinds: ('paper' | 'post')[] = frame.kind === 'posts' ? ['post'] : ['paper', 'post'];
       const filters = {
         kinds,
         ...(frame.category ? { category: frame.category } : {}),
@@ -321,21 +350,6 @@ export function answerFrame(frame: Frame, lib: Library, options: AnswerOptions =
         ...(frame.within ? { within: new Set(frame.within) } : {}),
         ...(frame.authors?.length === 1 ? { authorId: frame.authors[0]! } : {}),
       };
-      if (!topic) {
-        const keep = (p: Paper) => (!frame.category || p.category === frame.category) && (frame.year === undefined || p.year === frame.year);
-        if (frame.within) {
-          const papers = papersOf([...new Set(frame.within)]).filter(keep).sort(byDateDesc);
-          b.total = papers.length;
-          b.papers = papers.slice(0, size);
-        } else {
-          // The newest few and a count: no list of every paper per answer.
-          b.papers = lib.latest(size, keep);
-          b.total = lib.countPapers({ year: frame.year, category: frame.category });
-        }
-        const n = b.total;
-        b.text = n ? `${n} paper${n === 1 ? '' : 's'}${filterText(lib, frame)}:\n${b.papers.map(line).join('\n')}` : `I have no papers${filterText(lib, frame)}.`;
-        break;
-      }
       const res = lib.search(topic, filters, { limit: size });
       for (const h of res.hits) {
         if (h.kind === 'paper') b.papers.push(lib.papers.get(h.id)!);
@@ -344,22 +358,17 @@ export function answerFrame(frame: Frame, lib: Library, options: AnswerOptions =
       }
       b.total = res.total;
       if (!res.hits.length) {
-        const scope = frame.within ? ' among the previous results' : '';
-        const loose = frame.within ? [] : lib.closestTitles(topic, 3).map((p) => p.title!).filter(Boolean);
-        b.suggestions = loose;
-        b.text = `Nothing${scope} matches “${topic}”${filterText(lib, { ...frame, topic: undefined as never })}.` + (loose.length ? ` Closest titles: ${loose.map((t) => `“${t}”`).join(', ')}.` : '');
+        b.text = `Nothing matches “${topic}”${filterText(lib, { ...frame, topic: undefined as never })}.`;
         break;
       }
-      const scope = frame.within ? ` (among the ${frame.within.length} previous results)` : '';
-      const head = `${res.total} result${res.total === 1 ? '' : 's'} for “${topic}”${filterText(lib, { ...frame, topic: undefined as never })}${scope}${res.total > size ? ` (top ${size})` : ''}:`;
       const rows = res.hits.map((h, i) => (h.kind === 'paper' ? line(lib.papers.get(h.id)!, i) : `${i + 1}. [blog] ${lib.posts.get(h.id)!.title}`));
-      b.text = `${head}\n${rows.join('\n')}`;
-      if (res.expansions.length) b.text += `\n(also searched: ${res.expansions.join(', ')})`;
+      b.text = `${res.total} result${res.total === 1 ? '' : 's'} for “${topic}”${filterText(lib, { ...frame, topic: undefined as never })}${res.total > size ? ` (top ${size})` : ''}:\n${rows.join('\n')}`;
       break;
     }
     default:
       b.text = 'I did not understand that. Try “help”.';
   }
+  if (frame.described && b.papers.length === 1) b.text = `(Reading “${frame.described}” as ${b.papers[0]!.title}.)\n${b.text}`;
   if (frame.intent !== 'authors_of' && !b.authorNames.length) b.authorNames = b.authors.map((a) => a.name);
   return {
     intent: frame.intent,

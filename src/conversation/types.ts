@@ -19,9 +19,20 @@ export type Intent =
   | 'posts_about'
   | 'post_citations'
   | 'similar'
+  | 'first_author'
+  | 'last_author'
+  | 'author_count'
+  | 'category_of'
+  | 'code_of'
+  | 'verify'
+  | 'breakdown'
+  | 'top_authors'
+  | 'post'
   | 'help'
   | 'reset'
   | 'unknown';
+
+export type GroupBy = 'year' | 'category' | 'venue' | 'org' | 'author';
 
 /** A stand-alone query, structured. Entity fields hold ids once resolved. */
 export interface Frame {
@@ -43,6 +54,32 @@ export interface Frame {
   within?: string[];
   /** Text that named an entity the corpus does not have ("who wrote FooNet?"). */
   unresolved?: string;
+  /** How several authors combine: written together (`all`) or by either (`any`, the default). */
+  authorMode?: 'all' | 'any';
+  /** Papers by these author ids are left out ("by A without B"). */
+  excludeAuthors?: string[];
+  /** Papers matching this are left out ("…that aren't about synthesis"). */
+  excludeTopic?: string;
+  /** Inclusive period, ISO dates (a `year` is the same as its whole year). */
+  from?: string;
+  to?: string;
+  /** Venue keyword ("ICLR") and organisation ("deepmind"). */
+  venue?: string;
+  org?: string;
+  hasCode?: boolean;
+  /** Order of a listing (default: relevance with a topic, else newest first). */
+  sort?: 'newest' | 'oldest';
+  /** How many results were asked for ("the newest paper" → 1). */
+  limit?: number;
+  /** `count`: what is counted; `breakdown`: what papers are grouped by. */
+  countOf?: 'papers' | 'authors' | 'posts' | 'categories' | 'venues' | 'orgs';
+  groupBy?: GroupBy;
+  /** The question was a yes/no question: the answer starts with Yes or No. */
+  yesno?: boolean;
+  /** How a paper named by description was found ("the paper about flip angles"). */
+  described?: string;
+  /** The reading was a low-confidence fallback (shown as "Interpreted as …"). */
+  fallback?: boolean;
 }
 
 export interface PaperRef {

@@ -3,6 +3,7 @@
  * shown to the user ("Interpreted as: …"), and it parses back to the same frame.
  */
 import type { Library } from '../search/library.ts';
+import { describeFilters } from './answer-more.ts';
 import type { Frame } from './types.ts';
 
 function paperTitle(lib: Library, id: string): string {
@@ -17,10 +18,7 @@ function titles(lib: Library, ids: string[] | undefined): string {
 }
 
 function filters(lib: Library, f: Frame): string {
-  let s = '';
-  if (f.category) s += ` in ${lib.suggestCategories(f.category, 1)[0]?.name ?? f.category}`;
-  if (f.year !== undefined) s += ` in ${f.year}`;
-  return s;
+  return describeFilters({ ...f, within: undefined as never, authors: undefined as never, topic: undefined as never }, lib);
 }
 
 function person(lib: Library, f: Frame): string {
@@ -45,12 +43,35 @@ export function verbalize(f: Frame, lib: Library): string {
       return f.papers ? titles(lib, f.papers) : f.unresolved ?? '';
     case 'author':
       return `who is ${person(lib, f)}?`;
-    case 'papers_by':
-      return `papers by ${person(lib, f)}${topic}${filters(lib, f)}${within}`;
+    case 'papers_by': {
+      const sort = f.sort ? `${f.sort} ` : '';
+      const noun = f.limit === 1 ? 'paper' : 'papers';
+      const who = describeFilters({ intent: 'search', ...(f.authors ? { authors: f.authors } : {}), ...(f.authorMode ? { authorMode: f.authorMode } : {}) }, lib).trim() || `by ${person(lib, f)}`;
+      return `${sort}${noun} ${who}${topic}${filters(lib, f)}${within}`;
+    }
+    case 'first_author':
+      return `who is the first author of ${f.papers ? titles(lib, f.papers) : f.unresolved ?? ''}?`;
+    case 'last_author':
+      return `who is the last author of ${f.papers ? titles(lib, f.papers) : f.unresolved ?? ''}?`;
+    case 'author_count':
+      return `how many authors does ${f.papers ? titles(lib, f.papers) : f.unresolved ?? ''} have?`;
+    case 'category_of':
+      return `what category is ${f.papers ? titles(lib, f.papers) : f.unresolved ?? ''} in?`;
+    case 'code_of':
+      return `does ${f.papers ? titles(lib, f.papers) : f.unresolved ?? ''} have code?`;
+    case 'verify':
+      return `is it true: ${f.papers ? titles(lib, f.papers) : 'papers'}${describeFilters(f, lib)}?`;
+    case 'breakdown':
+      return `papers${topic}${filters(lib, f)} by ${f.groupBy ?? 'year'}`;
+    case 'top_authors':
+      return `who has the most papers${topic}${filters(lib, f)}?`;
+    case 'post':
+      return `the blog post ${f.post ? paperTitle(lib, f.post) : f.unresolved ?? ''}`;
     case 'coauthors':
       return `who are the co-authors of ${person(lib, f)}${filters(lib, f)}?`;
     case 'count':
-      return `how many papers did ${person(lib, f)} publish${filters(lib, f)}?`;
+      if (f.authors?.length) return `how many papers did ${person(lib, f)} publish${topic}${filters(lib, f)}?`;
+      return `how many ${f.countOf && f.countOf !== 'papers' ? f.countOf : 'papers'}${topic}${filters(lib, f)}?`;
     case 'latest':
       return `latest papers${topic}${filters(lib, f)}`;
     case 'posts_about':
@@ -60,8 +81,8 @@ export function verbalize(f: Frame, lib: Library): string {
     case 'similar':
       return `papers similar to ${f.papers ? titles(lib, f.papers) : f.topic ?? ''}`;
     case 'search': {
-      const kind = f.kind === 'posts' ? 'blog posts' : 'papers';
-      return `${kind}${topic}${filters(lib, f)}${within}`;
+      const kind = f.kind === 'posts' ? 'blog posts' : f.limit === 1 ? 'paper' : 'papers';
+      return `${f.sort ? `${f.sort} ` : ''}${kind}${topic}${filters(lib, f)}${within}`;
     }
     case 'help':
       return 'help';

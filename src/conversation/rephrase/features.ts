@@ -5,6 +5,7 @@
  * signal can weigh. Candidate-level signals (type agreement, salience and recency of the
  * antecedent, fragment merged, set restricted, whether it retrieves anything) apply to rewrites.
  */
+import { selectPapers } from '../execute.ts';
 import type { Library } from '../../search/library.ts';
 import { queryTerms } from '../../search/terms.ts';
 import type { Frame } from '../types.ts';
@@ -101,13 +102,26 @@ export class RetrievalCheck {
       case 'date_of':
       case 'venue_of':
       case 'similar':
+      case 'first_author':
+      case 'last_author':
+      case 'author_count':
+      case 'category_of':
+      case 'code_of':
         return !!f.papers?.some((id) => lib.papers.has(id));
       case 'post_citations':
+        return !f.post || lib.posts.has(f.post);
+      case 'post':
         return !!f.post && lib.posts.has(f.post);
+      case 'verify':
+      case 'breakdown':
+      case 'top_authors':
+        return f.papers?.length ? f.papers.some((id) => lib.papers.has(id)) : selectPapers(f, lib, 1).total > 0;
       case 'author':
         return !!f.authors?.some((id) => lib.authors.has(id));
       case 'papers_by':
       case 'count':
+        if (f.unresolved) return false;
+        return selectPapers(f, lib, 1).total > 0;
       case 'coauthors': {
         const ids = [...new Set((f.authors ?? []).flatMap((id) => lib.authors.get(id)?.paperIds ?? []))].filter(keep);
         if (!ids.length) return false;
@@ -120,6 +134,7 @@ export class RetrievalCheck {
         return lib.search(f.topic, { kinds: ['post'], ...(within ? { within } : {}) }, { limit: 0 }).total > 0;
       case 'latest':
       case 'search': {
+        if (f.kind !== 'posts' && f.kind !== 'all') return selectPapers(f, lib, 1).total > 0;
         if (!f.topic) return lib.corpus.papers.some((p) => keep(p.id));
         const kinds: ('paper' | 'post')[] = f.kind === 'posts' ? ['post'] : f.kind === 'all' ? ['paper', 'post'] : ['paper'];
         return lib.search(f.topic, { kinds, ...(cat ? { category: cat } : {}), ...(year !== undefined ? { year } : {}), ...(within ? { within } : {}) }, { limit: 0 }).total > 0;

@@ -18,6 +18,8 @@ export interface FrameKey {
   topic: string;
   within: string[] | null;
   unresolved: string | null;
+  /** The general frame's other filters, sort, limit and aggregate, as one canonical string. */
+  rest: string;
 }
 
 export function frameKey(f: Frame, lib: Library): FrameKey {
@@ -38,6 +40,13 @@ export function frameKey(f: Frame, lib: Library): FrameKey {
     topic: [...new Set(queryTerms(f.topic ?? ''))].sort().join(' '),
     within: f.within ? [...new Set(f.within)].sort() : null,
     unresolved: f.unresolved && !f.papers?.length && !f.authors?.length ? f.unresolved.toLowerCase() : null,
+    rest: JSON.stringify([
+      f.authorMode && (f.authors?.length ?? 0) > 1 ? f.authorMode : null,
+      [...new Set((f.excludeAuthors ?? []).map((id) => lib.authors.get(id)?.name ?? id))].sort(),
+      [...new Set(queryTerms(f.excludeTopic ?? ''))].sort().join(' '),
+      f.from ?? null, f.to ?? null, f.venue ?? null, f.org ?? null, f.hasCode ?? null, f.sort ?? null, f.limit ?? null,
+      f.countOf && f.countOf !== 'papers' ? f.countOf : null, f.groupBy ?? null,
+    ]),
   };
 }
 

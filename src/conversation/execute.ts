@@ -1,0 +1,161 @@
+/**
+ * Frame → result sets, with no text in it: the papers a frame's filters select (authors all-of /
+ * any-of / none-of, period, category, venue, organisation, code, excluded topic, previous
+ * results), ranked by relevance to its topic or by date, and the aggregates over them.
+ */
+import type { Paper } from '../corpus/schema.ts';
+import { byDateDesc, type Hit, type Library } from '../search/library.ts';
+import { inPeriod } from './understand/dates.ts';
+import type { Frame, GroupBy } from './types.ts';
+
+export interface Selection {
+  /** One page of papers, best first. */
+  papers: Paper[];
+  /** How many papers match in all. */
+  total: number;
+  /** Search hits of the page (snippets), when there was a topic. */
+  hits: Hit[];
+  expansions: string[];
+}
+
+function byDateAsc(a: Paper, b: Paper): number {
+  return byDateDesc(b, a);
+}
+
+/** Names each author id stands for (namesakes and one person's records compare by name). */
+function nameGroups(ids: readonly string[], lib: Library): Map<string, Set<string>> {
+  const groups = new Map<string, Set<string>>();
+  for (const id of ids) {
+    const name = lib.authors.get(id)?.name ?? id;
+    const set = groups.get(name) ?? new Set();
+    set.add(id);
+    groups.set(name, set);
+  }
+  return groups;
+}
+
+/** A predicate for every filter except the topic; null when there is none. */
+export function paperFilter(frame: Frame, lib: Library): ((p: Paper) => boolean) | null {
+  const tests: ((p: Paper) => boolean)[] = [];
+  if (frame.authors?.length) {
+    const groups = [...nameGroups(frame.authors, lib).values()];
+    if (frame.authorMode === 'all' && groups.length > 1) tests.push((p) => groups.every((g) => p.authorIds.some((id) => g.has(id))));
+    else {
+      const any = new Set(frame.authors);
+      tests.push((p) => p.authorIds.some((id) => any.has(id)));
+    }
+  }
+  if (frame.excludeAuthors?.length) {
+    const none = new Set(frame.excludeAuthors);
+    tests.push((p) => !p.authorIds.some((id) => none.has(id)));
+  }
+  if (frame.year !== undefined) tests.push((p) => p.year === frame.year);
+  if (frame.from || frame.to) {
+    const period = { from: frame.from, to: frame.to };
+    tests.push((p) => inPeriod(p.date, period));
+  }
+  if (frame.category) tests.push((p) => p.category === frame.category);
+  if (frame.venue) {
+    const v = frame.venue.toLowerCase();
+    tests.push((p) => !!p.venue && p.venue.toLowerCase().includes(v));
+  }
+  if (frame.org) tests.push((p) => p.orgs.includes(frame.org!));
+  if (frame.hasCode !== undefined) tests.push((p) => p.hasCode === frame.hasCode);
+  if (frame.within) {
+    const w = new Set(frame.within);
+    tests.push((p) => w.has(p.id));
+  }
+  if (!tests.length) return null;
+  return (p) => tests.every((t) => t(p));
+}
+
+/** Candidate papers before the topic: by the authors' lists when there are authors (small), else all. */
+function pool(frame: Frame, lib: Library): Iterable<Paper> {
+  if (frame.authors?.length && frame.authorMode !== 'all') {
+    const ids = new Set(frame.authors.flatMap((id) => lib.authors.get(id)?.paperIds ?? []));
+    return [...ids].map((id) => lib.papers.get(id)!).filter(Boolean);
+  }
+  if (frame.authors?.length) {
+    const first = frame.authors.filter((id) => lib.authors.get(id)?.name === lib.authors.get(frame.authors![0]!)?.name);
+    const ids = new Set(first.flatMap((id) => lib.authors.get(id)?.paperIds ?? []));
+    return [...ids].map((id) => lib.papers.get(id)!).filter(Boolean);
+  }
+  if (frame.within) return frame.within.map((id) => lib.papers.get(id)!).filter(Boolean);
+  return lib.papers.values();
+}
+
+/** The papers a frame selects; `limit` per page (Infinity for aggregates). */
+export function selectPapers(frame: Frame, lib: Library, limit: number): Selection {
+  const filter = paperFilter(frame, lib);
+  let set: Set<string> | undefined;
+  if (filter) {
+    set = new Set();
+    for (const p of pool(frame, lib)) if (filter(p)) set.add(p.id);
+  }
+  if (frame.excludeTopic) {
+    const out = lib.search(frame.excludeTopic, { kinds: ['paper'], ...(set ? { within: set } : {}) }, { limit: set?.size ?? lib.papers.size }).hits;
+    const drop = new Set(out.map((h) => h.id));
+    set = new Set([...(set ?? lib.papers.keys())].filter((id) => !drop.has(id)));
+  }
+  const sort = frame.sort === 'oldest' ? byDateAsc : byDateDesc;
+  if (frame.topic) {
+    const sorted = !!frame.sort || !Number.isFinite(limit);
+    const res = lib.search(frame.topic, { kinds: ['paper'], ...(set ? { within: set } : {}) }, { limit: sorted ? Math.min(Math.max(500, Number.isFinite(limit) ? limit : 0), lib.papers.size) : limit });
+    let papers = res.hits.map((h) => lib.papers.get(h.id)!).filter(Boolean);
+    if (frame.sort) papers = papers.sort(sort);
+    return { papers: Number.isFinite(limit) ? papers.slice(0, limit) : papers, total: res.total, hits: frame.sort ? [] : res.hits, expansions: res.expansions };
+  }
+  if (!set) {
+    if (frame.sort !== 'oldest' && Number.isFinite(limit)) return { papers: lib.latest(limit), total: lib.papers.size, hits: [], expansions: [] };
+    const all = [...lib.papers.values()].sort(sort);
+    return { papers: Number.isFinite(limit) ? all.slice(0, limit) : all, total: all.length, hits: [], expansions: [] };
+  }
+  const papers = [...set].map((id) => lib.papers.get(id)!).filter(Boolean).sort(sort);
+  return { papers: Number.isFinite(limit) ? papers.slice(0, limit) : papers, total: papers.length, hits: [], expansions: [] };
+}
+
+export interface Group {
+  key: string;
+  label: string;
+  count: number;
+}
+
+/** Papers grouped by a dimension, largest first (years: in order). */
+export function groupPapers(papers: readonly Paper[], by: GroupBy, lib: Library): Group[] {
+  const counts = new Map<string, { label: string; count: number }>();
+  const bump = (key: string, label: string) => {
+    const g = counts.get(key) ?? { label, count: 0 };
+    g.count++;
+    counts.set(key, g);
+  };
+  for (const p of papers) {
+    switch (by) {
+      case 'year':
+        bump(p.year === null ? 'unknown' : String(p.year), p.year === null ? 'date unknown' : String(p.year));
+        break;
+      case 'category':
+        if (p.category) bump(p.category, `${p.categoryName ?? p.category} (${p.category})`);
+        break;
+      case 'venue':
+        if (p.venue) bump(venueName(p.venue), venueName(p.venue));
+        break;
+      case 'org':
+        for (const o of p.orgs) bump(o, o);
+        break;
+      case 'author':
+        p.authorIds.forEach((id) => bump(id, lib.authors.get(id)?.name ?? id));
+        break;
+    }
+  }
+  const out = [...counts.entries()].map(([key, v]) => ({ key, label: v.label, count: v.count }));
+  if (by === 'year') return out.sort((a, b) => a.key.localeCompare(b.key));
+  return out.sort((a, b) => b.count - a.count || a.label.localeCompare(b.label));
+}
+
+/** A venue's short name: "ICLR 2021 (to appear)" → "ICLR", "… (OSDI 22) …" → "OSDI". */
+export function venueName(venue: string): string {
+  const acr = /\b(ICLR|ICML|NeurIPS|OSDI|ICASSP|ACL|EMNLP|CVPR|ICCV|ECCV|AAAI|IJCAI|KDD|SIGIR|Interspeech|INTERSPEECH)\b/.exec(venue)?.[1];
+  if (acr) return acr;
+  if (/arxiv/i.test(venue)) return 'arXiv';
+  return venue.split(/[,(]/)[0]!.trim();
+}

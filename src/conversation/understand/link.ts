@@ -1,0 +1,245 @@
+/**
+ * Entity linking over the whole question: every span that names something the library knows —
+ * paper titles, short names (before the colon), aliases, acronyms and distinctive title words;
+ * post titles and their short names; authors by full name, spelling variant, initials or a
+ * distinctive family name (and fuzzily); categories by code or name; venues; organisations;
+ * dates and periods. Overlapping spans are all returned: they are candidates, not decisions.
+ * The dictionaries are built once per library.
+ */
+import { nameKey } from '../../corpus/text.ts';
+import { CATEGORY_NAMES } from '../../corpus/categories.ts';
+import type { Library } from '../../search/library.ts';
+import { STOP_WORDS } from '../../search/terms.ts';
+import { findDates, type DateSpan } from './dates.ts';
+import { phraseKey, tokenize, type Token } from './tokens.ts';
+
+export type SpanType = 'paper' | 'post' | 'author' | 'category' | 'venue' | 'org' | 'date';
+
+export interface Span {
+  type: SpanType;
+  /** Token range [tokStart, tokEnd). */
+  tokStart: number;
+  tokEnd: number;
+  text: string;
+  /** Paper / post / author ids; the category code, venue or organisation as `[value]`. */
+  ids: string[];
+  /** How the span matched: 1 exact title or full name … 0.5 a weak partial match. */
+  quality: number;
+  how: string;
+  date?: DateSpan;
+}
+
+interface Entry {
+  type: Exclude<SpanType, 'date'>;
+  ids: string[];
+  quality: number;
+  how: string;
+  /** Match only when typed with a capital (codes like CV, bare family names). */
+  needsUpper?: boolean;
+}
+
+export interface Lexicon {
+  dict: Map<string, Entry[]>;
+  maxLen: number;
+  /** Venue keyword → how venues containing it are written. */
+  venues: Map<string, string>;
+  orgs: Map<string, string>;
+}
+
+/** Other names of the categories the listings use. */
+const CATEGORY_SYNONYMS: Record<string, string[]> = {
+  CV: ['computer vision', 'vision'],
+  CL: ['nlp', 'natural language processing', 'computational linguistics', 'computation and language', 'language'],
+  LG: ['machine learning', 'ml'],
+  AI: ['artificial intelligence'],
+  AS: ['audio and speech', 'audio and speech processing', 'speech processing', 'audio'],
+  SD: ['sound'],
+  DC: ['distributed computing', 'parallel computing', 'distributed systems', 'distributed'],
+  IV: ['image processing', 'image and video processing', 'video processing'],
+  NE: ['neural and evolutionary computing', 'evolutionary computing', 'neural computing'],
+  PL: ['programming languages'],
+  PF: ['performance'],
+  RO: ['robotics'],
+  IR: ['information retrieval'],
+  CR: ['security', 'cryptography'],
+};
+
+/** How organisations are also called. */
+const ORG_NAMES: Record<string, string[]> = {
+  cmu: ['carnegie mellon', 'carnegie mellon university'],
+  'amazon-science': ['amazon'],
+  'apple-ml': ['apple'],
+  deepmind: ['deep mind', 'google deepmind'],
+};
+
+const lexicons = new WeakMap<Library, Lexicon>();
+
+function add(dict: Map<string, Entry[]>, key: string, e: Entry): void {
+  if (!key) return;
+  const list = dict.get(key) ?? [];
+  const same = list.find((x) => x.type === e.type && x.how === e.how);
+  if (same) {
+    for (const id of e.ids) if (!same.ids.includes(id)) same.ids.push(id);
+    same.quality = Math.min(same.quality, e.quality);
+    return;
+  }
+  list.push(e);
+  dict.set(key, list);
+}
+
+const shortName = (title: string) => /^([^:]{2,60}):/.exec(title)?.[1];
+
+export function lexicon(lib: Library): Lexicon {
+  let lex = lexicons.get(lib);
+  if (lex) return lex;
+  const dict = new Map<string, Entry[]>();
+  const titleTokenPapers = new Map<string, Set<string>>();
+  for (const p of lib.papers.values()) {
+    for (const t of [p.title, ...p.aliases]) {
+      if (!t) continue;
+      add(dict, phraseKey(t), { type: 'paper', ids: [p.id], quality: 1, how: 'title' });
+      const s = shortName(t);
+      if (s && s.split(/\s+/).length <= 6) add(dict, phraseKey(s), { type: 'paper', ids: [p.id], quality: 0.95, how: 'short name' });
+      for (const m of t.matchAll(/\(([\p{Lu}][\p{L}\d-]{1,12})\)/gu)) add(dict, phraseKey(m[1]!), { type: 'paper', ids: [p.id], quality: 0.9, how: 'acronym' });
+      for (const tok of tokenize(t)) {
+        if (tok.norm.length < 4 || STOP_WORDS.has(tok.norm)) continue;
+        const set = titleTokenPapers.get(tok.norm) ?? new Set();
+        set.add(p.id);
+        titleTokenPapers.set(tok.norm, set);
+      }
+    }
+  }
+  // A word that occurs in one title only and looks like a name (mixed case or a capitalised rare word): "Apollo", "GShard".
+  for (const p of lib.papers.values()) {
+    for (const tok of tokenize(p.title ?? '')) {
+      const set = titleTokenPapers.get(tok.norm);
+      if (!set || set.size !== 1 || dict.has(tok.norm)) continue;
+      if (/\p{Lu}.*\p{Lu}|\d/u.test(tok.raw.slice(1)) || (tok.upper && tok.norm.length >= 5)) {
+        add(dict, tok.norm, { type: 'paper', ids: [p.id], quality: /\p{Lu}.*\p{Lu}/u.test(tok.raw) ? 0.8 : 0.6, how: 'title word' });
+      }
+    }
+  }
+  for (const post of lib.posts.values()) {
+    add(dict, phraseKey(post.title), { type: 'post', ids: [post.id], quality: 1, how: 'title' });
+    const s = shortName(post.title);
+    if (s && s.split(/\s+/).length <= 6) add(dict, phraseKey(s), { type: 'post', ids: [post.id], quality: 0.95, how: 'short name' });
+  }
+  const families = new Map<string, Set<string>>();
+  for (const a of lib.authors.values()) {
+    for (const n of [a.name, ...a.variants]) {
+      const toks = tokenize(n);
+      add(dict, toks.map((t) => t.norm).join(' '), { type: 'author', ids: [a.id], quality: 1, how: 'name' });
+      if (toks.length >= 2) {
+        const last = toks[toks.length - 1]!.norm;
+        add(dict, `${toks[0]!.norm[0]} ${last}`, { type: 'author', ids: [a.id], quality: 0.85, how: 'initials' });
+        const set = families.get(last) ?? new Set();
+        set.add(nameKey(a.name));
+        families.set(last, set);
+      }
+    }
+  }
+  for (const [last, names] of families) {
+    if (names.size !== 1 || last.length < 3 || STOP_WORDS.has(last)) continue;
+    const ids = [...lib.authors.values()].filter((a) => nameKey(a.name) === [...names][0]).map((a) => a.id);
+    add(dict, last, { type: 'author', ids, quality: 0.7, how: 'family name', needsUpper: true });
+  }
+  for (const code of lib.categories) {
+    add(dict, code.toLowerCase(), { type: 'category', ids: [code], quality: 1, how: 'code', needsUpper: true });
+    add(dict, `cs.${code.toLowerCase()}`, { type: 'category', ids: [code], quality: 1, how: 'code' });
+    add(dict, `cs ${code.toLowerCase()}`, { type: 'category', ids: [code], quality: 1, how: 'code' });
+    const name = CATEGORY_NAMES.get(code);
+    if (name) add(dict, phraseKey(name), { type: 'category', ids: [code], quality: 1, how: 'name' });
+    for (const syn of CATEGORY_SYNONYMS[code] ?? []) add(dict, phraseKey(syn), { type: 'category', ids: [code], quality: syn.includes(' ') ? 0.9 : 0.6, how: 'synonym' });
+  }
+  const venues = new Map<string, string>();
+  const orgs = new Map<string, string>();
+  for (const p of lib.papers.values()) {
+    if (p.venue) {
+      const words = [...p.venue.matchAll(/\b([A-Z]{3,8}|arXiv)\b/g)].map((m) => m[1]!);
+      for (const w of words) {
+        if (w === 'USENIX' && words.length > 1) continue;
+        venues.set(w.toLowerCase(), w);
+        add(dict, w.toLowerCase(), { type: 'venue', ids: [w], quality: 1, how: 'venue' });
+      }
+    }
+    for (const o of p.orgs) {
+      orgs.set(o, o);
+      for (const n of [o, o.replace(/-/g, ' '), ...(ORG_NAMES[o] ?? [])]) add(dict, phraseKey(n), { type: 'org', ids: [o], quality: 1, how: 'organisation' });
+    }
+  }
+  let maxLen = 1;
+  for (const k of dict.keys()) maxLen = Math.max(maxLen, k.split(' ').length);
+  lex = { dict, maxLen: Math.min(maxLen, 24), venues, orgs };
+  lexicons.set(lib, lex);
+  return lex;
+}
+
+/** Which token a character offset falls in (or the next one). */
+function tokenAt(tokens: Token[], offset: number, end = false): number {
+  for (let i = 0; i < tokens.length; i++) {
+    if (end ? tokens[i]!.start >= offset : tokens[i]!.end > offset) return i;
+  }
+  return tokens.length;
+}
+
+const NAME_WORD = /^\p{Lu}[\p{L}'’-]*\.?$/u;
+
+/** All spans over `text`. */
+export function link(text: string, tokens: Token[], lib: Library, now: Date): Span[] {
+  const lex = lexicon(lib);
+  const spans: Span[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    let key = '';
+    for (let j = i; j < Math.min(tokens.length, i + lex.maxLen); j++) {
+      key = j === i ? tokens[j]!.norm : `${key} ${tokens[j]!.norm}`;
+      // A possessive ends a name: "Nan Du's papers".
+      const entries = lex.dict.get(key);
+      if (entries) {
+        for (const e of entries) {
+          if (e.needsUpper && !tokens.slice(i, j + 1).every((t) => t.upper)) continue;
+          // One short lower-case word is too weak to be a paper or a post ("apollo" typed lower is fine when ≥ 5 letters).
+          if (j === i && e.type !== 'category' && e.type !== 'venue' && e.type !== 'org' && STOP_WORDS.has(key)) continue;
+          spans.push({ type: e.type, tokStart: i, tokEnd: j + 1, text: text.slice(tokens[i]!.start, tokens[j]!.end), ids: [...e.ids], quality: e.quality, how: e.how });
+        }
+      }
+      if (tokens[j]!.possessive) break;
+    }
+  }
+  // Fuzzy names: two or three capitalised words that no exact entry covers ("Yanqi Zhuo").
+  for (let i = 0; i + 1 < tokens.length; i++) {
+    for (const len of [2, 3]) {
+      const win = tokens.slice(i, i + len);
+      if (win.length < len || !win.every((t) => NAME_WORD.test(t.raw) && !STOP_WORDS.has(t.norm))) continue;
+      if (spans.some((s) => s.type === 'author' && s.tokStart <= i && s.tokEnd >= i + len)) continue;
+      const phrase = text.slice(win[0]!.start, win[len - 1]!.end);
+      const found = lib.findAuthors(phrase);
+      if (!found.length || new Set(found.map((a) => a.name)).size !== 1) continue;
+      spans.push({ type: 'author', tokStart: i, tokEnd: i + len, text: phrase, ids: found.map((a) => a.id), quality: 0.75, how: 'fuzzy name' });
+    }
+  }
+  for (const d of findDates(text, now)) {
+    const s = tokenAt(tokens, d.start);
+    const e = Math.max(s + 1, tokenAt(tokens, d.end, true));
+    spans.push({ type: 'date', tokStart: s, tokEnd: e, text: d.text, ids: [], quality: 1, how: 'date', date: d });
+  }
+  return spans;
+}
+
+/** Non-overlapping spans, best first: longer, then better quality, then by type preference. */
+export function greedy(spans: Span[], prefer: readonly SpanType[] = ['date', 'author', 'paper', 'post', 'category', 'venue', 'org']): Span[] {
+  const order = [...spans].sort((a, b) =>
+    (a.type === 'date' ? -1 : 0) - (b.type === 'date' ? -1 : 0) ||
+    b.tokEnd - b.tokStart - (a.tokEnd - a.tokStart) ||
+    b.quality - a.quality ||
+    prefer.indexOf(a.type) - prefer.indexOf(b.type));
+  const used = new Set<number>();
+  const out: Span[] = [];
+  for (const s of order) {
+    let free = true;
+    for (let k = s.tokStart; k < s.tokEnd; k++) if (used.has(k)) free = false;
+    if (!free) continue;
+    for (let k = s.tokStart; k < s.tokEnd; k++) used.add(k);
+    out.push(s);
+  }
+  return out.sort((a, b) => a.tokStart - b.tokStart);
+}

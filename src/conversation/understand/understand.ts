@@ -1,0 +1,379 @@
+/**
+ * Understanding one stand-alone question: linking → intent probabilities → candidate frames
+ * (intent × the entity reading that intent takes) → one scorer with named features → Frame.
+ * A low-confidence reading falls back to a search with the linked filters, flagged so the
+ * answer says "Interpreted as …". Follow-ups that need the conversation are the rephraser's
+ * job; it calls this for every stand-alone reading it considers.
+ */
+import type { Library } from '../../search/library.ts';
+import { STOP_WORDS } from '../../search/terms.ts';
+import type { Frame, GroupBy, Intent } from '../types.ts';
+import { intersect, numberWord } from './dates.ts';
+import { features, maskedWords, predict, type IntentLabel, type IntentModel } from './intents.ts';
+import { greedy, link, type Span, type SpanType } from './link.ts';
+import { tokenize, type Token } from './tokens.ts';
+import model from './intent-model.json' with { type: 'json' };
+
+const MODEL = model as unknown as IntentModel;
+const VOCABULARY: ReadonlySet<string> = new Set(MODEL.vocabulary);
+
+/** Weights of the candidate scorer's named features (hand-set; see README "Understanding"). */
+export const SCORE_WEIGHTS = {
+  /** log P(intent | words) from the intent model. */
+  logProb: 1,
+  /** The intent's required entity (a paper for "who wrote", a person for "who is") was linked. */
+  entityPresent: 0.5,
+  /** …was not linked, and the words left over do not name one either. */
+  entityMissing: -2.5,
+  /** The required entity was found from a description ("the paper about flip angles"). */
+  entityDescribed: -0.6,
+  /** Mean match quality of the spans the reading uses (1 exact … 0.6 partial). */
+  spanQuality: 0.4,
+} as const;
+
+/** Below this probability of the winner among candidates, the reading is a fallback search. */
+export const MIN_CONFIDENCE = 0.3;
+
+const PAPER_INTENTS = new Set<IntentLabel>(['paper', 'about', 'authors_of', 'first_author', 'last_author', 'author_count', 'date_of', 'venue_of', 'category_of', 'code_of', 'similar']);
+const PERSON_INTENTS = new Set<IntentLabel>(['author', 'coauthors']);
+const LIST_INTENTS = new Set<IntentLabel>(['search', 'count', 'breakdown', 'top_authors']);
+
+/** Words that ask rather than name a topic (never part of a topic). */
+const QUERY_WORDS = new Set(
+  ('papers paper work works research articles article stuff things thing ones one anything something everything publications publication results result ' +
+    'show find list give tell get search look looking pull display fetch bring want need know see me please pls hey hi hello yo ok okay thanks ' +
+    'latest newest recent recently most least oldest earliest older newer first last new old top best many much number count total ' +
+    'written wrote write writes authored published publish publishes released release came come out appeared ' +
+    'any some all every each only just also else other others more related regarding concerning covering discussing mention mentions ' +
+    'about on in at by from of for to with without within into among between since before after during until ' +
+    'blog post posts code implementation implementations github repo repository source open sourced available ' +
+    'there here is are was were be been do does did has have had can could would should will you your i we they it its them this that these those ' +
+    'what which who whom whose when where how why whats s t not no nope yes aren isn don doesn didn hasn haven wasn weren').split(' '),
+);
+
+const NEGATION = new Set(['not', 'without', 'excluding', 'except', 'exclude', 'minus', 'sans', 'besides']);
+const SORT_NEW = new Set(['latest', 'newest', 'recent', 'newer', 'recently', 'freshest', 'new']);
+const SORT_OLD = new Set(['oldest', 'earliest', 'older', 'earlier']);
+const SINGULAR = new Set(['paper', 'one', 'thing', 'work', 'publication', 'article', 'entry']);
+const AUX = new Set(['is', 'are', 'was', 'were', 'do', 'does', 'did', 'has', 'have', 'had', 'can', 'could']);
+const CODE_WORDS = new Set(['code', 'implementation', 'implementations', 'github', 'repo', 'repository', 'sourced']);
+const PAPER_NOUNS = new Set(['papers', 'paper', 'ones', 'stuff', 'work', 'research', 'publications', 'articles', 'category', 'field']);
+
+const GROUP_CUES: [GroupBy, RegExp][] = [
+  ['category', /^(?:categor(?:y|ies)|fields?|areas?|subjects?|topics?|disciplines?)$/],
+  ['venue', /^(?:venues?|conferences?|journals?|proceedings)$/],
+  ['org', /^(?:org(?:anis|aniz)?ations?|orgs?|compan(?:y|ies)|labs?|institutions?|affiliations?|institutes?)$/],
+  ['author', /^(?:authors?|people|persons?|researchers?|writers?|who)$/],
+  ['year', /^(?:years?|yearly|annual(?:ly)?|time|timeline|per-year|dates?)$/],
+];
+const COUNT_CUES: [NonNullable<Frame['countOf']>, RegExp][] = [
+  ['authors', /^(?:authors?|people|persons?|researchers?|writers?|scientists?|names?)$/],
+  ['posts', /^(?:posts?|blogs?)$/],
+  ['categories', /^(?:categor(?:y|ies)|fields?|areas?|subjects?)$/],
+  ['venues', /^(?:venues?|conferences?|journals?)$/],
+  ['orgs', /^(?:org(?:anis|aniz)?ations?|orgs?|compan(?:y|ies)|labs?|institutions?)$/],
+  ['papers', /^(?:papers?|publications?|articles?|works?)$/],
+];
+
+let clock: () => Date = () => new Date();
+
+/** Runs `fn` with `now` as the current date of every relative period ("this year") parsed inside. */
+export function withClock<T>(now: () => Date, fn: () => T): T {
+  const prev = clock;
+  clock = now;
+  try {
+    return fn();
+  } finally {
+    clock = prev;
+  }
+}
+
+export interface Candidate {
+  intent: IntentLabel;
+  frame: Frame;
+  score: number;
+  features: Record<string, number>;
+}
+
+export interface Understanding {
+  frame: Frame;
+  confidence: number;
+  intents: [IntentLabel, number][];
+  spans: Span[];
+  candidates: Candidate[];
+}
+
+const PREFER: Record<'paper' | 'post' | 'author' | 'list', SpanType[]> = {
+  paper: ['date', 'paper', 'post', 'author', 'category', 'venue', 'org'],
+  post: ['date', 'post', 'paper', 'author', 'category', 'venue', 'org'],
+  author: ['date', 'author', 'category', 'venue', 'org', 'paper', 'post'],
+  list: ['date', 'author', 'category', 'venue', 'org', 'paper', 'post'],
+};
+
+function preferFor(intent: IntentLabel): SpanType[] {
+  if (PAPER_INTENTS.has(intent) || intent === 'verify') return PREFER.paper;
+  if (intent === 'post' || intent === 'post_citations' || intent === 'posts_about') return PREFER.post;
+  if (PERSON_INTENTS.has(intent)) return PREFER.author;
+  return PREFER.list;
+}
+
+/** Spans an intent can use as entities; the rest of their words count as topic words. */
+function usable(intent: IntentLabel, s: Span, tokens: Token[]): boolean {
+  if (s.type === 'category' && s.how === 'synonym' && s.tokEnd - s.tokStart === 1) {
+    // "vision papers", "in audio": a one-word synonym is a category only next to a paper noun or "in".
+    const next = tokens[s.tokEnd]?.norm ?? '';
+    const prev = tokens[s.tokStart - 1]?.norm ?? '';
+    if (!PAPER_NOUNS.has(next) && prev !== 'in') return false;
+  }
+  if (s.type === 'paper') return PAPER_INTENTS.has(intent) || intent === 'verify' || intent === 'posts_about' || intent === 'post';
+  if (s.type === 'post') return intent === 'post' || intent === 'post_citations' || intent === 'posts_about';
+  if (s.type === 'author' && s.how === 'family name' && !tokens[s.tokStart]?.possessive && intent !== 'author' && intent !== 'coauthors') {
+    // A bare family name in a listing needs a "by" before it.
+    return ['by', 'from', 'with', 'and', 'or'].includes(tokens[s.tokStart - 1]?.norm ?? '');
+  }
+  return true;
+}
+
+interface Reading {
+  frame: Frame;
+  used: Span[];
+  topicWords: string[];
+}
+
+/** Builds the frame an intent makes of the spans and the words left over. */
+function read(intent: IntentLabel, text: string, tokens: Token[], spans: Span[], lib: Library): Reading {
+  const candidates = spans.filter((s) => usable(intent, s, tokens));
+  const used = greedy(candidates, preferFor(intent));
+  const inSpan = new Array<Span | undefined>(tokens.length);
+  for (const s of used) for (let k = s.tokStart; k < s.tokEnd; k++) inSpan[k] = s;
+  const frame: Frame = { intent: intent as Intent };
+  const words = tokens.map((t) => t.norm);
+
+  // Negation scope: from a cue to the next span or the end.
+  const negated = new Array<boolean>(tokens.length).fill(false);
+  for (let i = 0; i < tokens.length; i++) {
+    const w = words[i]!;
+    const cue = NEGATION.has(w) || (w === 'other' && words[i + 1] === 'than') || (w === 'no' && i > 0);
+    if (!cue) continue;
+    for (let k = i; k < tokens.length; k++) {
+      if (k > i && inSpan[k] && inSpan[k]!.type === 'date') break;
+      if (k > i + 1 && ['and', 'but', 'since', 'before', 'after', 'from', 'in'].includes(words[k]!) && !inSpan[k]) break;
+      negated[k] = true;
+    }
+  }
+
+  const people: Span[] = [];
+  const excluded: Span[] = [];
+  let period: { from?: string; to?: string } = {};
+  let years = 0;
+  for (const s of used) {
+    const neg = negated[s.tokStart];
+    switch (s.type) {
+      case 'paper':
+        if (!neg) frame.papers = [...new Set([...(frame.papers ?? []), ...s.ids])];
+        break;
+      case 'post':
+        if (!neg) frame.post ??= s.ids[0]!;
+        break;
+      case 'author':
+        (neg ? excluded : people).push(s);
+        break;
+      case 'category':
+        if (!neg) frame.category ??= s.ids[0]!;
+        break;
+      case 'venue':
+        if (!neg) frame.venue ??= s.ids[0]!;
+        break;
+      case 'org':
+        if (!neg) frame.org ??= s.ids[0]!;
+        break;
+      case 'date': {
+        const d = s.date!;
+        period = intersect(period, d);
+        if (d.year !== undefined) {
+          years++;
+          frame.year = d.year;
+        } else years += 2;
+        break;
+      }
+    }
+  }
+  if (years === 1 && frame.year !== undefined && period.from === `${frame.year}-01-01` && period.to === `${frame.year}-12-31`) {
+    // One calendar year: kept as `year` (what the rephraser and the digests know).
+  } else {
+    delete frame.year;
+    if (period.from) frame.from = period.from;
+    if (period.to) frame.to = period.to;
+  }
+  if (people.length) {
+    const ids = [...new Set(people.flatMap((s) => s.ids))];
+    frame.authors = ids;
+    frame.authorName = [...new Set(people.map((s) => lib.authors.get(s.ids[0]!)?.name ?? s.text))].join(' and ');
+    const names = new Set(people.map((s) => lib.authors.get(s.ids[0]!)?.name));
+    if (names.size >= 2) {
+      const between = words.slice(people[0]!.tokEnd, people[people.length - 1]!.tokStart);
+      frame.authorMode = between.includes('or') || words.includes('either') ? 'any' : 'all';
+    }
+  }
+  if (excluded.length) frame.excludeAuthors = [...new Set(excluded.flatMap((s) => s.ids))];
+
+  // Topic and excluded topic: words outside spans that ask nothing.
+  const topic: string[] = [];
+  const exclude: string[] = [];
+  const isQuery = (i: number) => {
+    const w = words[i]!;
+    return QUERY_WORDS.has(w) || STOP_WORDS.has(w) || NEGATION.has(w) || /^\d+$/.test(w);
+  };
+  for (let i = 0; i < tokens.length; i++) {
+    if (inSpan[i]) continue;
+    const w = words[i]!;
+    if (isQuery(i)) continue;
+    const content = !VOCABULARY.has(w) || (i > 0 && i + 1 < tokens.length && !VOCABULARY.has(words[i - 1]!) && !VOCABULARY.has(words[i + 1]!) && !inSpan[i - 1] && !inSpan[i + 1] && !isQuery(i - 1) && !isQuery(i + 1));
+    if (!content) continue;
+    (negated[i] ? exclude : topic).push(tokens[i]!.raw);
+  }
+  // Paper / post spans an intent does not take are topic words ("papers on GShard" is a search).
+  for (const s of spans) {
+    if (used.includes(s) || s.type === 'date' || s.type === 'author') continue;
+    if (used.some((u) => u.tokStart < s.tokEnd && s.tokStart < u.tokEnd)) continue;
+    for (let k = s.tokStart; k < s.tokEnd; k++) {
+      if (isQuery(k) || topic.includes(tokens[k]!.raw)) continue;
+      (negated[k] ? exclude : topic).push(tokens[k]!.raw);
+    }
+  }
+  // Keep the words in the order typed.
+  const order = (xs: string[]) => tokens.map((t) => t.raw).filter((r) => xs.includes(r)).filter((r, i, a) => a.indexOf(r) === i);
+  const topicWords = order(topic);
+  if (topicWords.length) frame.topic = topicWords.join(' ');
+  const excl = order(exclude).filter((w) => !CODE_WORDS.has(w.toLowerCase()));
+  if (excl.length) frame.excludeTopic = excl.join(' ');
+
+  // Code availability as a filter of listings.
+  if (LIST_INTENTS.has(intent)) {
+    const codeAt = words.findIndex((w) => CODE_WORDS.has(w) || (w === 'source' && words.includes('open')));
+    if (codeAt >= 0) frame.hasCode = !(negated[codeAt] || words[codeAt - 1] === 'no');
+  }
+  // Order and how many.
+  if (intent === 'search' || intent === 'posts_about') {
+    const at = words.findIndex((w, i) => SORT_NEW.has(w) && !(w === 'new' && i > 0 && words[i - 1] === 'what') || (w === 'last' && !inSpan[i] && words[i + 1] !== 'author') || (w === 'most' && words[i + 1] === 'recent'));
+    const atOld = words.findIndex((w, i) => SORT_OLD.has(w) && !inSpan[i] || (w === 'first' && ['came', 'come', 'published', 'appeared', 'released'].includes(words[i - 1] ?? '')));
+    if (atOld >= 0 && (at < 0 || atOld < at)) frame.sort = 'oldest';
+    else if (at >= 0 && !inSpan[at]) frame.sort = 'newest';
+    if (frame.sort) {
+      const after = words.slice((frame.sort === 'oldest' ? atOld : at) + 1);
+      const n = words.map((w) => numberWord(w)).find((n, i) => n !== null && n > 1 && n <= 50 && !inSpan[i] && words[i] !== 'a');
+      if (n) frame.limit = n;
+      else if (after.some((w) => SINGULAR.has(w)) && !after.some((w) => /^(?:papers|ones|publications|articles|works)$/.test(w))) frame.limit = 1;
+    }
+  }
+  if (intent === 'count') {
+    const after = words.slice(Math.max(0, words.indexOf('many') + 1));
+    for (const w of [...after, ...words]) {
+      const hit = COUNT_CUES.find(([, re]) => re.test(w));
+      if (hit) {
+        frame.countOf = hit[0];
+        break;
+      }
+    }
+  }
+  if (intent === 'breakdown') {
+    for (const [g, re] of GROUP_CUES) {
+      if (words.some((w, i) => re.test(w) && !inSpan[i])) {
+        frame.groupBy = g;
+        break;
+      }
+    }
+    frame.groupBy ??= 'year';
+  }
+  return { frame, used, topicWords };
+}
+
+/** "the paper about flip angles": one clear title or full-text match for the words. */
+function describedPaper(words: string, lib: Library): string | null {
+  if (!words.trim()) return null;
+  const byTitle = lib.findPaper(words);
+  if (byTitle) return byTitle.paper.id;
+  const hits = lib.search(words, { kinds: ['paper'] }, { limit: 2, cache: true }).hits;
+  if (hits.length === 1 || (hits.length === 2 && hits[0]!.score >= 1.6 * hits[1]!.score && hits[0]!.coverage >= 0.99)) return hits[0]!.id;
+  return null;
+}
+
+function scoreReading(intent: IntentLabel, p: number, r: Reading, tokens: Token[], lib: Library, raw: string): Candidate {
+  const f: Record<string, number> = { logProb: Math.log(Math.max(p, 1e-6)) };
+  const frame = { ...r.frame };
+  const needsPaper = PAPER_INTENTS.has(intent);
+  const needsPerson = PERSON_INTENTS.has(intent);
+  if (needsPaper) {
+    if (frame.papers?.length) f['entityPresent'] = 1;
+    else {
+      const desc = describedPaper(frame.topic ?? '', lib);
+      if (desc) {
+        frame.papers = [desc];
+        frame.described = frame.topic!;
+        delete frame.topic;
+        f['entityDescribed'] = 1;
+      } else {
+        f['entityMissing'] = 1;
+        frame.unresolved = frame.topic ?? raw;
+      }
+    }
+  }
+  if (needsPerson) {
+    if (frame.authors?.length) f['entityPresent'] = 1;
+    else {
+      f['entityMissing'] = 1;
+      frame.unresolved = frame.topic ?? raw;
+    }
+  }
+  if (intent === 'post') {
+    if (frame.post) f['entityPresent'] = 1;
+    else f['entityMissing'] = 1;
+  }
+  if (intent === 'verify') {
+    const facts = (frame.papers?.length ?? 0) + (frame.authors?.length ? 1 : 0) + (frame.category ? 1 : 0) + (frame.year !== undefined || frame.from || frame.to ? 1 : 0) + (frame.venue ? 1 : 0) + (frame.org ? 1 : 0) + (frame.topic ? 1 : 0) + (tokens.some((t) => CODE_WORDS.has(t.norm)) ? 1 : 0);
+    if (facts >= 2) f['entityPresent'] = 1;
+    else f['entityMissing'] = 1;
+  }
+  if (r.used.length) f['spanQuality'] = r.used.reduce((a, s) => a + s.quality, 0) / r.used.length;
+  let score = 0;
+  for (const [k, v] of Object.entries(f)) score += (SCORE_WEIGHTS[k as keyof typeof SCORE_WEIGHTS] ?? 0) * v;
+  return { intent, frame, score, features: f };
+}
+
+/** Reads one stand-alone question. */
+export function understand(text: string, lib: Library, now: Date = clock()): Understanding {
+  const tokens = tokenize(text);
+  const spans = link(text, tokens, lib, now);
+  const probs = predict(MODEL, features(maskedWords(tokens, greedy(spans), VOCABULARY)));
+  const ranked = [...probs.entries()].sort((a, b) => b[1] - a[1]);
+  const considered = ranked.filter(([, p], i) => i < 4 && (i === 0 || p >= 0.02));
+  const candidates = considered.map(([intent, p]) => scoreReading(intent, p, read(intent, text, tokens, spans, lib), tokens, lib, text));
+  candidates.sort((a, b) => b.score - a.score);
+  const best = candidates[0]!;
+  const z = candidates.map((c) => Math.exp(c.score - best.score));
+  const confidence = 1 / z.reduce((a, b) => a + b, 0);
+  let frame = finish(best, tokens);
+  if (best.features['entityMissing'] && best.intent !== 'post' && (frame.topic || frame.unresolved) && confidence < MIN_CONFIDENCE * 2) {
+    // Nothing the question needs was found: search for its words with the filters that were found.
+    const { unresolved, papers, post, ...rest } = frame;
+    void papers;
+    void post;
+    frame = { ...rest, intent: 'search', fallback: true, topic: rest.topic ?? unresolved ?? '' };
+  } else if (confidence < MIN_CONFIDENCE && LIST_INTENTS.has(best.intent)) frame.fallback = true;
+  return { frame, confidence, intents: ranked.slice(0, 4), spans, candidates };
+}
+
+/** Intent-specific touches that do not change the reading's score. */
+function finish(c: Candidate, tokens: Token[]): Frame {
+  const f: Frame = { ...c.frame };
+  const first = tokens.findIndex((t) => !['hey', 'hi', 'hello', 'ok', 'okay', 'so', 'and', 'bot', 'yo', 'um', 'well', 'also', 'but'].includes(t.norm));
+  if (first >= 0 && AUX.has(tokens[first]!.norm)) f.yesno = true;
+  if (f.intent === 'posts_about' && f.post && !f.papers) f.intent = 'post';
+  if (f.intent === 'post_citations' && !f.post && f.papers?.length) f.intent = 'posts_about';
+  if (f.intent === 'post' && !f.post) f.intent = 'posts_about';
+  if (f.intent === 'similar' && !f.papers?.length && f.topic) f.intent = 'search';
+  // The names the rest of the engine knows listings by.
+  if (f.intent === 'search' && f.authors?.length) f.intent = 'papers_by';
+  else if (f.intent === 'search' && f.sort === 'newest' && !f.limit) f.intent = 'latest';
+  return f;
+}
