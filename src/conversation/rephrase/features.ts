@@ -160,7 +160,9 @@ export function inputSignals(a: Analysis, identity: Frame, lib: Library): InputS
     identity.intent === 'unknown' ||
     (identity.intent === 'posts_about' && !identity.topic && !identity.papers?.length) ||
     (identity.intent === 'search' && !identity.topic) ||
-    (!!identity.unresolved && !identity.papers?.length && !identity.authors?.length);
+    (!!identity.unresolved && !identity.papers?.length && !identity.authors?.length) ||
+    // "by Nan Du?", "from 2019?", "in CV?": a bare filter phrase leans on the question before it.
+    /^(?:and\s+|but\s+|only\s+|just\s+)?(?:by|from|in|on|about|with|since|before|after|at)\b/i.test(text);
   // A bare cue ("when?", "authors?", "how many?") is all fragment.
   const fragment = intentCue(a.core) ? 1 : Math.min(1, (a.lead ? 0.5 : 0) + (noIntent && contentTerms <= 3 ? 0.5 : 0) + (incomplete ? 0.5 : 0));
   return { namesEntity: names ? 1 : 0, explicitIntent: explicit ? 1 : 0, hasReference: hasReference ? 1 : 0, fragment, incomplete: incomplete ? 1 : 0, identityEmpty: 0 };

@@ -41,7 +41,7 @@ export function frameKey(f: Frame, lib: Library): FrameKey {
     within: f.within ? [...new Set(f.within)].sort() : null,
     unresolved: f.unresolved && !f.papers?.length && !f.authors?.length ? f.unresolved.toLowerCase() : null,
     rest: JSON.stringify([
-      f.authorMode && (f.authors?.length ?? 0) > 1 ? f.authorMode : null,
+      names.length > 1 ? (f.authorMode ?? 'any') : null,
       [...new Set((f.excludeAuthors ?? []).map((id) => lib.authors.get(id)?.name ?? id))].sort(),
       [...new Set(queryTerms(f.excludeTopic ?? ''))].sort().join(' '),
       f.from ?? null, f.to ?? null, f.venue ?? null, f.org ?? null, f.hasCode ?? null, f.sort ?? null, f.limit ?? null,

@@ -95,6 +95,8 @@ export function lexicon(lib: Library): Lexicon {
   const dict = new Map<string, Entry[]>();
   const titleTokenPapers = new Map<string, Set<string>>();
   for (const p of lib.papers.values()) {
+    // The rephraser substitutes ids for references ("when was <id> published?").
+    add(dict, phraseKey(p.id), { type: 'paper', ids: [p.id], quality: 1, how: 'id' });
     for (const t of [p.title, ...p.aliases]) {
       if (!t) continue;
       add(dict, phraseKey(t), { type: 'paper', ids: [p.id], quality: 1, how: 'title' });

@@ -31,6 +31,9 @@ export const SCORE_WEIGHTS = {
   spanQuality: 0.4,
 } as const;
 
+/** Words that point back into the conversation: a reading without its entity is then the rephraser's to complete. */
+const REFERENCE = /\b(?:it|its|they|them|their|theirs|this|that|these|those|he|him|his|she|her|hers|same|both|one|ones|first|second|third|fourth|fifth|last|former|latter)\b|#\d|\bnumber\s+\d/i;
+
 /** Below this probability of the winner among candidates, the reading is a fallback search. */
 export const MIN_CONFIDENCE = 0.3;
 
@@ -40,7 +43,8 @@ const LIST_INTENTS = new Set<IntentLabel>(['search', 'count', 'breakdown', 'top_
 
 /** Words that ask rather than name a topic (never part of a topic). */
 const QUERY_WORDS = new Set(
-  ('papers paper work works research articles article stuff things thing ones one anything something everything publications publication results result ' +
+  ('first second third fourth fifth sixth seventh eighth ninth tenth number ' +
+    'papers paper work works research articles article stuff things thing ones one anything something everything publications publication results result ' +
     'show find list give tell get search look looking pull display fetch bring want need know see me please pls hey hi hello yo ok okay thanks ' +
     'latest newest recent recently most least oldest earliest older newer first last new old top best many much number count total ' +
     'written wrote write writes authored published publish publishes released release came come out appeared ' +
@@ -211,8 +215,10 @@ function read(intent: IntentLabel, text: string, tokens: Token[], spans: Span[],
     frame.authorName = [...new Set(people.map((s) => lib.authors.get(s.ids[0]!)?.name ?? s.text))].join(' and ');
     const names = new Set(people.map((s) => lib.authors.get(s.ids[0]!)?.name));
     if (names.size >= 2) {
+      // "A and B" (two people, or any number with a cue like "together") wrote together; "A or B", or a longer list, is either.
       const between = words.slice(people[0]!.tokEnd, people[people.length - 1]!.tokStart);
-      frame.authorMode = between.includes('or') || words.includes('either') ? 'any' : 'all';
+      const together = words.some((w) => /^(?:together|jointly|joint|both|co|coauthored|cowrote|collaborat\w*|shared)$/.test(w));
+      frame.authorMode = between.includes('or') || words.includes('either') ? 'any' : names.size === 2 || together ? 'all' : 'any';
     }
   }
   if (excluded.length) frame.excludeAuthors = [...new Set(excluded.flatMap((s) => s.ids))];
@@ -346,14 +352,20 @@ export function understand(text: string, lib: Library, now: Date = clock()): Und
   const spans = link(text, tokens, lib, now);
   const probs = predict(MODEL, features(maskedWords(tokens, greedy(spans), VOCABULARY)));
   const ranked = [...probs.entries()].sort((a, b) => b[1] - a[1]);
-  const considered = ranked.filter(([, p], i) => i < 4 && (i === 0 || p >= 0.02));
+  // "reset" and "help" only as what a short question plainly is; never a guess for something else.
+  const plain = (l: IntentLabel, p: number) => (l !== 'reset' && l !== 'help') || (p >= 0.5 && tokens.length <= 6 && !spans.length && !REFERENCE.test(text));
+  // Readings far less likely than the model's first choice are not considered: a confident
+  // "when was … published?" without its paper stays that question (unresolved), not a listing.
+  const top = ranked[0]?.[1] ?? 0;
+  let considered = ranked.filter(([l, p], i) => i < 5 && plain(l, p) && (i === 0 || p >= Math.max(0.02, 0.08 * top)));
+  if (!considered.length) considered = ranked.filter(([l]) => l === 'search');
   const candidates = considered.map(([intent, p]) => scoreReading(intent, p, read(intent, text, tokens, spans, lib), tokens, lib, text));
   candidates.sort((a, b) => b.score - a.score);
   const best = candidates[0]!;
   const z = candidates.map((c) => Math.exp(c.score - best.score));
   const confidence = 1 / z.reduce((a, b) => a + b, 0);
   let frame = finish(best, tokens);
-  if (best.features['entityMissing'] && best.intent !== 'post' && (frame.topic || frame.unresolved) && confidence < MIN_CONFIDENCE * 2) {
+  if (best.features['entityMissing'] && best.intent !== 'post' && frame.topic && !REFERENCE.test(text) && confidence < MIN_CONFIDENCE * 2) {
     // Nothing the question needs was found: search for its words with the filters that were found.
     const { unresolved, papers, post, ...rest } = frame;
     void papers;
@@ -372,8 +384,11 @@ function finish(c: Candidate, tokens: Token[]): Frame {
   if (f.intent === 'post_citations' && !f.post && f.papers?.length) f.intent = 'posts_about';
   if (f.intent === 'post' && !f.post) f.intent = 'posts_about';
   if (f.intent === 'similar' && !f.papers?.length && f.topic) f.intent = 'search';
+  // A listing with nothing to list by, from words that ask for nothing ("#3", "and the third?"): not understood.
+  const bare = f.intent === 'search' && !f.topic && !f.category && f.year === undefined && !f.from && !f.to && !f.venue && !f.org && f.hasCode === undefined && !f.authors && !f.sort && !f.excludeTopic;
+  if (bare && !tokens.some((t) => /^(?:papers?|publications?|articles?|works?|stuff|anything|everything|all|corpus|list|show)$/.test(t.norm))) f.intent = 'unknown';
   // The names the rest of the engine knows listings by.
   if (f.intent === 'search' && f.authors?.length) f.intent = 'papers_by';
-  else if (f.intent === 'search' && f.sort === 'newest' && !f.limit) f.intent = 'latest';
+  else if (f.intent === 'search' && f.sort === 'newest') f.intent = 'latest';
   return f;
 }
