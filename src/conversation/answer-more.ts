@@ -102,6 +102,13 @@ export function countAnswer(b: Builder, f: Frame, lib: Library, size: number): v
   const of = f.countOf ?? 'papers';
   const filtered = !!(f.topic || f.authors || f.category || f.year !== undefined || f.from || f.to || f.venue || f.org || f.hasCode !== undefined || f.within || f.excludeTopic);
   if (of === 'posts') {
+    if (f.citing) {
+      const citing = [...lib.posts.values()].filter((p) => p.mentions.length);
+      b.posts = citing.slice(0, size);
+      b.total = citing.length;
+      b.text = `${yesNo(f, citing.length > 0)}${citing.length === 1 ? '1 blog post cites' : `${citing.length} blog posts cite`} papers in the corpus${citing.length ? `: ${citing.map((p) => p.title).join('; ')}` : ''}.`;
+      return;
+    }
     const posts = f.topic ? lib.search(f.topic, { kinds: ['post'] }, { limit: lib.posts.size }).hits.map((h) => lib.posts.get(h.id)!) : [...lib.posts.values()];
     b.posts = posts.slice(0, size);
     b.total = posts.length;
@@ -199,7 +206,7 @@ export function attributeAnswer(b: Builder, f: Frame, lib: Library): void {
       case 'category_of':
         return p.category ? `${title} is filed under ${p.categoryName ?? p.category} (${p.category}).` : `The sources give no category for ${title}.`;
       case 'code_of':
-        return p.hasCode ? `${f.yesno ? 'Yes. ' : ''}${title} has code available.` : `${f.yesno ? 'No. ' : ''}The sources list no code for ${title}.`;
+        return p.hasCode ? `Yes: ${title} has code available.` : `No: the sources list no code for ${title}.`;
       default:
         return title + partial;
     }

@@ -74,6 +74,8 @@ export interface Frame {
   /** `count`: what is counted; `breakdown`: what papers are grouped by. */
   countOf?: 'papers' | 'authors' | 'posts' | 'categories' | 'venues' | 'orgs';
   groupBy?: GroupBy;
+  /** `count` of posts: only posts that cite papers in the corpus. */
+  citing?: boolean;
   /** The question was a yes/no question: the answer starts with Yes or No. */
   yesno?: boolean;
   /** How a paper named by description was found ("the paper about flip angles"). */

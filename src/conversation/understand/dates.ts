@@ -52,6 +52,14 @@ const year = (s: string) => Number(s);
 const twoDigit = (full: number, s: string) => (s.length === 2 ? Math.floor(full / 100) * 100 + Number(s) : Number(s));
 
 const RULES: Rule[] = [
+  // Q1 2025, the second half of 2022, H2 2021, early / late 2020
+  { re: new RegExp(`\\b(?:q([1-4])|(?:the\\s+)?(first|second|1st|2nd)\\s+half(?:\\s+of)?|h([12])|(early|mid|late)(?:\\s+in)?)\\s+${Y}\\b`, 'gi'), make: (m) => {
+    const y = year(m[5]!);
+    const q = m[1] ? Number(m[1]) : 0;
+    const half = m[2] ? (/^(first|1st)$/i.test(m[2]) ? 1 : 2) : m[3] ? Number(m[3]) : 0;
+    const months: [number, number] = q ? [3 * q - 2, 3 * q] : half ? [half === 1 ? 1 : 7, half === 1 ? 6 : 12] : /early/i.test(m[4]!) ? [1, 4] : /mid/i.test(m[4]!) ? [5, 8] : [9, 12];
+    return { from: `${y}-${String(months[0]).padStart(2, '0')}-01`, to: new Date(Date.UTC(y, months[1], 0)).toISOString().slice(0, 10) };
+  } },
   // between 2019 and 2021, from 2019 to 2021, 2019-2021, 2019 to 2021, 2019–21
   { re: new RegExp(`\\b(?:between\\s+${Y}\\s+and\\s+${Y}|(?:from\\s+)?${Y}\\s*(?:-|–|—|to|until|till|through|thru)\\s*((?:19|20)?\\d{2})(?!\\d))\\b`, 'gi'), make: (m) => {
     const a = year(m[1] ?? m[3]!);
@@ -109,7 +117,8 @@ export function findDates(text: string, now: Date): DateSpan[] {
   const taken = (s: number, e: number) => spans.some((x) => s < x.end && e > x.start);
   // Month-level expressions first (chrono), with the preposition before them.
   if (MONTHY.test(text)) {
-    for (const r of chrono.parse(text, now)) {
+    const named = /\b((?:19|20)\d{2})\b/.exec(text)?.[1];
+    for (const r of chrono.parse(text, named ? new Date(Date.UTC(Number(named), 11, 31, 12)) : now, { forwardDate: false })) {
       const known = (r.start as unknown as { knownValues?: Record<string, number> }).knownValues ?? {};
       const s = r.index;
       const e = r.index + r.text.length;
@@ -136,6 +145,17 @@ export function findDates(text: string, now: Date): DateSpan[] {
       span.text = text.slice(span.start, span.end);
       if (!taken(span.start, span.end)) spans.push(span);
     }
+  }
+  // "between September and December 2019", "from May to July 2023": one range.
+  spans.sort((a, b) => a.start - b.start);
+  for (let i = 0; i + 1 < spans.length; i++) {
+    const a = spans[i]!;
+    const b = spans[i + 1]!;
+    if (!/^\s*(?:and|to|until|till|through|-|–)\s*$/i.test(text.slice(a.end, b.start))) continue;
+    const lead = /\b(between|from)\s+$/i.exec(text.slice(0, a.start));
+    const merged: DateSpan = { start: lead ? lead.index : a.start, end: b.end, text: '', ...(a.from ? { from: a.from } : {}), ...(b.to ? { to: b.to } : {}) };
+    merged.text = text.slice(merged.start, merged.end);
+    spans.splice(i, 2, merged);
   }
   for (const rule of RULES) {
     rule.re.lastIndex = 0;

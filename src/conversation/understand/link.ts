@@ -117,7 +117,9 @@ export function lexicon(lib: Library): Lexicon {
       const set = titleTokenPapers.get(tok.norm);
       if (!set || set.size !== 1 || dict.has(tok.norm)) continue;
       if (/\p{Lu}.*\p{Lu}|\d/u.test(tok.raw.slice(1)) || (tok.upper && tok.norm.length >= 5)) {
-        add(dict, tok.norm, { type: 'paper', ids: [p.id], quality: /\p{Lu}.*\p{Lu}/u.test(tok.raw) ? 0.8 : 0.6, how: 'title word' });
+        const named = /\p{Lu}.*\p{Lu}|\d/u.test(tok.raw.slice(1)) || /\p{Lu}.*\p{Lu}/u.test(tok.raw);
+        // A mixed-case word ("GShard") names the paper however it is typed; a capitalised one ("Apollo") only when typed so.
+        add(dict, tok.norm, { type: 'paper', ids: [p.id], quality: named ? 0.8 : 0.6, how: 'title word', ...(named ? {} : { needsUpper: true }) });
       }
     }
   }

@@ -43,7 +43,9 @@ const LIST_INTENTS = new Set<IntentLabel>(['search', 'count', 'breakdown', 'top_
 
 /** Words that ask rather than name a topic (never part of a topic). */
 const QUERY_WORDS = new Set(
-  ('first second third fourth fifth sixth seventh eighth ninth tenth number ' +
+  ('corpus database collection library joint jointly together shared collaboration collaborations co-wrote cowrote co-authored coauthored ' +
+    'one two three four five six seven eight nine ten eleven twelve ' +
+    'first second third fourth fifth sixth seventh eighth ninth tenth number ' +
     'papers paper work works research articles article stuff things thing ones one anything something everything publications publication results result ' +
     'show find list give tell get search look looking pull display fetch bring want need know see me please pls hey hi hello yo ok okay thanks ' +
     'latest newest recent recently most least oldest earliest older newer first last new old top best many much number count total ' +
@@ -254,6 +256,20 @@ function read(intent: IntentLabel, text: string, tokens: Token[], spans: Span[],
   const excl = order(exclude).filter((w) => !CODE_WORDS.has(w.toLowerCase()));
   if (excl.length) frame.excludeTopic = excl.join(' ');
 
+  // "the post on …", "in the blog": posts are what is asked for.
+  if ((intent === 'search' || intent === 'posts_about') && words.some((w) => w === 'post' || w === 'posts' || w === 'blog' || w === 'blogs')) {
+    frame.intent = 'posts_about';
+    const weak = frame.papers && !used.some((s) => s.type === 'paper' && s.quality >= 0.9);
+    if (weak) {
+      frame.topic = [frame.topic, ...used.filter((s) => s.type === 'paper').map((s) => s.text)].filter(Boolean).join(' ');
+      delete frame.papers;
+    }
+  }
+  if (intent === 'count' && words.some((w) => /^(?:cite|cites|citing|cited|reference|references|referencing|mention|mentions)$/.test(w)) && words.some((w) => w === 'post' || w === 'posts' || w === 'blog')) {
+    frame.countOf = 'posts';
+    frame.citing = true;
+    delete frame.topic;
+  }
   // Code availability as a filter of listings.
   if (LIST_INTENTS.has(intent)) {
     const codeAt = words.findIndex((w) => CODE_WORDS.has(w) || (w === 'source' && words.includes('open')));
@@ -262,7 +278,7 @@ function read(intent: IntentLabel, text: string, tokens: Token[], spans: Span[],
   // Order and how many.
   if (intent === 'search' || intent === 'posts_about') {
     const at = words.findIndex((w, i) => SORT_NEW.has(w) && !(w === 'new' && i > 0 && words[i - 1] === 'what') || (w === 'last' && !inSpan[i] && words[i + 1] !== 'author') || (w === 'most' && words[i + 1] === 'recent'));
-    const atOld = words.findIndex((w, i) => SORT_OLD.has(w) && !inSpan[i] || (w === 'first' && ['came', 'come', 'published', 'appeared', 'released'].includes(words[i - 1] ?? '')));
+    const atOld = words.findIndex((w, i) => SORT_OLD.has(w) && !inSpan[i] || (w === 'first' && (['came', 'come', 'published', 'appeared', 'released'].includes(words[i - 1] ?? '') || (/^(?:paper|papers|publication|publications|work)$/.test(words[i + 1] ?? '') && (i === 0 || words[i - 1] !== 'the' || !!tokens[i - 2]?.possessive || !!inSpan[i - 1])))));
     if (atOld >= 0 && (at < 0 || atOld < at)) frame.sort = 'oldest';
     else if (at >= 0 && !inSpan[at]) frame.sort = 'newest';
     if (frame.sort) {
