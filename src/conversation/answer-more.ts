@@ -54,6 +54,8 @@ export function describeFilters(f: Frame, lib: Library, options: { topic?: boole
   const without = names(f.excludeAuthors, lib);
   if (without.length) parts.push(`without ${orList(without)}`);
   if (f.category) parts.push(`in ${lib.suggestCategories(f.category, 1)[0]?.name ?? f.category}`);
+  if (f.excludeCategory) parts.push(`outside ${lib.suggestCategories(f.excludeCategory, 1)[0]?.name ?? f.excludeCategory}`);
+  if (f.excludePeriod) parts.push(`not dated ${f.excludePeriod.from ?? '…'} to ${f.excludePeriod.to ?? '…'}`);
   if (f.venue) parts.push(`at ${f.venue}`);
   if (f.org) parts.push(`from ${f.org}`);
   if (f.year !== undefined) parts.push(`in ${f.year}`);
@@ -222,6 +224,14 @@ export function verifyAnswer(b: Builder, f: Frame, lib: Library, size: number): 
     const title = p.title ?? '[untitled paper]';
     b.papers = [p];
     const checks: { ok: boolean; say: string }[] = [];
+    const q = ps[1];
+    if (f.compare && q) {
+      const a = p.date ?? '';
+      const c = q.date ?? '';
+      const ok = !!a && !!c && (f.compare === 'older' ? a < c : a > c);
+      checks.push({ ok, say: `${title} is dated ${p.date ?? 'unknown'} and ${q.title ?? '[untitled paper]'} ${q.date ?? 'unknown'}` });
+      b.papers = [p, q];
+    }
     const who = names(f.authors, lib);
     for (const n of who) {
       const listed = p.authors.includes(n);

@@ -55,6 +55,11 @@ export function paperFilter(frame: Frame, lib: Library): ((p: Paper) => boolean)
     tests.push((p) => inPeriod(p.date, period));
   }
   if (frame.category) tests.push((p) => p.category === frame.category);
+  if (frame.excludeCategory) tests.push((p) => p.category !== frame.excludeCategory);
+  if (frame.excludePeriod) {
+    const period = frame.excludePeriod;
+    tests.push((p) => !inPeriod(p.date, period));
+  }
   if (frame.venue) {
     const v = frame.venue.toLowerCase();
     tests.push((p) => !!p.venue && p.venue.toLowerCase().includes(v));

@@ -74,6 +74,11 @@ export interface Frame {
   /** `count`: what is counted; `breakdown`: what papers are grouped by. */
   countOf?: 'papers' | 'authors' | 'posts' | 'categories' | 'venues' | 'orgs';
   groupBy?: GroupBy;
+  /** Papers in this category / period are left out ("…that aren't computer vision", "not from 2020"). */
+  excludeCategory?: string;
+  excludePeriod?: { from?: string; to?: string };
+  /** `verify` over two papers: is the first older / newer than the second? */
+  compare?: 'older' | 'newer';
   /** `count` of posts: only posts that cite papers in the corpus. */
   citing?: boolean;
   /** The question was a yes/no question: the answer starts with Yes or No. */

@@ -161,13 +161,26 @@ function read(intent: IntentLabel, text: string, tokens: Token[], spans: Span[],
     const w = words[i]!;
     const cue = NEGATION.has(w) || (w === 'other' && words[i + 1] === 'than') || (w === 'no' && i > 0);
     if (!cue) continue;
+    // A date right after the cue is negated ("not from 2020"); a later one is not ("not about X since 2020").
+    let j = i + 1;
+    while (j < tokens.length && !inSpan[j] && /^(?:from|in|published|during|about|on|a|an|the|any|of|be|being|been|is|are|by|with)$/.test(words[j]!)) j++;
+    const dateFirst = !!inSpan[j] && inSpan[j]!.type === 'date';
     for (let k = i; k < tokens.length; k++) {
-      if (k > i && inSpan[k] && inSpan[k]!.type === 'date') break;
-      if (k > i + 1 && ['and', 'but', 'since', 'before', 'after', 'from', 'in'].includes(words[k]!) && !inSpan[k]) break;
+      if (k > i && inSpan[k] && inSpan[k]!.type === 'date' && !(dateFirst && k >= j && k < inSpan[j]!.tokEnd)) break;
+      if (k > i + 1 && ['and', 'but', 'since', 'before', 'after', 'from', 'in'].includes(words[k]!) && !inSpan[k] && !(dateFirst && k < j)) break;
       negated[k] = true;
     }
   }
 
+  // "papers Yanqi Zhou didn't write", "… that A was not on": the person before the negation is left out.
+  for (const s of used) {
+    if (s.type !== 'author' || negated[s.tokStart]) continue;
+    const after = words.slice(s.tokEnd, s.tokEnd + 4);
+    const neg = after.findIndex((w) => NEGATION.has(w));
+    if (neg >= 0 && after.slice(neg + 1).some((w) => /^(?:write|wrote|written|author|authored|coauthor|co|on|involved|contribute|contributed|work|worked|publish|published|in)$/.test(w))) {
+      for (let k = s.tokStart; k < s.tokEnd; k++) negated[k] = true;
+    }
+  }
   const people: Span[] = [];
   const excluded: Span[] = [];
   let period: { from?: string; to?: string } = {};
@@ -186,6 +199,7 @@ function read(intent: IntentLabel, text: string, tokens: Token[], spans: Span[],
         break;
       case 'category':
         if (!neg) frame.category ??= s.ids[0]!;
+        else frame.excludeCategory ??= s.ids[0]!;
         break;
       case 'venue':
         if (!neg) frame.venue ??= s.ids[0]!;
@@ -195,6 +209,10 @@ function read(intent: IntentLabel, text: string, tokens: Token[], spans: Span[],
         break;
       case 'date': {
         const d = s.date!;
+        if (neg) {
+          frame.excludePeriod = { ...(d.from ? { from: d.from } : {}), ...(d.to ? { to: d.to } : {}) };
+          break;
+        }
         period = intersect(period, d);
         if (d.year !== undefined) {
           years++;
@@ -223,6 +241,8 @@ function read(intent: IntentLabel, text: string, tokens: Token[], spans: Span[],
       frame.authorMode = between.includes('or') || words.includes('either') ? 'any' : names.size === 2 || together ? 'all' : 'any';
     }
   }
+  // Namesakes ("the Zhifeng Chen who wrote GShard", "the MRI Zhifeng Chen"): the person the rest of the question points to.
+  if (frame.authors && frame.authors.length > 1) pickNamesake(frame, people, tokens, words, lib, intent);
   if (excluded.length) frame.excludeAuthors = [...new Set(excluded.flatMap((s) => s.ids))];
 
   // Topic and excluded topic: words outside spans that ask nothing.
@@ -288,6 +308,10 @@ function read(intent: IntentLabel, text: string, tokens: Token[], spans: Span[],
       else if (after.some((w) => SINGULAR.has(w)) && !after.some((w) => /^(?:papers|ones|publications|articles|works)$/.test(w))) frame.limit = 1;
     }
   }
+  if (intent === 'verify' && (frame.papers?.length ?? 0) >= 2) {
+    const cmp = words.find((w) => /^(?:older|earlier|before|newer|later|after|first)$/.test(w));
+    if (cmp) frame.compare = /^(?:older|earlier|before|first)$/.test(cmp) ? 'older' : 'newer';
+  }
   if (intent === 'count') {
     const after = words.slice(Math.max(0, words.indexOf('many') + 1));
     for (const w of [...after, ...words]) {
@@ -308,6 +332,39 @@ function read(intent: IntentLabel, text: string, tokens: Token[], spans: Span[],
     frame.groupBy ??= 'year';
   }
   return { frame, used, topicWords };
+}
+
+/** Among namesakes, keep the one whose papers the question's paper or topic points to; a describing clause is then spent. */
+function pickNamesake(frame: Frame, people: Span[], tokens: Token[], words: string[], lib: Library, intent: IntentLabel): void {
+  const byName = new Map<string, string[]>();
+  for (const id of frame.authors!) {
+    const n = lib.authors.get(id)?.name ?? id;
+    byName.set(n, [...(byName.get(n) ?? []), id]);
+  }
+  const span = people[0]!;
+  // A describing clause: "who …" after the name, or words between "the" and the name.
+  const who = words.indexOf('who', span.tokEnd);
+  const theAt = words.lastIndexOf('the', span.tokStart - 1);
+  const before = theAt >= 0 && theAt < span.tokStart - 1 ? tokens.slice(theAt + 1, span.tokStart).map((t) => t.raw).join(' ') : '';
+  const clause = who >= 0 ? tokens.slice(who + 1).map((t) => t.raw).join(' ') : before;
+  for (const [, ids] of byName) {
+    if (ids.length < 2) continue;
+    const evidence = clause || frame.topic || '';
+    const scored = ids.map((id) => {
+      const papers = new Set(lib.authors.get(id)?.paperIds ?? []);
+      let score = (frame.papers ?? []).filter((p) => papers.has(p)).length * 10;
+      if (evidence) score += lib.search(evidence, { kinds: ['paper'], within: papers }, { limit: 1 }).total;
+      return { id, score };
+    }).sort((a, b) => b.score - a.score);
+    if (!scored[0]!.score || scored[0]!.score === scored[1]!.score) continue;
+    const drop = new Set(ids.filter((id) => id !== scored[0]!.id));
+    frame.authors = frame.authors!.filter((id) => !drop.has(id));
+    if (clause && LIST_INTENTS.has(intent)) {
+      // The clause described the person; it is not a filter on their papers.
+      delete frame.topic;
+      delete frame.papers;
+    }
+  }
 }
 
 /** "the paper about flip angles": one clear title or full-text match for the words. */
