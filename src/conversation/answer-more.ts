@@ -83,9 +83,10 @@ export function listPapers(b: Builder, f: Frame, lib: Library, size: number): vo
   const what = describeFilters(f, lib);
   if (!sel.total) {
     b.authors = [];
-    const loose = f.topic && !f.within ? lib.closestTitles(f.topic, 3).map((p) => p.title!).filter(Boolean) : [];
+    const partial = (sel.partial ?? []).slice(0, 3).map((p) => p.title!).filter(Boolean);
+    const loose = partial.length ? partial : f.topic && !f.within ? lib.closestTitles(f.topic, 3).map((p) => p.title!).filter(Boolean) : [];
     b.suggestions = loose;
-    b.text = `${f.yesno ? 'No. ' : ''}Nothing matches: I have no papers${what}.` + (loose.length ? ` Closest titles: ${loose.map((t) => `“${t}”`).join(', ')}.` : '');
+    b.text = `${f.yesno ? 'No. ' : ''}Nothing matches: I have no papers${what}.` + (loose.length ? ` ${partial.length ? 'Papers that match only some of the words' : 'Closest titles'}: ${loose.map((t) => `“${t}”`).join(', ')}.` : '');
     return;
   }
   const order = f.sort === 'oldest' ? 'oldest first' : f.sort === 'newest' || !f.topic ? 'newest first' : 'best matches first';

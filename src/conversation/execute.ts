@@ -5,6 +5,7 @@
  */
 import type { Paper } from '../corpus/schema.ts';
 import { byDateDesc, type Hit, type Library } from '../search/library.ts';
+import { queryTerms } from '../search/terms.ts';
 import { inPeriod } from './understand/dates.ts';
 import type { Frame, GroupBy } from './types.ts';
 
@@ -16,6 +17,8 @@ export interface Selection {
   /** Search hits of the page (snippets), when there was a topic. */
   hits: Hit[];
   expansions: string[];
+  /** Papers that match only part of the topic (offered, not answered). */
+  partial?: Paper[];
 }
 
 function byDateAsc(a: Paper, b: Paper): number {
@@ -106,6 +109,13 @@ export function selectPapers(frame: Frame, lib: Library, limit: number): Selecti
   if (frame.topic) {
     const sorted = !!frame.sort || !Number.isFinite(limit);
     const res = lib.search(frame.topic, { kinds: ['paper'], ...(set ? { within: set } : {}) }, { limit: sorted ? Math.min(Math.max(500, Number.isFinite(limit) ? limit : 0), lib.papers.size) : limit });
+    // Precision: when no paper matches more than half of a several-word topic ("federated learning"
+    // matching only "learning"), nothing matches; the partial matches are only suggestions.
+    const terms = queryTerms(frame.topic);
+    const best = res.hits.reduce((m, h) => Math.max(m, h.coverage), 0);
+    // Words the corpus never uses count as unmatched (the index only ever matches them loosely).
+    const unknown = new Set(terms).size ? [...new Set(terms)].filter((t) => lib.documentFrequency(t) === 0).length / new Set(terms).size : 0;
+    if (terms.length >= 2 && (best <= 0.5 || unknown >= 0.5)) return { papers: [], total: 0, hits: [], expansions: res.expansions, partial: res.hits.map((h) => lib.papers.get(h.id)!).filter(Boolean) };
     let papers = res.hits.map((h) => lib.papers.get(h.id)!).filter(Boolean);
     if (frame.sort) papers = papers.sort(sort);
     return { papers: Number.isFinite(limit) ? papers.slice(0, limit) : papers, total: res.total, hits: frame.sort ? [] : res.hits, expansions: res.expansions };

@@ -465,6 +465,11 @@ export class Library {
     return this.aliasIds.get(id) ?? null;
   }
 
+  /** How many documents hold this processed term exactly (0: the corpus never uses the word). */
+  documentFrequency(term: string): number {
+    return this.executor('main').df(term);
+  }
+
   /** Papers whose title words all match (for "did you mean"). */
   closestTitles(text: string, limit = 3): Paper[] {
     return [...this.memoised(`closestTitles\0${limit}\0${text}`, () => this.closestTitlesNow(text, limit))];

@@ -242,7 +242,8 @@ function read(intent: IntentLabel, text: string, tokens: Token[], spans: Span[],
     }
   }
   // Namesakes ("the Zhifeng Chen who wrote GShard", "the MRI Zhifeng Chen"): the person the rest of the question points to.
-  if (frame.authors && frame.authors.length > 1) pickNamesake(frame, people, tokens, words, lib, intent);
+  const spent = frame.authors && frame.authors.length > 1 ? pickNamesake(frame, people, tokens, words, lib, intent) : null;
+  if (spent) for (let k = spent[0]; k < spent[1]; k++) if (!inSpan[k] || inSpan[k]!.type === 'paper') inSpan[k] = SPENT;
   if (excluded.length) frame.excludeAuthors = [...new Set(excluded.flatMap((s) => s.ids))];
 
   // Topic and excluded topic: words outside spans that ask nothing.
@@ -265,7 +266,7 @@ function read(intent: IntentLabel, text: string, tokens: Token[], spans: Span[],
     if (used.includes(s) || s.type === 'date' || s.type === 'author') continue;
     if (used.some((u) => u.tokStart < s.tokEnd && s.tokStart < u.tokEnd)) continue;
     for (let k = s.tokStart; k < s.tokEnd; k++) {
-      if (isQuery(k) || topic.includes(tokens[k]!.raw)) continue;
+      if (isQuery(k) || inSpan[k] === SPENT || topic.includes(tokens[k]!.raw)) continue;
       (negated[k] ? exclude : topic).push(tokens[k]!.raw);
     }
   }
@@ -334,8 +335,12 @@ function read(intent: IntentLabel, text: string, tokens: Token[], spans: Span[],
   return { frame, used, topicWords };
 }
 
+/** Marks words spent on describing a person (not topic words). */
+const SPENT: Span = { type: 'org', tokStart: 0, tokEnd: 0, text: '', ids: [], quality: 0, how: 'spent' };
+
 /** Among namesakes, keep the one whose papers the question's paper or topic points to; a describing clause is then spent. */
-function pickNamesake(frame: Frame, people: Span[], tokens: Token[], words: string[], lib: Library, intent: IntentLabel): void {
+function pickNamesake(frame: Frame, people: Span[], tokens: Token[], words: string[], lib: Library, intent: IntentLabel): [number, number] | null {
+  let spent: [number, number] | null = null;
   const byName = new Map<string, string[]>();
   for (const id of frame.authors!) {
     const n = lib.authors.get(id)?.name ?? id;
@@ -347,6 +352,7 @@ function pickNamesake(frame: Frame, people: Span[], tokens: Token[], words: stri
   const theAt = words.lastIndexOf('the', span.tokStart - 1);
   const before = theAt >= 0 && theAt < span.tokStart - 1 ? tokens.slice(theAt + 1, span.tokStart).map((t) => t.raw).join(' ') : '';
   const clause = who >= 0 ? tokens.slice(who + 1).map((t) => t.raw).join(' ') : before;
+  const range: [number, number] = who >= 0 ? [who, tokens.length] : [theAt + 1, span.tokStart];
   for (const [, ids] of byName) {
     if (ids.length < 2) continue;
     const evidence = clause || frame.topic || '';
@@ -361,10 +367,11 @@ function pickNamesake(frame: Frame, people: Span[], tokens: Token[], words: stri
     frame.authors = frame.authors!.filter((id) => !drop.has(id));
     if (clause && LIST_INTENTS.has(intent)) {
       // The clause described the person; it is not a filter on their papers.
-      delete frame.topic;
       delete frame.papers;
+      spent = range;
     }
   }
+  return spent;
 }
 
 /** "the paper about flip angles": one clear title or full-text match for the words. */
@@ -373,7 +380,9 @@ function describedPaper(words: string, lib: Library): string | null {
   const byTitle = lib.findPaper(words);
   if (byTitle) return byTitle.paper.id;
   const hits = lib.search(words, { kinds: ['paper'] }, { limit: 2, cache: true }).hits;
-  if (hits.length === 1 || (hits.length === 2 && hits[0]!.score >= 1.6 * hits[1]!.score && hits[0]!.coverage >= 0.99)) return hits[0]!.id;
+  const [a, b] = hits;
+  if (!a || a.coverage < 0.6) return null;
+  if (!b || (a.score >= 1.4 * b.score && a.coverage >= b.coverage)) return a.id;
   return null;
 }
 
@@ -438,7 +447,8 @@ export function understand(text: string, lib: Library, now: Date = clock()): Und
   const z = candidates.map((c) => Math.exp(c.score - best.score));
   const confidence = 1 / z.reduce((a, b) => a + b, 0);
   let frame = finish(best, tokens);
-  if (best.features['entityMissing'] && best.intent !== 'post' && frame.topic && !REFERENCE.test(text) && confidence < MIN_CONFIDENCE * 2) {
+  const listable = best.intent === 'paper' || best.intent === 'about' || best.intent === 'similar';
+  if (best.features['entityMissing'] && best.intent !== 'post' && frame.topic && !REFERENCE.test(text) && (listable || confidence < MIN_CONFIDENCE * 2)) {
     // Nothing the question needs was found: search for its words with the filters that were found.
     const { unresolved, papers, post, ...rest } = frame;
     void papers;
