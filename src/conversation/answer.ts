@@ -96,6 +96,26 @@ function notFound(b: AnswerBuilder, lib: Library, what: string, kind: 'paper' | 
   b.text = `I don't know a ${label} called “${what}”.` + (b.suggestions.length ? ` Did you mean: ${b.suggestions.map((s) => `“${s}”`).join(', ')}?` : '');
 }
 
+/**
+ * Papers like one: the text neighbours (its title and abstract as a query), re-ranked with what
+ * a reader means by "related work" too — the same category, and shared authors weighted by how
+ * rare they are (a page owner on every paper says little; a co-author on two says a lot).
+ */
+export function similarPapers(p: Paper, lib: Library, size: number): Paper[] {
+  const hits = lib.similar(p.id, Math.max(20, size * 4));
+  if (!hits.length) return [];
+  const top = hits[0]!.score;
+  const mine = new Set(p.authorIds);
+  const scored = hits.map((h) => {
+    const q = lib.papers.get(h.id)!;
+    let s = h.score / top;
+    if (p.category && q.category === p.category) s += 0.2;
+    for (const id of q.authorIds) if (mine.has(id)) s += 0.4 / Math.sqrt(lib.authors.get(id)?.paperIds.length ?? 1);
+    return { q, s };
+  });
+  return scored.sort((a, b) => b.s - a.s).slice(0, size).map((x) => x.q);
+}
+
 /** When a name is shared by different people, say so and offer the choice. */
 function ambiguity(b: AnswerBuilder, lib: Library, frame: Frame): boolean {
   const all = (frame.authors ?? []).map((id) => lib.authors.get(id)!).filter(Boolean);
@@ -330,8 +350,7 @@ export function answerFrame(frame: Frame, lib: Library, options: AnswerOptions =
         notFound(b, lib, frame.unresolved ?? '', 'paper');
         break;
       }
-      const hits = lib.similar(ps[0]!.id, size);
-      b.papers = hits.map((h) => lib.papers.get(h.id)!);
+      b.papers = similarPapers(ps[0]!, lib, size);
       b.total = b.papers.length;
       b.text = b.papers.length ? `Papers similar to ${ps[0]!.title}:\n${b.papers.map(line).join('\n')}` : `I found nothing similar to ${ps[0]!.title}.`;
       break;

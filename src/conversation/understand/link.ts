@@ -101,7 +101,7 @@ export function lexicon(lib: Library): Lexicon {
       if (!t) continue;
       add(dict, phraseKey(t), { type: 'paper', ids: [p.id], quality: 1, how: 'title' });
       const s = shortName(t);
-      if (s && s.split(/\s+/).length <= 6) add(dict, phraseKey(s), { type: 'paper', ids: [p.id], quality: 0.95, how: 'short name' });
+      if (s && s.split(/\s+/).length <= 10) add(dict, phraseKey(s), { type: 'paper', ids: [p.id], quality: 0.95, how: 'short name' });
       for (const m of t.matchAll(/\(([\p{Lu}][\p{L}\d-]{1,12})\)/gu)) add(dict, phraseKey(m[1]!), { type: 'paper', ids: [p.id], quality: 0.9, how: 'acronym' });
       for (const tok of tokenize(t)) {
         if (tok.norm.length < 4 || STOP_WORDS.has(tok.norm)) continue;
