@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { loadCorpusDir } from '../../src/corpus/load.ts';
 import { fit, INTENT_LABELS, predict } from '../../src/conversation/understand/intents.ts';
 import { Library } from '../../src/search/library.ts';
-import { expand, featurize, loadTemplates, vocabularyOf } from './utterances.ts';
+import { expand, featurize, intentWordsOf, loadTemplates, vocabularyOf } from './utterances.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const FIT = { l2: 1e-4, iterations: 250, learningRate: 0.05, minCount: 2 } as const;
@@ -25,6 +25,7 @@ export async function fitFromRepo(): Promise<{ model: ReturnType<typeof fit>; ut
   const vocab = new Set(vocabulary);
   const examples = utterances.map((u) => ({ label: u.intent, feats: featurize(u.text, lib, vocab, NOW) }));
   const model = fit(examples, vocabulary, FIT);
+  model.intentWords = intentWordsOf(templates);
   const acc = examples.filter((ex) => {
     const p = predict(model, ex.feats);
     return [...p.entries()].sort((a, b) => b[1] - a[1])[0]![0] === ex.label;

@@ -93,6 +93,13 @@ export function vocabularyOf(templates: Template[]): string[] {
   return [...v].sort();
 }
 
+/** Template words used in at least `min` templates: words that ask (never part of a topic). */
+export function intentWordsOf(templates: Template[], min = 2): string[] {
+  const counts = new Map<string, number>();
+  for (const t of templates) for (const w of new Set(tokenize(t.text.replace(/\{\w+\}/g, ' ')).map((x) => x.norm))) counts.set(w, (counts.get(w) ?? 0) + 1);
+  return [...counts.entries()].filter(([w, n]) => n >= min && !/^\d+$/.test(w)).map(([w]) => w).sort();
+}
+
 export function featurize(text: string, lib: Library, vocabulary: ReadonlySet<string>, now: Date): string[] {
   const tokens = tokenize(text);
   return features(maskedWords(tokens, greedy(link(text, tokens, lib, now)), vocabulary));

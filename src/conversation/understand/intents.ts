@@ -19,6 +19,8 @@ export interface IntentModel {
   labels: IntentLabel[];
   /** Words the training utterances use outside entity slots; others become `<w>`. */
   vocabulary: string[];
+  /** Words used in several templates: they ask for something and are never topic words. */
+  intentWords?: string[];
   bias: number[];
   /** feature → one weight per label. */
   weights: Record<string, number[]>;

@@ -16,6 +16,7 @@ import model from './intent-model.json' with { type: 'json' };
 
 const MODEL = model as unknown as IntentModel;
 const VOCABULARY: ReadonlySet<string> = new Set(MODEL.vocabulary);
+const INTENT_WORDS: ReadonlySet<string> = new Set(MODEL.intentWords ?? MODEL.vocabulary);
 
 /** Weights of the candidate scorer's named features (hand-set; see README "Understanding"). */
 export const SCORE_WEIGHTS = {
@@ -29,6 +30,8 @@ export const SCORE_WEIGHTS = {
   entityDescribed: -0.6,
   /** Mean match quality of the spans the reading uses (1 exact … 0.6 partial). */
   spanQuality: 0.4,
+  /** Topic words left over by a reading about one named paper (0…3). */
+  topicLeftOver: -0.4,
 } as const;
 
 /** Words that point back into the conversation: a reading without its entity is then the rephraser's to complete. */
@@ -43,7 +46,7 @@ const LIST_INTENTS = new Set<IntentLabel>(['search', 'count', 'breakdown', 'top_
 
 /** Words that ask rather than name a topic (never part of a topic). */
 const QUERY_WORDS = new Set(
-  ('corpus database collection library joint jointly together shared collaboration collaborations co-wrote cowrote co-authored coauthored ' +
+  ('both either neither corpus database collection library joint jointly together shared collaboration collaborations co-wrote cowrote co-authored coauthored ' +
     'one two three four five six seven eight nine ten eleven twelve ' +
     'first second third fourth fifth sixth seventh eighth ninth tenth number ' +
     'papers paper work works research articles article stuff things thing ones one anything something everything publications publication results result ' +
@@ -257,7 +260,7 @@ function read(intent: IntentLabel, text: string, tokens: Token[], spans: Span[],
     if (inSpan[i]) continue;
     const w = words[i]!;
     if (isQuery(i)) continue;
-    const content = !VOCABULARY.has(w) || (i > 0 && i + 1 < tokens.length && !VOCABULARY.has(words[i - 1]!) && !VOCABULARY.has(words[i + 1]!) && !inSpan[i - 1] && !inSpan[i + 1] && !isQuery(i - 1) && !isQuery(i + 1));
+    const content = !INTENT_WORDS.has(w) || (i > 0 && i + 1 < tokens.length && !INTENT_WORDS.has(words[i - 1]!) && !INTENT_WORDS.has(words[i + 1]!) && !inSpan[i - 1] && !inSpan[i + 1] && !isQuery(i - 1) && !isQuery(i + 1));
     if (!content) continue;
     (negated[i] ? exclude : topic).push(tokens[i]!.raw);
   }
@@ -392,7 +395,11 @@ function scoreReading(intent: IntentLabel, p: number, r: Reading, tokens: Token[
   const needsPaper = PAPER_INTENTS.has(intent);
   const needsPerson = PERSON_INTENTS.has(intent);
   if (needsPaper) {
-    if (frame.papers?.length) f['entityPresent'] = 1;
+    // A question about one paper rarely carries a topic of its own besides.
+    if (frame.papers?.length) {
+      f['entityPresent'] = 1;
+      if (r.topicWords.length) f['topicLeftOver'] = Math.min(3, r.topicWords.length);
+    }
     else {
       const desc = describedPaper(frame.topic ?? '', lib);
       if (desc) {
@@ -435,7 +442,7 @@ export function understand(text: string, lib: Library, now: Date = clock()): Und
   const probs = predict(MODEL, features(maskedWords(tokens, greedy(spans), VOCABULARY)));
   const ranked = [...probs.entries()].sort((a, b) => b[1] - a[1]);
   // "reset" and "help" only as what a short question plainly is; never a guess for something else.
-  const plain = (l: IntentLabel, p: number) => (l !== 'reset' && l !== 'help') || (p >= 0.5 && tokens.length <= 6 && !spans.length && !REFERENCE.test(text));
+  const plain = (l: IntentLabel, p: number) => (l !== 'reset' && l !== 'help') || (p >= 0.5 && tokens.length <= 6 && !spans.length);
   // Readings far less likely than the model's first choice are not considered: a confident
   // "when was … published?" without its paper stays that question (unresolved), not a listing.
   const top = ranked[0]?.[1] ?? 0;
@@ -464,6 +471,8 @@ function finish(c: Candidate, tokens: Token[]): Frame {
   const first = tokens.findIndex((t) => !['hey', 'hi', 'hello', 'ok', 'okay', 'so', 'and', 'bot', 'yo', 'um', 'well', 'also', 'but'].includes(t.norm));
   if (first >= 0 && AUX.has(tokens[first]!.norm)) f.yesno = true;
   if (f.intent === 'posts_about' && f.post && !f.papers) f.intent = 'post';
+  // "is Noise2Music in the Sound category?", "was GPipe published in 2018?": a check of the value given.
+  if (f.yesno && f.papers?.length && ((f.intent === 'category_of' && f.category) || ((f.intent === 'date_of') && (f.year !== undefined || f.from || f.to)) || (f.intent === 'venue_of' && f.venue) || ((f.intent === 'authors_of' || f.intent === 'first_author' || f.intent === 'last_author') && f.authors?.length))) f.intent = 'verify';
   if (f.intent === 'post_citations' && !f.post && f.papers?.length) f.intent = 'posts_about';
   if (f.intent === 'post' && !f.post) f.intent = 'posts_about';
   if (f.intent === 'similar' && !f.papers?.length && f.topic) f.intent = 'search';
