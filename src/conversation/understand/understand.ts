@@ -25,7 +25,7 @@ export const SCORE_WEIGHTS = {
   /** The intent's required entity (a paper for "who wrote", a person for "who is") was linked. */
   entityPresent: 0.5,
   /** …was not linked, and the words left over do not name one either. */
-  entityMissing: -2.5,
+  entityMissing: -1.5,
   /** The required entity was found from a description ("the paper about flip angles"). */
   entityDescribed: -0.6,
   /** Mean match quality of the spans the reading uses (1 exact … 0.6 partial). */
@@ -250,8 +250,8 @@ function read(intent: IntentLabel, text: string, tokens: Token[], spans: Span[],
   if (excluded.length) frame.excludeAuthors = [...new Set(excluded.flatMap((s) => s.ids))];
 
   // Topic and excluded topic: words outside spans that ask nothing.
-  const topic: string[] = [];
-  const exclude: string[] = [];
+  const topicAt = new Set<number>();
+  const excludeAt = new Set<number>();
   const isQuery = (i: number) => {
     const w = words[i]!;
     return QUERY_WORDS.has(w) || STOP_WORDS.has(w) || NEGATION.has(w) || /^\d+$/.test(w);
@@ -262,23 +262,38 @@ function read(intent: IntentLabel, text: string, tokens: Token[], spans: Span[],
     if (isQuery(i)) continue;
     const content = !INTENT_WORDS.has(w) || (i > 0 && i + 1 < tokens.length && !INTENT_WORDS.has(words[i - 1]!) && !INTENT_WORDS.has(words[i + 1]!) && !inSpan[i - 1] && !inSpan[i + 1] && !isQuery(i - 1) && !isQuery(i + 1));
     if (!content) continue;
-    (negated[i] ? exclude : topic).push(tokens[i]!.raw);
+    (negated[i] ? excludeAt : topicAt).add(i);
   }
   // Paper / post spans an intent does not take are topic words ("papers on GShard" is a search).
   for (const s of spans) {
     if (used.includes(s) || s.type === 'date' || s.type === 'author') continue;
     if (used.some((u) => u.tokStart < s.tokEnd && s.tokStart < u.tokEnd)) continue;
     for (let k = s.tokStart; k < s.tokEnd; k++) {
-      if (isQuery(k) || inSpan[k] === SPENT || topic.includes(tokens[k]!.raw)) continue;
-      (negated[k] ? exclude : topic).push(tokens[k]!.raw);
+      if (isQuery(k) || inSpan[k] === SPENT) continue;
+      (negated[k] ? excludeAt : topicAt).add(k);
     }
   }
-  // Keep the words in the order typed.
-  const order = (xs: string[]) => tokens.map((t) => t.raw).filter((r) => xs.includes(r)).filter((r, i, a) => a.indexOf(r) === i);
-  const topicWords = order(topic);
-  if (topicWords.length) frame.topic = topicWords.join(' ');
-  const excl = order(exclude).filter((w) => !CODE_WORDS.has(w.toLowerCase()));
-  if (excl.length) frame.excludeTopic = excl.join(' ');
+  // The words as typed, with the small words between them ("mixture of experts").
+  const phrase = (at: Set<number>) => {
+    const idx = [...at].sort((a, b) => a - b);
+    let out = '';
+    for (let n = 0; n < idx.length; n++) {
+      const i = idx[n]!;
+      const prev = idx[n - 1];
+      if (prev !== undefined) {
+        const gap = words.slice(prev + 1, i);
+        const glue = gap.length <= 2 && gap.every((g, k) => STOP_WORDS.has(g) && !NEGATION.has(g) && !inSpan[prev + 1 + k] && !['by', 'about', 'on', 'from', 'since', 'before', 'after', 'in', 'at', 'what', 'which', 'who', 'when', 'where', 'how', 'that', 'is', 'are', 'any', 'all', 'some'].includes(g));
+        out += glue ? text.slice(tokens[prev]!.end, tokens[i]!.start) : ' ';
+      }
+      out += text.slice(tokens[i]!.start, tokens[i]!.end);
+    }
+    return out.replace(/\s+/g, ' ').trim();
+  };
+  const topicWords = [...topicAt].sort((a, b) => a - b).map((i) => tokens[i]!.raw);
+  const topicText = phrase(topicAt);
+  if (topicText) frame.topic = topicText;
+  const exclude = [...excludeAt].sort((a, b) => a - b).filter((i) => !CODE_WORDS.has(words[i]!));
+  if (exclude.length) frame.excludeTopic = phrase(new Set(exclude));
 
   // "the post on …", "in the blog": posts are what is asked for.
   if ((intent === 'search' || intent === 'posts_about') && words.some((w) => w === 'post' || w === 'posts' || w === 'blog' || w === 'blogs')) {
@@ -455,7 +470,7 @@ export function understand(text: string, lib: Library, now: Date = clock()): Und
   const confidence = 1 / z.reduce((a, b) => a + b, 0);
   let frame = finish(best, tokens);
   const listable = best.intent === 'paper' || best.intent === 'about' || best.intent === 'similar';
-  if (best.features['entityMissing'] && best.intent !== 'post' && frame.topic && !REFERENCE.test(text) && (listable || confidence < MIN_CONFIDENCE * 2)) {
+  if (best.features['entityMissing'] && listable && frame.topic && !REFERENCE.test(text)) {
     // Nothing the question needs was found: search for its words with the filters that were found.
     const { unresolved, papers, post, ...rest } = frame;
     void papers;
