@@ -14,6 +14,7 @@ import { loadCorpusDir } from '../../src/corpus/load.ts';
 import { FEATURES } from '../../src/conversation/rephrase/index.ts';
 import { fit, type Weights, type WeightsFile } from '../../src/conversation/rephrase/scorer.ts';
 import { Library } from '../../src/search/library.ts';
+import { evaluateSingle, loadQuestions, report } from './single.ts';
 import { collectExamples, evaluate, loadDialogues, summarize, type Summary, type Timing, type TurnResult } from './evaluate.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -101,4 +102,15 @@ process.stdout.write(`slowest turns: ${slow.map((r) => `${r.ms.toFixed(1)} ms �
 if (!quiet) {
   failures('dev', devResults);
   failures('held-out', testResults);
+}
+
+// Single-turn understanding: the dev questions and the blind held-out questions, asked alone.
+const devQ = evaluateSingle(loadQuestions(path.join(root, 'test/fixtures/utterances/dev.jsonl')), lib);
+const heldQ = evaluateSingle(loadQuestions(path.join(root, 'test/fixtures/utterances/heldout.jsonl')), lib);
+process.stdout.write(`\n${report('dev (test/fixtures/utterances/dev.jsonl)', devQ)}\n\n${report('held-out (test/fixtures/utterances/heldout.jsonl, written blind)', heldQ)}\n`);
+if (!quiet) {
+  const bad = devQ.filter((r) => r.problems.length);
+  if (bad.length) process.stdout.write(`\nsingle-turn dev failures (${bad.length}):\n${bad.map((r) => `  [${r.question.id} ${r.question.class}] “${r.question.q}” → ${r.answer.intent}: ${r.problems.join('; ')}`).join('\n')}\n`);
+  process.stdout.write(`single-turn held-out failures: ${heldQ.filter((r) => r.problems.length).length} (not listed: the set stays blind; read them with --show-held-out)\n`);
+  if (args.has('--show-held-out')) for (const r of heldQ.filter((x) => x.problems.length)) process.stdout.write(`  [${r.question.id} ${r.question.class}] “${r.question.q}” → ${r.answer.intent}: ${r.problems.join('; ')}\n`);
 }
