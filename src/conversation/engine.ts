@@ -6,7 +6,9 @@ import type { Logger } from 'pino';
 import type { Library } from '../search/library.ts';
 import { answerFrame, type AnswerOptions } from './answer.ts';
 import { ConversationMemory, type MemoryOptions } from './memory.ts';
-import { cleanInput } from './parse.ts';
+import { cleanInput, understandQuery } from './parse.ts';
+import { withClock } from './understand/understand.ts';
+import { verbalize } from './verbalize.ts';
 import { createRephraser } from './rephrase/index.ts';
 import type { Rephraser } from './rephraser.ts';
 import type { Answer } from './types.ts';
@@ -19,6 +21,8 @@ export interface EngineOptions extends AnswerOptions {
   rephraser?: Rephraser;
   /** Longest input taken, in characters; the rest is cut. */
   maxInputLength?: number;
+  /** The current time: relative periods ("this year") and conversation ages. Default: the system clock. */
+  clock?: () => Date;
 }
 
 export class Engine {
@@ -58,9 +62,15 @@ export class Engine {
       };
     }
     const history = this.memory.turns(key);
-    const r = this.rephraser.rephrase(cleaned, history, lib);
+    const clock = this.options.clock ?? (() => new Date());
+    const r = withClock(clock, () => this.rephraser.rephrase(cleaned, history, lib));
     this.logger?.debug({ key, input: cleaned, rephrased: r.text, provenance: r.provenance, explanation: r.explanation }, 'rephrased');
+    if (this.logger?.isLevelEnabled('debug')) {
+      const u = withClock(clock, () => understandQuery(r.text, lib));
+      this.logger.debug({ key, text: r.text, confidence: u.confidence, intents: u.intents, candidates: u.candidates.map((c) => ({ intent: c.intent, score: Math.round(c.score * 1000) / 1000, features: c.features })) }, 'understood');
+    }
     const body = answerFrame(r.frame, lib, this.options);
+    if (r.frame.fallback) body.text = `Interpreted as: ${verbalize(r.frame, lib)}\n${body.text}`;
     const answer: Answer = { input: raw, rephrased: r.rewritten ? r.text : raw, rewritten: r.rewritten, ...body };
     if (r.frame.intent === 'reset') {
       this.memory.forget(key);
@@ -73,7 +83,7 @@ export class Engine {
       papers: answer.papers.map((p) => p.id),
       authors: answer.authorIds,
       posts: answer.posts.map((p) => p.id),
-      at: Date.now(),
+      at: clock().getTime(),
     });
     return answer;
   }

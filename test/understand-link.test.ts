@@ -1,0 +1,48 @@
+/**
+ * Entity linking over the real corpus: papers by title, short name and distinctive word;
+ * authors by name, fuzzily and by family name; categories by code, name and synonym;
+ * venues, organisations and dates; overlapping readings kept as candidates.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadCorpusDir } from '../src/corpus/load.ts';
+import { greedy, link, type Span } from '../src/conversation/understand/link.ts';
+import { tokenize } from '../src/conversation/understand/tokens.ts';
+import { Library } from '../src/search/library.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const now = new Date('2026-12-02T12:00:00Z');
+let lib: Library;
+beforeAll(async () => {
+  lib = Library.build((await loadCorpusDir(path.join(root, 'data'))).corpus);
+}, 60_000);
+
+const spans = (q: string): Span[] => link(q, tokenize(q), lib, now);
+const best = (q: string) => greedy(spans(q)).map((s) => `${s.type}:${s.text}`);
+
+describe('link', () => {
+  it('finds papers, people, categories, venues, organisations and dates in one question', () => {
+    expect(best('how many CV papers since 2022 by nan du')).toEqual(['category:CV', 'date:since 2022', 'author:nan du']);
+    expect(best('papers from deepmind at ICLR')).toEqual(['org:deepmind', 'venue:ICLR']);
+    expect(best('cs.CL stuff')).toEqual(['category:cs.CL']);
+    expect(best('does GShard have code?')).toEqual(['paper:GShard']);
+    expect(best('computer vision papers')).toEqual(['category:computer vision']);
+  });
+  it("ends a name at a possessive and prefers the full name to a family name", () => {
+    expect(best("Nan Du's oldest paper")).toEqual(['author:Nan Du']);
+  });
+  it('matches a name fuzzily when no exact entry covers it', () => {
+    const s = greedy(spans('papers Ron Weiss and Yu Zhang co-wrote')).filter((x) => x.type === 'author');
+    expect(s.map((x) => lib.authors.get(x.ids[0]!)!.name)).toEqual(['Ron J. Weiss', 'Yu Zhang']);
+    expect(s[0]!.how).toBe('fuzzy name');
+  });
+  it('keeps overlapping readings: a short name that is a paper and a post', () => {
+    const types = spans('Alpa').map((s) => s.type).sort();
+    expect(types).toEqual(['paper', 'post']);
+  });
+  it('links a capitalised distinctive title word only as typed', () => {
+    expect(best('the Apollo paper')).toEqual(['paper:Apollo']);
+    expect(best('blog posts about medical imaging')).toEqual([]);
+  });
+});
