@@ -1,0 +1,26 @@
+/**
+ * Floors on the single-turn question sets (measured by `npm run eval`; a regression fails here):
+ * dev ≥ 95%, the blind held-out set ≥ 90% (its first blind score was 91.9%).
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadCorpusDir } from '../src/corpus/load.ts';
+import { Library } from '../src/search/library.ts';
+import { evaluateSingle, loadQuestions } from './eval/single.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+let lib: Library;
+beforeAll(async () => {
+  lib = Library.build((await loadCorpusDir(path.join(root, 'data'))).corpus);
+}, 60_000);
+
+const share = (file: string) => {
+  const r = evaluateSingle(loadQuestions(path.join(root, 'test/fixtures/utterances', file)), lib);
+  return r.filter((x) => !x.problems.length).length / r.length;
+};
+
+describe('single-turn understanding floors', () => {
+  it('dev ≥ 95%', () => expect(share('dev.jsonl')).toBeGreaterThanOrEqual(0.95), 60_000);
+  it('held-out ≥ 90%', () => expect(share('heldout.jsonl')).toBeGreaterThanOrEqual(0.9), 60_000);
+});
