@@ -92,11 +92,16 @@ function pool(frame: Frame, lib: Library): Iterable<Paper> {
   return lib.papers.values();
 }
 
+/** True when every filter is one the search index applies itself (year, category, one author). */
+function nativeOnly(f: Frame): boolean {
+  return !f.excludeAuthors?.length && !f.from && !f.to && !f.venue && !f.org && f.hasCode === undefined && !f.within && !f.excludeCategory && !f.excludePeriod && (f.authors?.length ?? 0) <= 1;
+}
+
 /** The papers a frame selects; `limit` per page (Infinity for aggregates). */
 export function selectPapers(frame: Frame, lib: Library, limit: number): Selection {
   const filter = paperFilter(frame, lib);
   let set: Set<string> | undefined;
-  if (filter) {
+  if (filter && !(frame.topic && nativeOnly(frame) && !frame.excludeTopic)) {
     set = new Set();
     for (const p of pool(frame, lib)) if (filter(p)) set.add(p.id);
   }
@@ -108,13 +113,20 @@ export function selectPapers(frame: Frame, lib: Library, limit: number): Selecti
   const sort = frame.sort === 'oldest' ? byDateAsc : byDateDesc;
   if (frame.topic) {
     const sorted = !!frame.sort || !Number.isFinite(limit);
-    const res = lib.search(frame.topic, { kinds: ['paper'], ...(set ? { within: set } : {}) }, { limit: sorted ? Math.min(Math.max(500, Number.isFinite(limit) ? limit : 0), lib.papers.size) : limit });
+    // Year, category and one author are filters the index applies itself: no set of ids to build.
+    const native = nativeOnly(frame) && !frame.excludeTopic;
+    const filters = native
+      ? { kinds: ['paper' as const], ...(frame.year !== undefined ? { year: frame.year } : {}), ...(frame.category ? { category: frame.category } : {}), ...(frame.authors?.length === 1 ? { authorId: frame.authors[0]! } : {}) }
+      : { kinds: ['paper' as const], ...(set ? { within: set } : {}) };
+    const res = lib.search(frame.topic, filters, { limit: sorted ? Math.min(Math.max(500, Number.isFinite(limit) ? limit : 0), lib.papers.size) : limit });
     // Precision: when no paper matches more than half of a several-word topic ("federated learning"
     // matching only "learning"), nothing matches; the partial matches are only suggestions.
     const terms = queryTerms(frame.topic);
     const best = res.hits.reduce((m, h) => Math.max(m, h.coverage), 0);
     // Words the corpus never uses count as unmatched (the index only ever matches them loosely).
-    const unknown = new Set(terms).size ? [...new Set(terms)].filter((t) => lib.documentFrequency(t) === 0).length / new Set(terms).size : 0;
+    // A typo ("imagge") keeps its first letter and length; "federated" matched as "generated" does not.
+    const typo = (t: string) => lib.spellings(t).some((x) => x[0] === t[0] && Math.abs(x.length - t.length) <= 2);
+    const unknown = new Set(terms).size ? [...new Set(terms)].filter((t) => lib.documentFrequency(t) === 0 && !typo(t)).length / new Set(terms).size : 0;
     if (terms.length >= 2 && (best <= 0.5 || unknown >= 0.5)) return { papers: [], total: 0, hits: [], expansions: res.expansions, partial: res.hits.map((h) => lib.papers.get(h.id)!).filter(Boolean) };
     let papers = res.hits.map((h) => lib.papers.get(h.id)!).filter(Boolean);
     if (frame.sort) papers = papers.sort(sort);

@@ -470,6 +470,13 @@ export class Library {
     return this.executor('main').df(term);
   }
 
+  /** The index terms a query term is matched with by fuzzy search (itself when indexed). */
+  spellings(term: string): string[] {
+    const r = this.ranking;
+    const e = this.executor('main').expand([term], { fuzzy: (t: string) => (t.length >= r.fuzzyMinLength ? r.fuzzy : false) });
+    return [...new Set(e.groups.flatMap((g) => g.flatMap((spec) => spec.items.map((i) => i[0]))))];
+  }
+
   /** Papers whose title words all match (for "did you mean"). */
   closestTitles(text: string, limit = 3): Paper[] {
     return [...this.memoised(`closestTitles\0${limit}\0${text}`, () => this.closestTitlesNow(text, limit))];
