@@ -93,7 +93,7 @@ function notFound(b: AnswerBuilder, lib: Library, what: string, kind: 'paper' | 
   const names = kind !== 'paper' ? lib.closestAuthors(what, 3).map((a) => a.name) : [];
   b.suggestions = [...new Set([...titles, ...names])];
   const label = kind === 'author' ? 'author' : kind === 'paper' ? 'paper' : 'paper or author';
-  b.text = `I don't know a ${label} called “${what}”.` + (b.suggestions.length ? ` Did you mean: ${b.suggestions.map((s) => `“${s}”`).join(', ')}?` : '');
+  b.text = `I don't know ${label === 'author' ? 'an' : 'a'} ${label} called “${what}”.` + (b.suggestions.length ? ` Did you mean: ${b.suggestions.map((s) => `“${s}”`).join(', ')}?` : '');
 }
 
 /**

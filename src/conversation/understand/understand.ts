@@ -6,8 +6,9 @@
  * job; it calls this for every stand-alone reading it considers.
  */
 import type { Library } from '../../search/library.ts';
-import { STOP_WORDS } from '../../search/terms.ts';
+import { queryTerms, STOP_WORDS } from '../../search/terms.ts';
 import type { Frame, GroupBy, Intent } from '../types.ts';
+import { paperFilter, selectPapers } from '../execute.ts';
 import { intersect, numberWord } from './dates.ts';
 import { features, maskedWords, predict, type IntentLabel, type IntentModel } from './intents.ts';
 import { greedy, link, type Span, type SpanType } from './link.ts';
@@ -392,15 +393,49 @@ function pickNamesake(frame: Frame, people: Span[], tokens: Token[], words: stri
   return spent;
 }
 
-/** "the paper about flip angles": one clear title or full-text match for the words. */
-function describedPaper(words: string, lib: Library): string | null {
+/**
+ * "the paper about flip angles", "the dialog model paper from 2022": one clear title or full-text
+ * match for the words, within the question's own filters (year, period, category, author). `loose`
+ * (for questions about an attribute of the paper) also takes a top hit that only leads narrowly.
+ */
+function describedPaper(words: string, frame: Frame, lib: Library, loose: boolean): string | null {
   if (!words.trim()) return null;
-  const byTitle = lib.findPaper(words);
-  if (byTitle) return byTitle.paper.id;
-  const hits = lib.search(words, { kinds: ['paper'] }, { limit: 2, cache: true }).hits;
+  const filtered = frame.year !== undefined || frame.from || frame.to || frame.category || frame.authors?.length;
+  if (!filtered) {
+    const byTitle = lib.findPaper(words);
+    if (byTitle) return byTitle.paper.id;
+  }
+  // Most of the description's words in one title, and more than in any other ("the on-device streaming ASR paper").
+  const want = [...new Set(queryTerms(words))];
+  if (want.length >= 2) {
+    const keep = paperFilter({ ...frame, intent: 'search', topic: undefined as never, excludeTopic: undefined as never }, lib);
+    const ranked = lib.closestTitles(words, 5).filter((p) => !keep || keep(p)).map((p) => {
+      const title = new Set(queryTerms(p.title ?? ''));
+      return { id: p.id, n: want.filter((t) => title.has(t)).length };
+    }).sort((x, y) => y.n - x.n);
+    const [t1, t2] = ranked;
+    if (t1 && t1.n >= 2 && t1.n / want.length >= 0.6 && (!t2 || t1.n > t2.n)) return t1.id;
+  }
+  const { sort, limit, ...rest } = frame;
+  void sort;
+  void limit;
+  delete rest.excludeTopic;
+  const found = filtered
+    ? selectPapers({ ...rest, intent: 'search', topic: words }, lib, 5).hits
+    : lib.search(words, { kinds: ['paper'] }, { limit: 5, cache: true }).hits;
+  // A description that repeats title words points at that title: score × (1 + share of its words in the title).
+  const terms = new Set(queryTerms(words));
+  const hits = found
+    .map((h) => {
+      const title = new Set(queryTerms(lib.papers.get(h.id)?.title ?? ''));
+      const inTitle = terms.size ? [...terms].filter((t) => title.has(t)).length / terms.size : 0;
+      return { ...h, score: h.score * (1 + inTitle) };
+    })
+    .sort((x, y) => y.score - x.score);
   const [a, b] = hits;
   if (!a || a.coverage < 0.6) return null;
   if (!b || (a.score >= 1.4 * b.score && a.coverage >= b.coverage)) return a.id;
+  if (loose && a.coverage >= 0.75 && a.score >= 1.15 * b.score && a.coverage >= b.coverage) return a.id;
   return null;
 }
 
@@ -416,11 +451,13 @@ function scoreReading(intent: IntentLabel, p: number, r: Reading, tokens: Token[
       if (r.topicWords.length) f['topicLeftOver'] = Math.min(3, r.topicWords.length);
     }
     else {
-      const desc = describedPaper(frame.topic ?? '', lib);
+      // Negated words describe the paper too ("speech translation without text").
+      const desc = describedPaper([frame.topic, frame.excludeTopic].filter(Boolean).join(' '), frame, lib, intent !== 'paper' && intent !== 'about' && intent !== 'similar');
       if (desc) {
         frame.papers = [desc];
-        frame.described = frame.topic!;
+        frame.described = [frame.topic, frame.excludeTopic].filter(Boolean).join(' ');
         delete frame.topic;
+        delete frame.excludeTopic;
         f['entityDescribed'] = 1;
       } else {
         f['entityMissing'] = 1;
