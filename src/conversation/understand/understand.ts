@@ -33,6 +33,8 @@ export const SCORE_WEIGHTS = {
   spanQuality: 0.4,
   /** Topic words left over by a reading about one named paper (0…3). */
   topicLeftOver: -0.4,
+  /** A reading about one person ("who is", "co-authors of") given several different names. */
+  severalPeople: -1,
 } as const;
 
 /** Words that point back into the conversation: a reading without its entity is then the rephraser's to complete. */
@@ -284,7 +286,8 @@ function read(intent: IntentLabel, text: string, tokens: Token[], spans: Span[],
       if (prev !== undefined) {
         const gap = words.slice(prev + 1, i);
         const glue = gap.length <= 2 && gap.every((g, k) => STOP_WORDS.has(g) && !NEGATION.has(g) && !inSpan[prev + 1 + k] && !['by', 'about', 'on', 'from', 'since', 'before', 'after', 'in', 'at', 'what', 'which', 'who', 'when', 'where', 'how', 'that', 'is', 'are', 'any', 'all', 'some'].includes(g));
-        out += glue ? text.slice(tokens[prev]!.end, tokens[i]!.start) : ' ';
+        const between = text.slice(tokens[prev]!.end, tokens[i]!.start);
+        out += glue && /^[\s'’-]*$/.test(between.replace(/\b\w+\b/g, '')) ? between : ' ';
       }
       out += text.slice(tokens[i]!.start, tokens[i]!.end);
     }
@@ -352,6 +355,16 @@ function read(intent: IntentLabel, text: string, tokens: Token[], spans: Span[],
     frame.groupBy ??= 'year';
   }
   return { frame, used, topicWords };
+}
+
+/** Token range of a "who …" clause after a name that several people share. */
+function namesakeClause(tokens: Token[], spans: Span[], lib: Library): [number, number] | null {
+  for (const s of spans) {
+    if (s.type !== 'author') continue;
+    if (new Set(s.ids.map((id) => lib.authors.get(id)?.name)).size !== 1 || s.ids.length < 2) continue;
+    if (tokens[s.tokEnd]?.norm === 'who') return [s.tokEnd, tokens.length];
+  }
+  return null;
 }
 
 /** Marks words spent on describing a person (not topic words). */
@@ -448,7 +461,10 @@ function scoreReading(intent: IntentLabel, p: number, r: Reading, tokens: Token[
     // A question about one paper rarely carries a topic of its own besides.
     if (frame.papers?.length) {
       f['entityPresent'] = 1;
-      if (r.topicWords.length) f['topicLeftOver'] = Math.min(3, r.topicWords.length);
+      // Words that repeat the paper's own title ("GDP (generalized device placement)") are not left over.
+      const own = new Set(frame.papers.flatMap((id) => queryTerms(lib.papers.get(id)?.title ?? '')));
+      const left = r.topicWords.filter((w) => queryTerms(w).some((t) => !own.has(t))).length;
+      if (left) f['topicLeftOver'] = Math.min(3, left);
     }
     else {
       // Negated words describe the paper too ("speech translation without text").
@@ -466,7 +482,11 @@ function scoreReading(intent: IntentLabel, p: number, r: Reading, tokens: Token[
     }
   }
   if (needsPerson) {
-    if (frame.authors?.length) f['entityPresent'] = 1;
+    if (frame.authors?.length) {
+      f['entityPresent'] = 1;
+      // "who is A" is about one person; two different names ask for what they did together.
+      if (new Set(frame.authors.map((id) => lib.authors.get(id)?.name)).size > 1) f['severalPeople'] = 1;
+    }
     else {
       f['entityMissing'] = 1;
       frame.unresolved = frame.topic ?? raw;
@@ -491,7 +511,11 @@ function scoreReading(intent: IntentLabel, p: number, r: Reading, tokens: Token[
 export function understand(text: string, lib: Library, now: Date = clock()): Understanding {
   const tokens = tokenize(text);
   const spans = link(text, tokens, lib, now);
-  const probs = predict(MODEL, features(maskedWords(tokens, greedy(spans), VOCABULARY)));
+  // A clause that only says which namesake is meant ("the Zhifeng Chen who wrote GShard") does not ask anything.
+  const clause = namesakeClause(tokens, spans, lib);
+  const shown = clause ? tokens.filter((_, i) => i < clause[0] || i >= clause[1]) : tokens;
+  const shownSpans = clause ? greedy(spans).filter((s) => s.tokEnd <= clause[0] || s.tokStart >= clause[1]).map((s) => (s.tokStart >= clause[1] ? { ...s, tokStart: s.tokStart - (clause[1] - clause[0]), tokEnd: s.tokEnd - (clause[1] - clause[0]) } : s)) : greedy(spans);
+  const probs = predict(MODEL, features(maskedWords(shown, shownSpans, VOCABULARY)));
   const ranked = [...probs.entries()].sort((a, b) => b[1] - a[1]);
   // "reset" and "help" only as what a short question plainly is; never a guess for something else.
   const plain = (l: IntentLabel, p: number) => (l !== 'reset' && l !== 'help') || (p >= 0.5 && tokens.length <= 6 && !spans.length);
