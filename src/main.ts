@@ -5,7 +5,7 @@ import { loadConfig } from './config.ts';
 import { CorpusService } from './corpusService.ts';
 import { Engine } from './conversation/engine.ts';
 import { runConsole } from './cli.ts';
-import { createLogger } from './logger.ts';
+import { createLogger, wantsPretty } from './logger.ts';
 import { createProgress } from './progress.ts';
 
 async function start(): Promise<number> {
@@ -16,7 +16,9 @@ async function start(): Promise<number> {
     process.stderr.write(`${(err as Error).message}\n`);
     return 2;
   }
-  const logger = createLogger({ level: config.logLevel, secrets: config.discordToken ? [config.discordToken] : [] });
+  // The console on a terminal keeps its screen for answers: warnings and errors only, unless LOG_LEVEL asks for more.
+  const quietConsole = !config.discordToken && !process.env['LOG_LEVEL'] && wantsPretty();
+  const logger = createLogger({ level: quietConsole ? 'warn' : config.logLevel, secrets: config.discordToken ? [config.discordToken] : [] });
   if (config.discordToken) {
     const { runBot } = await import('./discord/run.ts');
     return runBot(config, logger);
