@@ -13,7 +13,7 @@ import { loadConfig, ConfigError } from './config.ts';
 import { CorpusService } from './corpusService.ts';
 import { Engine } from './conversation/engine.ts';
 import { toContractAnswer, type Answer } from './conversation/types.ts';
-import { createLogger } from './logger.ts';
+import { createLogger, wantsColor } from './logger.ts';
 import { createProgress } from './progress.ts';
 import { renderSnippet } from './search/snippet.ts';
 
@@ -23,15 +23,23 @@ const USAGE = `usage: cli <command> [--json]
   chat [--json]             one question per stdin line, as one conversation
   console                   interactive console`;
 
+/**
+ * An answer for people: the text, each result's snippet right under its numbered line, the
+ * choices; with colour only when asked (a terminal without NO_COLOR).
+ */
 export function formatAnswer(a: Answer, color = false): string {
   const dim = (s: string) => (color ? `\x1b[2m${s}\x1b[0m` : s);
   const bold = (s: string) => (color ? `\x1b[1m${s}\x1b[0m` : s);
   const lines: string[] = [];
   if (a.rewritten) lines.push(dim(`Interpreted as: ${a.rephrased}`));
-  lines.push(a.text);
-  const snippets = Object.entries(a.snippets);
-  if (snippets.length && color) {
-    for (const [id, s] of snippets.slice(0, 3)) lines.push(dim(`  ${id}: `) + renderSnippet(s, (x) => x, bold));
+  const cited = [...a.papers.map((p) => ({ id: p.id, title: p.title })), ...a.posts.map((p) => ({ id: p.id, title: p.title }))];
+  for (const line of a.text.split('\n')) {
+    lines.push(line);
+    // "3. Title — …": the snippet of the result that line shows, indented under it.
+    if (!/^\d+\.\s/.test(line)) continue;
+    const item = cited.find((c) => c.title && line.includes(c.title));
+    const snippet = item ? a.snippets[item.id] : undefined;
+    if (snippet) lines.push(`    ${dim(renderSnippet(snippet, (x) => x, bold))}`);
   }
   if (a.choices.length) lines.push(dim(`Pick one: ${a.choices.map((c) => c.label).join(' | ')}`));
   return lines.join('\n');
@@ -71,7 +79,7 @@ export async function runChat(engine: Engine, input: NodeJS.ReadableStream, outp
       continue;
     }
     const answer = engine.ask(line, key);
-    output.write(options.json ? `${JSON.stringify(toContractAnswer(answer))}\n` : `${formatAnswer(answer, options.prompt === true)}\n\n`);
+    output.write(options.json ? `${JSON.stringify(toContractAnswer(answer))}\n` : `${formatAnswer(answer, options.prompt === true && wantsColor())}\n\n`);
     if (options.prompt) output.write('papertalk> ');
   }
 }

@@ -75,3 +75,21 @@ describe('CLI contract', () => {
     expect(r.stderr).toMatch(/papertalk: invalid configuration: LOG_LEVEL/);
   });
 });
+
+describe('formatAnswer (the console)', () => {
+  it('puts each snippet under its numbered result and uses no colour codes unless asked', async () => {
+    const { formatAnswer } = await import('../src/cli.ts');
+    const { Engine } = await import('../src/conversation/engine.ts');
+    const { loadCorpusDir } = await import('../src/corpus/load.ts');
+    const { Library } = await import('../src/search/library.ts');
+    const lib = Library.build((await loadCorpusDir(`${root}data`)).corpus);
+    const a = new Engine({ library: lib }).ask('papers about speech synthesis', 'fmt');
+    const lines = formatAnswer(a, false).split('\n');
+    const first = lines.findIndex((l) => l.startsWith('1. '));
+    expect(first).toBeGreaterThan(0);
+    expect(lines[first + 1]).toMatch(/^ {4}\S/);
+    expect(lines[first + 2]).toMatch(/^2\. /);
+    expect(lines.join('\n')).not.toMatch(/\x1b\[/);
+    expect(formatAnswer(a, true)).toMatch(/\x1b\[1m/);
+  });
+});
