@@ -193,6 +193,19 @@ export function answerFrame(frame: Frame, lib: Library, options: AnswerOptions =
         break;
       }
       b.authors = people;
+      const check = frame.profileCheck;
+      if (check) {
+        const a = people.find((x) => x.profile) ?? people[0]!;
+        const v = a.profile?.[check.field] ?? null;
+        const label = { hIndex: 'h-index', citations: 'citations', paperCount: 'papers listed' }[check.field];
+        if (v === null || v === undefined) {
+          b.text = `I can't tell: the sources give no ${label} for ${a.name}.`;
+        } else {
+          const ok = check.op === '>' ? v > check.value : check.op === '>=' ? v >= check.value : check.op === '<' ? v < check.value : v <= check.value;
+          b.text = `${ok ? 'Yes' : 'No'}: ${a.name}'s ${label} is ${v} (profile on the Google Research page).`;
+        }
+        break;
+      }
       const lines = people.map((a) => {
         const papers = lib.papersOf(a.id);
         const years = papers.map((p) => p.year).filter((y): y is number => y !== null);

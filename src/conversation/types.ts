@@ -79,6 +79,8 @@ export interface Frame {
   excludePeriod?: { from?: string; to?: string };
   /** `verify` over two papers: is the first older / newer than the second? */
   compare?: 'older' | 'newer';
+  /** A yes/no comparison of a profile fact ("is her h-index above 100?"). */
+  profileCheck?: { field: 'hIndex' | 'citations' | 'paperCount'; op: '>' | '>=' | '<' | '<='; value: number };
   /** `count` of posts: only posts that cite papers in the corpus. */
   citing?: boolean;
   /** The question was a yes/no question: the answer starts with Yes or No. */

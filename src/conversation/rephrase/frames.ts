@@ -46,7 +46,7 @@ export function frameKey(f: Frame, lib: Library): FrameKey {
       [...new Set(queryTerms(f.excludeTopic ?? ''))].sort().join(' '),
       f.from ?? null, f.to ?? null, f.venue ?? null, f.org ?? null, f.hasCode ?? null, f.sort ?? null, f.limit ?? null,
       f.countOf && f.countOf !== 'papers' ? f.countOf : null, f.groupBy ?? null,
-      f.excludeCategory ?? null, f.excludePeriod ?? null, f.compare ?? null, f.citing ?? null,
+      f.excludeCategory ?? null, f.excludePeriod ?? null, f.compare ?? null, f.citing ?? null, f.profileCheck ?? null,
     ]),
   };
 }

@@ -331,6 +331,16 @@ function read(intent: IntentLabel, text: string, tokens: Token[], spans: Span[],
       else if (after.some((w) => SINGULAR.has(w)) && !after.some((w) => /^(?:papers|ones|publications|articles|works)$/.test(w))) frame.limit = 1;
     }
   }
+  // "is Yanqi Zhou's h-index above 100?", "does she have more than 30,000 citations?"
+  if ((intent === 'author' || intent === 'verify') && frame.authors?.length && !frame.papers?.length) {
+    const field = words.some((w) => w === 'h' || w === 'hindex') && words.includes('index') || words.includes('hindex') ? 'hIndex' : words.some((w) => /^citations?$|^cited$/.test(w)) ? 'citations' : null;
+    const m = /\b(above|over|more than|greater than|higher than|at least|below|under|less than|fewer than|lower than|at most)\s+(\d[\d,]*)/i.exec(text);
+    if (field && m) {
+      const op = /^(above|over|more|greater|higher)/i.test(m[1]!) ? '>' : /^at least/i.test(m[1]!) ? '>=' : /^at most/i.test(m[1]!) ? '<=' : '<';
+      frame.profileCheck = { field, op, value: Number(m[2]!.replace(/,/g, '')) };
+      delete frame.topic;
+    }
+  }
   if (intent === 'verify' && (frame.papers?.length ?? 0) >= 2) {
     const cmp = words.find((w) => /^(?:older|earlier|before|newer|later|after|first)$/.test(w));
     if (cmp) frame.compare = /^(?:older|earlier|before|first)$/.test(cmp) ? 'older' : 'newer';
@@ -547,6 +557,7 @@ function finish(c: Candidate, tokens: Token[]): Frame {
   const first = tokens.findIndex((t) => !['hey', 'hi', 'hello', 'ok', 'okay', 'so', 'and', 'bot', 'yo', 'um', 'well', 'also', 'but'].includes(t.norm));
   if (first >= 0 && AUX.has(tokens[first]!.norm)) f.yesno = true;
   if (f.intent === 'posts_about' && f.post && !f.papers) f.intent = 'post';
+  if (f.profileCheck) f.intent = 'author';
   // "is Noise2Music in the Sound category?", "was GPipe published in 2018?": a check of the value given.
   if (f.yesno && f.papers?.length && ((f.intent === 'category_of' && f.category) || ((f.intent === 'date_of') && (f.year !== undefined || f.from || f.to)) || (f.intent === 'venue_of' && f.venue) || ((f.intent === 'authors_of' || f.intent === 'first_author' || f.intent === 'last_author') && f.authors?.length))) f.intent = 'verify';
   if (f.intent === 'post_citations' && !f.post && f.papers?.length) f.intent = 'posts_about';
