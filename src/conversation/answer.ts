@@ -202,7 +202,8 @@ export function answerFrame(frame: Frame, lib: Library, options: AnswerOptions =
           b.text = `I can't tell: the sources give no ${label} for ${a.name}.`;
         } else {
           const ok = check.op === '>' ? v > check.value : check.op === '>=' ? v >= check.value : check.op === '<' ? v < check.value : v <= check.value;
-          b.text = `${ok ? 'Yes' : 'No'}: ${a.name}'s ${label} is ${v} (profile on the Google Research page).`;
+          const fact = check.field === 'hIndex' ? `${a.name}'s h-index is ${v}` : `${a.name} has ${v} ${label}`;
+          b.text = `${ok ? 'Yes' : 'No'}: ${fact} (author profile).`;
         }
         break;
       }
