@@ -93,6 +93,10 @@ function notFound(b: AnswerBuilder, lib: Library, what: string, kind: 'paper' | 
   const names = kind !== 'paper' ? lib.closestAuthors(what, 3).map((a) => a.name) : [];
   b.suggestions = [...new Set([...titles, ...names])];
   const label = kind === 'author' ? 'author' : kind === 'paper' ? 'paper' : 'paper or author';
+  if (!what.trim()) {
+    b.text = `Which ${label} do you mean? Name it by its title, short name or an author (for example “who wrote GPipe?”).`;
+    return;
+  }
   b.text = `I don't know ${label === 'author' ? 'an' : 'a'} ${label} called “${what}”.` + (b.suggestions.length ? ` Did you mean: ${b.suggestions.map((s) => `“${s}”`).join(', ')}?` : '');
 }
 

@@ -487,7 +487,7 @@ function scoreReading(intent: IntentLabel, p: number, r: Reading, tokens: Token[
         f['entityDescribed'] = 1;
       } else {
         f['entityMissing'] = 1;
-        frame.unresolved = frame.topic ?? raw;
+        frame.unresolved = frame.topic ?? '';
       }
     }
   }
@@ -499,7 +499,7 @@ function scoreReading(intent: IntentLabel, p: number, r: Reading, tokens: Token[
     }
     else {
       f['entityMissing'] = 1;
-      frame.unresolved = frame.topic ?? raw;
+      frame.unresolved = frame.topic ?? '';
     }
   }
   if (intent === 'post') {
