@@ -54,6 +54,7 @@ export function describeFilters(f: Frame, lib: Library, options: { topic?: boole
   const without = names(f.excludeAuthors, lib);
   if (without.length) parts.push(`without ${orList(without)}`);
   if (f.category) parts.push(`in ${lib.suggestCategories(f.category, 1)[0]?.name ?? f.category}`);
+  if (f.categories?.length) parts.push(`in ${orList(f.categories.map((c) => lib.suggestCategories(c, 1)[0]?.name ?? c))}`);
   if (f.excludeCategory) parts.push(`outside ${lib.suggestCategories(f.excludeCategory, 1)[0]?.name ?? f.excludeCategory}`);
   if (f.excludePeriod) parts.push(`not dated ${f.excludePeriod.from ?? '…'} to ${f.excludePeriod.to ?? '…'}`);
   if (f.venue) parts.push(`at ${f.venue}`);
@@ -96,7 +97,8 @@ export function listPapers(b: Builder, f: Frame, lib: Library, size: number): vo
     b.text = `${yesNo(f, true)}The ${f.sort === 'oldest' ? 'oldest' : 'newest'} paper${what} is ${p.title ?? '[untitled paper]'} (${p.date ?? 'date unknown'}), by ${by}.`;
     return;
   }
-  b.text = `${yesNo(f, true)}${plural(sel.total, 'paper')}${what}${sel.total > sel.papers.length ? ` (${sel.papers.length} shown, ${order})` : ''}:\n${sel.papers.map(paperLine).join('\n')}`;
+  const fixed = sel.corrected ? `(searched for “${sel.corrected}”)\n` : '';
+  b.text = `${fixed}${yesNo(f, true)}${plural(sel.total, 'paper')}${what}${sel.total > sel.papers.length ? ` (${sel.papers.length} shown, ${order})` : ''}:\n${sel.papers.map(paperLine).join('\n')}`;
   if (sel.expansions.length) b.text += `\n(also searched: ${sel.expansions.join(', ')})`;
 }
 
@@ -154,7 +156,9 @@ export function breakdownAnswer(b: Builder, f: Frame, lib: Library, size: number
     return;
   }
   const without = sel.total - groups.reduce((a, g) => a + (by === 'org' ? 0 : g.count), 0);
-  b.text = `${plural(sel.total, 'paper')}${what} by ${noun} (${plural(groups.length, noun, nouns)}):\n${groups.map((g) => `• ${g.label}: ${g.count}`).join('\n')}`;
+  const top = [...groups].sort((x, y) => y.count - x.count)[0]!;
+  const range = by === 'year' && groups.length > 1 ? ` from ${groups[0]!.label} to ${groups[groups.length - 1]!.label}` : '';
+  b.text = `${plural(sel.total, 'paper')}${what} by ${noun} (${plural(groups.length, noun, nouns)}${range}; most: ${top.label} with ${top.count}):\n${groups.map((g) => `• ${g.label}: ${g.count}`).join('\n')}`;
   if (by !== 'year' && by !== 'org' && without > 0) b.text += `\n(${plural(without, 'paper')} with no ${noun} given)`;
   if (by === 'org') {
     const none = sel.papers.filter((p) => !p.orgs.length).length;
@@ -178,11 +182,18 @@ export function topAuthorsAnswer(b: Builder, f: Frame, lib: Library, size: numbe
     b.text = `Nothing matches: I have no papers${what}.`;
     return;
   }
-  const shown = top.slice(0, 10);
+  const kept = f.minCount !== undefined ? top.filter(([, c]) => c >= f.minCount!) : top;
+  if (!kept.length) {
+    b.text = `No one has ${f.minCount} or more papers${what}.`;
+    return;
+  }
+  const shown = f.minCount !== undefined ? kept.slice(0, 50) : kept.slice(0, 10);
   b.authors = shown.map(([id]) => lib.authors.get(id)!).filter(Boolean);
   b.authorNames = [...new Set(b.authors.map((a) => a.name))];
   b.total = top.length;
-  b.text = `Most papers${what}: ${shown.map(([id, c]) => `${label(id)} (${c})`).join(', ')}.`;
+  b.text = f.minCount !== undefined
+    ? `${plural(kept.length, 'person', 'people')} with at least ${plural(f.minCount, 'paper')}${what}: ${shown.map(([id, c]) => `${label(id)} (${c})`).join(', ')}.`
+    : `Most papers${what}: ${shown.map(([id, c]) => `${label(id)} (${c})`).join(', ')}.`;
 }
 
 /** Attribute questions about each named paper. */

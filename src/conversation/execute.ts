@@ -19,6 +19,8 @@ export interface Selection {
   expansions: string[];
   /** Papers that match only part of the topic (offered, not answered). */
   partial?: Paper[];
+  /** The topic as searched, when misspelt words were corrected. */
+  corrected?: string;
 }
 
 function byDateAsc(a: Paper, b: Paper): number {
@@ -58,6 +60,10 @@ export function paperFilter(frame: Frame, lib: Library): ((p: Paper) => boolean)
     tests.push((p) => inPeriod(p.date, period));
   }
   if (frame.category) tests.push((p) => p.category === frame.category);
+  if (frame.categories?.length) {
+    const cats = new Set(frame.categories);
+    tests.push((p) => !!p.category && cats.has(p.category));
+  }
   if (frame.excludeCategory) tests.push((p) => p.category !== frame.excludeCategory);
   if (frame.excludePeriod) {
     const period = frame.excludePeriod;
@@ -94,7 +100,46 @@ function pool(frame: Frame, lib: Library): Iterable<Paper> {
 
 /** True when every filter is one the search index applies itself (year, category, one author). */
 function nativeOnly(f: Frame): boolean {
-  return !f.excludeAuthors?.length && !f.from && !f.to && !f.venue && !f.org && f.hasCode === undefined && !f.within && !f.excludeCategory && !f.excludePeriod && (f.authors?.length ?? 0) <= 1;
+  return !f.excludeAuthors?.length && !f.categories?.length && !f.from && !f.to && !f.venue && !f.org && f.hasCode === undefined && !f.within && !f.excludeCategory && !f.excludePeriod && (f.authors?.length ?? 0) <= 1;
+}
+
+/** Optimal-string-alignment distance (Levenshtein plus adjacent transpositions), small words only. */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+/** A slip of the keyboard rather than another word: one edit (or swap) in 6+ letters, two in 9+. */
+function likelyTypo(typed: string, word: string): boolean {
+  const d = editDistance(typed, word);
+  return (d === 1 && typed.length >= 6) || (d === 2 && typed.length >= 9);
+}
+
+/**
+ * A topic with its misspelt words corrected ("mixtrue of experts" → "mixture of experts"): a word
+ * the corpus never uses becomes the most frequent indexed word within two edits that keeps its
+ * first letter and length (±1). Words with no such neighbour stay (and then match nothing).
+ */
+export function correctTopic(topic: string, lib: Library): string {
+  return topic.replace(/[\p{L}\p{N}]+/gu, (word) => {
+    const terms = queryTerms(word);
+    if (terms.length !== 1) return word;
+    const t = terms[0]!;
+    if (t.length < 5 || lib.documentFrequency(t) > 0) return word;
+    const best = lib.spellings(t, 0.34)
+      .filter((x) => x !== t && x[0] === t[0] && Math.abs(x.length - t.length) <= 1 && likelyTypo(t, x))
+      .map((x) => ({ x, df: lib.documentFrequency(x) }))
+      .sort((a, b) => b.df - a.df || a.x.localeCompare(b.x))[0];
+    return best ? best.x : word;
+  });
 }
 
 /** The papers a frame selects; `limit` per page (Infinity for aggregates). */
@@ -112,25 +157,28 @@ export function selectPapers(frame: Frame, lib: Library, limit: number): Selecti
   }
   const sort = frame.sort === 'oldest' ? byDateAsc : byDateDesc;
   if (frame.topic) {
+    const original = frame.topic;
+    const fixed = correctTopic(frame.topic, lib);
+    if (fixed !== frame.topic) frame = { ...frame, topic: fixed };
     const sorted = !!frame.sort || !Number.isFinite(limit);
     // Year, category and one author are filters the index applies itself: no set of ids to build.
     const native = nativeOnly(frame) && !frame.excludeTopic;
     const filters = native
       ? { kinds: ['paper' as const], ...(frame.year !== undefined ? { year: frame.year } : {}), ...(frame.category ? { category: frame.category } : {}), ...(frame.authors?.length === 1 ? { authorId: frame.authors[0]! } : {}) }
       : { kinds: ['paper' as const], ...(set ? { within: set } : {}) };
-    const res = lib.search(frame.topic, filters, { limit: sorted ? Math.min(Math.max(500, Number.isFinite(limit) ? limit : 0), lib.papers.size) : limit });
+    const res = lib.search(frame.topic!, filters, { limit: sorted ? Math.min(Math.max(500, Number.isFinite(limit) ? limit : 0), lib.papers.size) : limit });
     // Precision: when no paper matches more than half of a several-word topic ("federated learning"
     // matching only "learning"), nothing matches; the partial matches are only suggestions.
-    const terms = queryTerms(frame.topic);
+    const terms = queryTerms(frame.topic!);
     const best = res.hits.reduce((m, h) => Math.max(m, h.coverage), 0);
     // Words the corpus never uses count as unmatched (the index only ever matches them loosely).
-    // A typo ("imagge") keeps its first letter and length; "federated" matched as "generated" does not.
-    const typo = (t: string) => lib.spellings(t).some((x) => x[0] === t[0] && Math.abs(x.length - t.length) <= 2);
-    const unknown = new Set(terms).size ? [...new Set(terms)].filter((t) => lib.documentFrequency(t) === 0 && !typo(t)).length / new Set(terms).size : 0;
+    // Words the corpus never uses (after typo correction) match nothing, however loosely the index matches them.
+    const distinct = [...new Set(terms)];
+    const unknown = distinct.length ? distinct.filter((t) => lib.documentFrequency(t) === 0).length / distinct.length : 0;
     if (terms.length >= 2 && (best <= 0.5 || unknown >= 0.5)) return { papers: [], total: 0, hits: [], expansions: res.expansions, partial: res.hits.map((h) => lib.papers.get(h.id)!).filter(Boolean) };
     let papers = res.hits.map((h) => lib.papers.get(h.id)!).filter(Boolean);
     if (frame.sort) papers = papers.sort(sort);
-    return { papers: Number.isFinite(limit) ? papers.slice(0, limit) : papers, total: res.total, hits: frame.sort ? [] : res.hits, expansions: res.expansions };
+    return { papers: Number.isFinite(limit) ? papers.slice(0, limit) : papers, total: res.total, hits: frame.sort ? [] : res.hits, expansions: res.expansions, ...(fixed !== original ? { corrected: fixed } : {}) };
   }
   if (!set) {
     if (frame.sort !== 'oldest' && Number.isFinite(limit)) return { papers: lib.latest(limit), total: lib.papers.size, hits: [], expansions: [] };

@@ -74,6 +74,10 @@ export interface Frame {
   /** `count`: what is counted; `breakdown`: what papers are grouped by. */
   countOf?: 'papers' | 'authors' | 'posts' | 'categories' | 'venues' | 'orgs';
   groupBy?: GroupBy;
+  /** Several categories, any of them ("image and video processing or sound papers"). */
+  categories?: string[];
+  /** `top_authors`: only people with at least this many papers ("authors with at least 4 papers"). */
+  minCount?: number;
   /** Papers in this category / period are left out ("…that aren't computer vision", "not from 2020"). */
   excludeCategory?: string;
   excludePeriod?: { from?: string; to?: string };

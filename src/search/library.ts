@@ -471,9 +471,9 @@ export class Library {
   }
 
   /** The index terms a query term is matched with by fuzzy search (itself when indexed). */
-  spellings(term: string): string[] {
+  spellings(term: string, fuzzy?: number): string[] {
     const r = this.ranking;
-    const e = this.executor('main').expand([term], { fuzzy: (t: string) => (t.length >= r.fuzzyMinLength ? r.fuzzy : false) });
+    const e = this.executor('main').expand([term], { fuzzy: (t: string) => (t.length >= r.fuzzyMinLength ? (fuzzy ?? r.fuzzy) : false) });
     return [...new Set(e.groups.flatMap((g) => g.flatMap((spec) => spec.items.map((i) => i[0]))))];
   }
 

@@ -161,6 +161,9 @@ export function findDates(text: string, now: Date): DateSpan[] {
     rule.re.lastIndex = 0;
     for (let m = rule.re.exec(text); m; m = rule.re.exec(text)) {
       if (taken(m.index, m.index + m[0].length)) continue;
+      // "2048 TPU cores" is not a year: years run from 1950 to next year.
+      const years = [...m[0].matchAll(/(?<!\d)((?:19|20)\d{2})(?!\d)/g)].map((x) => Number(x[1]));
+      if (years.some((y) => y < 1950 || y > now.getUTCFullYear() + 1)) continue;
       const v = rule.make(m, now);
       if (!v) continue;
       spans.push({ start: m.index, end: m.index + m[0].length, text: m[0], ...v });

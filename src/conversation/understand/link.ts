@@ -149,7 +149,7 @@ export function lexicon(lib: Library): Lexicon {
   }
   for (const code of lib.categories) {
     add(dict, code.toLowerCase(), { type: 'category', ids: [code], quality: 1, how: 'code', needsUpper: true });
-    add(dict, `cs.${code.toLowerCase()}`, { type: 'category', ids: [code], quality: 1, how: 'code' });
+    for (const prefix of ['cs', 'eess', 'stat']) add(dict, `${prefix}.${code.toLowerCase()}`, { type: 'category', ids: [code], quality: 1, how: 'code' });
     add(dict, `cs ${code.toLowerCase()}`, { type: 'category', ids: [code], quality: 1, how: 'code' });
     const name = CATEGORY_NAMES.get(code);
     if (name) add(dict, phraseKey(name), { type: 'category', ids: [code], quality: 1, how: 'name' });

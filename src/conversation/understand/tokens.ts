@@ -28,7 +28,7 @@ export function tokenize(text: string): Token[] {
     const s = suffix.toLowerCase().replace('’', "'");
     const start = m.index;
     // "cs.CL" stays one dotted word only for category codes; other dotted runs split.
-    const parts = /^cs\.[a-z]{2}$/i.test(body) ? [body] : body.split('.');
+    const parts = /^(?:cs|eess|stat|math|physics|q-bio|q-fin|econ)\.[a-z]{2}$/i.test(body) ? [body] : body.split('.');
     let at = start;
     parts.forEach((part, i) => {
       const last = i === parts.length - 1;

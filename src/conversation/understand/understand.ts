@@ -33,9 +33,14 @@ export const SCORE_WEIGHTS = {
   spanQuality: 0.4,
   /** Topic words left over by a reading about one named paper (0…3). */
   topicLeftOver: -0.4,
+  /** An aggregate reading of a question that names one paper by description ("who wrote the … paper"). */
+  onePaperAsked: -1,
   /** A reading about one person ("who is", "co-authors of") given several different names. */
   severalPeople: -1,
 } as const;
+
+/** "the … paper", "that … one": a question about a single paper. */
+const ONE_PAPER = /\b(?:the|that|this)\s+(?:[\w'’.-]+\s+){0,8}?(?:paper|report|one|thing|article|preprint)\b(?!s)/i;
 
 /** Words that point back into the conversation: a reading without its entity is then the rephraser's to complete. */
 const REFERENCE = /\b(?:it|its|they|them|their|theirs|this|that|these|those|he|him|his|she|her|hers|same|both|one|ones|first|second|third|fourth|fifth|last|former|latter)\b|#\d|\bnumber\s+\d/i;
@@ -49,7 +54,8 @@ const LIST_INTENTS = new Set<IntentLabel>(['search', 'count', 'breakdown', 'top_
 
 /** Words that ask rather than name a topic (never part of a topic). */
 const QUERY_WORDS = new Set(
-  ('both either neither corpus database collection library joint jointly together shared collaboration collaborations co-wrote cowrote co-authored coauthored ' +
+  ('range span cover covers covered productive busiest active prolific remember recall think thinking guess ' +
+    'both either neither corpus database collection library joint jointly together shared collaboration collaborations co-wrote cowrote co-authored coauthored ' +
     'one two three four five six seven eight nine ten eleven twelve ' +
     'first second third fourth fifth sixth seventh eighth ninth tenth number ' +
     'papers paper work works research articles article stuff things thing ones one anything something everything publications publication results result ' +
@@ -153,8 +159,11 @@ interface Reading {
 }
 
 /** Builds the frame an intent makes of the spans and the words left over. */
-function read(intent: IntentLabel, text: string, tokens: Token[], spans: Span[], lib: Library): Reading {
-  const candidates = spans.filter((s) => usable(intent, s, tokens));
+function read(intent: IntentLabel, text: string, tokens: Token[], spans: Span[], lib: Library, clause: [number, number] | null = null): Reading {
+  // Spans inside a clause that says which namesake is meant are evidence, not filters.
+  const inClause = (s: Span) => !!clause && s.tokStart >= clause[0] && s.tokEnd <= clause[1];
+  const clauseSpans = spans.filter(inClause);
+  const candidates = spans.filter((s) => !inClause(s) && usable(intent, s, tokens));
   const used = greedy(candidates, preferFor(intent));
   const inSpan = new Array<Span | undefined>(tokens.length);
   for (const s of used) for (let k = s.tokStart; k < s.tokEnd; k++) inSpan[k] = s;
@@ -204,8 +213,12 @@ function read(intent: IntentLabel, text: string, tokens: Token[], spans: Span[],
         (neg ? excluded : people).push(s);
         break;
       case 'category':
-        if (!neg) frame.category ??= s.ids[0]!;
-        else frame.excludeCategory ??= s.ids[0]!;
+        if (neg) frame.excludeCategory ??= s.ids[0]!;
+        else if (!frame.category) frame.category = s.ids[0]!;
+        else if (frame.category !== s.ids[0]) {
+          // "IV or sound papers": either category.
+          frame.categories = [...new Set([...(frame.categories ?? [frame.category]), s.ids[0]!])];
+        }
         break;
       case 'venue':
         if (!neg) frame.venue ??= s.ids[0]!;
@@ -228,6 +241,7 @@ function read(intent: IntentLabel, text: string, tokens: Token[], spans: Span[],
       }
     }
   }
+  if (frame.categories) delete frame.category;
   if (years === 1 && frame.year !== undefined && period.from === `${frame.year}-01-01` && period.to === `${frame.year}-12-31`) {
     // One calendar year: kept as `year` (what the rephraser and the digests know).
   } else {
@@ -248,7 +262,7 @@ function read(intent: IntentLabel, text: string, tokens: Token[], spans: Span[],
     }
   }
   // Namesakes ("the Zhifeng Chen who wrote GShard", "the MRI Zhifeng Chen"): the person the rest of the question points to.
-  const spent = frame.authors && frame.authors.length > 1 ? pickNamesake(frame, people, tokens, words, lib, intent) : null;
+  const spent = frame.authors && frame.authors.length > 1 ? pickNamesake(frame, people, tokens, words, lib, intent, clause, clauseSpans) : null;
   if (spent) for (let k = spent[0]; k < spent[1]; k++) if (!inSpan[k] || inSpan[k]!.type === 'paper') inSpan[k] = SPENT;
   if (excluded.length) frame.excludeAuthors = [...new Set(excluded.flatMap((s) => s.ids))];
 
@@ -321,7 +335,7 @@ function read(intent: IntentLabel, text: string, tokens: Token[], spans: Span[],
   // Order and how many.
   if (intent === 'search' || intent === 'posts_about') {
     const at = words.findIndex((w, i) => SORT_NEW.has(w) && !(w === 'new' && i > 0 && words[i - 1] === 'what') || (w === 'last' && !inSpan[i] && words[i + 1] !== 'author') || (w === 'most' && words[i + 1] === 'recent'));
-    const atOld = words.findIndex((w, i) => SORT_OLD.has(w) && !inSpan[i] || (w === 'first' && (['came', 'come', 'published', 'appeared', 'released'].includes(words[i - 1] ?? '') || (/^(?:paper|papers|publication|publications|work)$/.test(words[i + 1] ?? '') && (i === 0 || words[i - 1] !== 'the' || !!tokens[i - 2]?.possessive || !!inSpan[i - 1])))));
+    const atOld = words.findIndex((w, i) => SORT_OLD.has(w) && !inSpan[i] || (w === 'first' && (['came', 'come', 'published', 'appeared', 'released', 'was', 'is', 'were', 'went', 'out'].includes(words[i - 1] ?? '') || (/^(?:paper|papers|publication|publications|work)$/.test(words[i + 1] ?? '') && (i === 0 || words[i - 1] !== 'the' || !!tokens[i - 2]?.possessive || !!inSpan[i - 1])))));
     if (atOld >= 0 && (at < 0 || atOld < at)) frame.sort = 'oldest';
     else if (at >= 0 && !inSpan[at]) frame.sort = 'newest';
     if (frame.sort) {
@@ -355,6 +369,28 @@ function read(intent: IntentLabel, text: string, tokens: Token[], spans: Span[],
       }
     }
   }
+  // "how many papers each year", "number of papers per category": a count grouped is a breakdown.
+  if (intent === 'count' || intent === 'search') {
+    const per = words.findIndex((w, i) => /^(?:each|per|every)$/.test(w) && /^(?:years?|categor(?:y|ies)|venues?|fields?)$/.test(words[i + 1] ?? '')) ;
+    const yby = words.findIndex((w, i) => w === 'year' && words[i + 1] === 'by' && words[i + 2] === 'year');
+    if (per >= 0 || yby >= 0) {
+      frame.intent = 'breakdown';
+      const w = words[(per >= 0 ? per : yby) + 1] ?? 'year';
+      frame.groupBy = /^categor|^field/.test(w) ? 'category' : /^venue/.test(w) ? 'venue' : 'year';
+      delete frame.countOf;
+    }
+  }
+  if (intent === 'top_authors' || intent === 'search' || intent === 'count') {
+    const m = /\b(?:at least|more than|over|(\d+) or more)\s*(\d+)?\s+(?:papers|publications)\b/i.exec(text);
+    if (m && (intent === 'top_authors' || words.includes('authors') || words.includes('people') || words.includes('who'))) {
+      const n = Number(m[1] ?? m[2]);
+      if (Number.isFinite(n)) {
+        frame.intent = 'top_authors';
+        frame.minCount = /more than|over/i.test(m[0]) ? n + 1 : n;
+        delete frame.countOf;
+      }
+    }
+  }
   if (intent === 'breakdown') {
     for (const [g, re] of GROUP_CUES) {
       if (words.some((w, i) => re.test(w) && !inSpan[i])) {
@@ -367,12 +403,28 @@ function read(intent: IntentLabel, text: string, tokens: Token[], spans: Span[],
   return { frame, used, topicWords };
 }
 
+const titleTerms = new WeakMap<Library, Map<string, string[]>>();
+
+/** Papers whose title has this (processed) term; built once per library. */
+function titlesWith(lib: Library, term: string): string[] {
+  let map = titleTerms.get(lib);
+  if (!map) {
+    map = new Map();
+    for (const p of lib.papers.values()) for (const t of new Set(queryTerms(p.title ?? ''))) map.set(t, [...(map.get(t) ?? []), p.id]);
+    titleTerms.set(lib, map);
+  }
+  return map.get(term) ?? [];
+}
+
 /** Token range of a "who …" clause after a name that several people share. */
 function namesakeClause(tokens: Token[], spans: Span[], lib: Library): [number, number] | null {
   for (const s of spans) {
     if (s.type !== 'author') continue;
     if (new Set(s.ids.map((id) => lib.authors.get(id)?.name)).size !== 1 || s.ids.length < 2) continue;
-    if (tokens[s.tokEnd]?.norm === 'who') return [s.tokEnd, tokens.length];
+    const next = tokens[s.tokEnd]?.norm;
+    if (next === 'who' || next === 'that') return [s.tokEnd, tokens.length];
+    if (next === 'the' && tokens[s.tokEnd + 1]?.norm === 'one') return [s.tokEnd, tokens.length];
+    if (next === 'one' && /^(?:who|with|from|that)$/.test(tokens[s.tokEnd + 1]?.norm ?? '')) return [s.tokEnd, tokens.length];
   }
   return null;
 }
@@ -381,7 +433,7 @@ function namesakeClause(tokens: Token[], spans: Span[], lib: Library): [number, 
 const SPENT: Span = { type: 'org', tokStart: 0, tokEnd: 0, text: '', ids: [], quality: 0, how: 'spent' };
 
 /** Among namesakes, keep the one whose papers the question's paper or topic points to; a describing clause is then spent. */
-function pickNamesake(frame: Frame, people: Span[], tokens: Token[], words: string[], lib: Library, intent: IntentLabel): [number, number] | null {
+function pickNamesake(frame: Frame, people: Span[], tokens: Token[], words: string[], lib: Library, intent: IntentLabel, given: [number, number] | null, clauseSpans: Span[]): [number, number] | null {
   let spent: [number, number] | null = null;
   const byName = new Map<string, string[]>();
   for (const id of frame.authors!) {
@@ -393,14 +445,17 @@ function pickNamesake(frame: Frame, people: Span[], tokens: Token[], words: stri
   const who = words.indexOf('who', span.tokEnd);
   const theAt = words.lastIndexOf('the', span.tokStart - 1);
   const before = theAt >= 0 && theAt < span.tokStart - 1 ? tokens.slice(theAt + 1, span.tokStart).map((t) => t.raw).join(' ') : '';
-  const clause = who >= 0 ? tokens.slice(who + 1).map((t) => t.raw).join(' ') : before;
-  const range: [number, number] = who >= 0 ? [who, tokens.length] : [theAt + 1, span.tokStart];
+  const range: [number, number] = given ?? (who >= 0 ? [who, tokens.length] : [theAt + 1, span.tokStart]);
+  const clause = given ? tokens.slice(given[0], given[1]).map((t) => t.raw).join(' ') : who >= 0 ? tokens.slice(who + 1).map((t) => t.raw).join(' ') : before;
+  const coauthors = clauseSpans.filter((s) => s.type === 'author').flatMap((s) => s.ids);
+  const clausePapers = clauseSpans.filter((s) => s.type === 'paper').flatMap((s) => s.ids);
   for (const [, ids] of byName) {
     if (ids.length < 2) continue;
     const evidence = clause || frame.topic || '';
     const scored = ids.map((id) => {
       const papers = new Set(lib.authors.get(id)?.paperIds ?? []);
-      let score = (frame.papers ?? []).filter((p) => papers.has(p)).length * 10;
+      let score = [...(frame.papers ?? []), ...clausePapers].filter((p) => papers.has(p)).length * 10;
+      for (const co of coauthors) if ((lib.authors.get(co)?.paperIds ?? []).some((p) => papers.has(p))) score += 10;
       if (evidence) score += lib.search(evidence, { kinds: ['paper'], within: papers }, { limit: 1 }).total;
       return { id, score };
     }).sort((a, b) => b.score - a.score);
@@ -459,6 +514,13 @@ function describedPaper(words: string, frame: Frame, lib: Library, loose: boolea
   if (!a || a.coverage < 0.6) return null;
   if (!b || (a.score >= 1.4 * b.score && a.coverage >= b.coverage)) return a.id;
   if (loose && a.coverage >= 0.75 && a.score >= 1.15 * b.score && a.coverage >= b.coverage) return a.id;
+  if (loose) {
+    // A word only one title has ("gmail") names that paper when it is among the matches.
+    const rare = new Set(want.flatMap((t) => titlesWith(lib, t)).filter((id, i, all) => all.indexOf(id) === i));
+    const ids = want.map((t) => titlesWith(lib, t)).filter((x) => x.length === 1).map((x) => x[0]!);
+    const one = [...new Set(ids)];
+    if (one.length === 1 && rare.size >= 1 && hits.some((h) => h.id === one[0])) return one[0]!;
+  }
   return null;
 }
 
@@ -475,6 +537,20 @@ function scoreReading(intent: IntentLabel, p: number, r: Reading, tokens: Token[
       const own = new Set(frame.papers.flatMap((id) => queryTerms(lib.papers.get(id)?.title ?? '')));
       const left = r.topicWords.filter((w) => queryTerms(w).some((t) => !own.has(t))).length;
       if (left) f['topicLeftOver'] = Math.min(3, left);
+      // A lone title word ("LLMs", "Network") among many other words: the words may describe another paper.
+      const weak = r.used.filter((x) => x.type === 'paper').every((x) => x.how === 'title word');
+      if (weak && left >= 2) {
+        const words = [...r.used.filter((x) => x.type === 'paper').map((x) => x.text), frame.topic, frame.excludeTopic].filter(Boolean).join(' ');
+        const desc = describedPaper(words, { ...frame, papers: undefined as never }, lib, intent !== 'paper' && intent !== 'about' && intent !== 'similar');
+        if (desc && !frame.papers.includes(desc)) {
+          frame.papers = [desc];
+          frame.described = words;
+          delete frame.topic;
+          delete frame.excludeTopic;
+          delete f['topicLeftOver'];
+          f['entityDescribed'] = 1;
+        }
+      }
     }
     else {
       // Negated words describe the paper too ("speech translation without text").
@@ -511,6 +587,8 @@ function scoreReading(intent: IntentLabel, p: number, r: Reading, tokens: Token[
     if (facts >= 2) f['entityPresent'] = 1;
     else f['entityMissing'] = 1;
   }
+  // "who wrote the … paper", "how many authors are on the … one": one paper is asked about, not an aggregate.
+  if ((intent === 'top_authors' || intent === 'count' || intent === 'breakdown') && ONE_PAPER.test(raw) && !frame.sort) f['onePaperAsked'] = 1;
   if (r.used.length) f['spanQuality'] = r.used.reduce((a, s) => a + s.quality, 0) / r.used.length;
   let score = 0;
   for (const [k, v] of Object.entries(f)) score += (SCORE_WEIGHTS[k as keyof typeof SCORE_WEIGHTS] ?? 0) * v;
@@ -534,7 +612,7 @@ export function understand(text: string, lib: Library, now: Date = clock()): Und
   const top = ranked[0]?.[1] ?? 0;
   let considered = ranked.filter(([l, p], i) => i < 5 && plain(l, p) && (i === 0 || p >= Math.max(0.02, 0.08 * top)));
   if (!considered.length) considered = ranked.filter(([l]) => l === 'search');
-  const candidates = considered.map(([intent, p]) => scoreReading(intent, p, read(intent, text, tokens, spans, lib), tokens, lib, text));
+  const candidates = considered.map(([intent, p]) => scoreReading(intent, p, read(intent, text, tokens, spans, lib, clause), tokens, lib, text));
   candidates.sort((a, b) => b.score - a.score);
   const best = candidates[0]!;
   const z = candidates.map((c) => Math.exp(c.score - best.score));
