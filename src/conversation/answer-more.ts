@@ -74,9 +74,19 @@ function yesNo(f: Frame, yes: boolean): string {
 }
 
 /** search / latest / papers_by with every filter. */
+/** Blog posts that match every word of a plain topic search (shown after the papers). */
+function matchingPosts(f: Frame, lib: Library, topic: string): Post[] {
+  const plain = !f.authors?.length && !f.category && !f.categories && f.year === undefined && !f.from && !f.to && !f.venue && !f.org && f.hasCode === undefined && !f.within && !f.sort && !f.limit && !f.excludeTopic;
+  if (!plain || !topic) return [];
+  return lib.search(topic, { kinds: ['post'] }, { limit: 3 }).hits.filter((h) => h.coverage >= 1).map((h) => lib.posts.get(h.id)!).filter(Boolean);
+}
+
 export function listPapers(b: Builder, f: Frame, lib: Library, size: number): void {
   const limit = Math.min(f.limit ?? size, size);
   const sel = selectPapers(f, lib, limit);
+  const posts = sel.total || !sel.partial?.length ? matchingPosts(f, lib, sel.corrected ?? f.topic ?? '') : [];
+  b.posts = posts;
+  const postLines = posts.length ? `\nBlog posts:\n${posts.map((p, i) => `${i + 1}. ${p.title}`).join('\n')}` : '';
   b.papers = sel.papers;
   b.total = sel.total;
   for (const h of sel.hits) if (h.snippet) b.snippets[h.id] = h.snippet;
@@ -87,7 +97,9 @@ export function listPapers(b: Builder, f: Frame, lib: Library, size: number): vo
     const partial = (sel.partial ?? []).slice(0, 3).map((p) => p.title!).filter(Boolean);
     const loose = partial.length ? partial : f.topic && !f.within ? lib.closestTitles(f.topic, 3).map((p) => p.title!).filter(Boolean) : [];
     b.suggestions = loose;
-    b.text = `${f.yesno ? 'No. ' : ''}Nothing matches: I have no papers${what}.` + (loose.length ? ` ${partial.length ? 'Papers that match only some of the words' : 'Closest titles'}: ${loose.map((t) => `“${t}”`).join(', ')}.` : '');
+    b.text = posts.length
+      ? `${f.yesno ? 'Yes, in the blog. ' : ''}I have no papers${what}.${postLines}`
+      : `${f.yesno ? 'No. ' : ''}Nothing matches: I have no papers${what}.` + (loose.length ? ` ${partial.length ? 'Papers that match only some of the words' : 'Closest titles'}: ${loose.map((t) => `“${t}”`).join(', ')}.` : '');
     return;
   }
   const order = f.sort === 'oldest' ? 'oldest first' : f.sort === 'newest' || !f.topic ? 'newest first' : 'best matches first';
@@ -100,6 +112,7 @@ export function listPapers(b: Builder, f: Frame, lib: Library, size: number): vo
   const fixed = sel.corrected ? `(searched for “${sel.corrected}”)\n` : '';
   b.text = `${fixed}${yesNo(f, true)}${plural(sel.total, 'paper')}${what}${sel.total > sel.papers.length ? ` (${sel.papers.length} shown, ${order})` : ''}:\n${sel.papers.map(paperLine).join('\n')}`;
   if (sel.expansions.length) b.text += `\n(also searched: ${sel.expansions.join(', ')})`;
+  b.text += postLines;
 }
 
 export function countAnswer(b: Builder, f: Frame, lib: Library, size: number): void {

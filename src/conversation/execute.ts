@@ -118,9 +118,9 @@ function editDistance(a: string, b: string): number {
 }
 
 /** A slip of the keyboard rather than another word: one edit (or swap) in 6+ letters, two in 9+. */
-function likelyTypo(typed: string, word: string): boolean {
+function likelyTypo(typed: string, word: string, length = typed.length): boolean {
   const d = editDistance(typed, word);
-  return (d === 1 && typed.length >= 6) || (d === 2 && typed.length >= 9);
+  return (d === 1 && length >= 6) || (d === 2 && length >= 9);
 }
 
 /**
@@ -133,9 +133,9 @@ export function correctTopic(topic: string, lib: Library): string {
     const terms = queryTerms(word);
     if (terms.length !== 1) return word;
     const t = terms[0]!;
-    if (t.length < 5 || lib.documentFrequency(t) > 0) return word;
+    if (word.length < 6 || lib.documentFrequency(t) > 0) return word;
     const best = lib.spellings(t, 0.34)
-      .filter((x) => x !== t && x[0] === t[0] && Math.abs(x.length - t.length) <= 1 && likelyTypo(t, x))
+      .filter((x) => x !== t && x[0] === t[0] && Math.abs(x.length - t.length) <= 1 && likelyTypo(t, x, word.length))
       .map((x) => ({ x, df: lib.documentFrequency(x) }))
       .sort((a, b) => b.df - a.df || a.x.localeCompare(b.x))[0];
     return best ? best.x : word;

@@ -123,18 +123,20 @@ export function findDates(text: string, now: Date): DateSpan[] {
       const s = r.index;
       const e = r.index + r.text.length;
       if (!('month' in known) && !('day' in known) && !/month|week|yesterday|today/i.test(r.text)) continue;
-      const start = r.start.date();
+      // A month without its year takes the year named elsewhere ("between March and May 2021").
+      const fix = (d: Date) => (!('year' in known) && named ? new Date(Date.UTC(Number(named), d.getMonth(), d.getDate())) : d);
+      const start = fix(r.start.date());
       let from: string;
       let to: string;
       if ('day' in known || /yesterday|today/i.test(r.text)) {
         from = iso(start);
         to = r.end ? iso(r.end.date()) : from;
       } else {
-        const y = start.getFullYear();
-        const mo = start.getMonth();
+        const y = start.getUTCFullYear();
+        const mo = start.getUTCMonth();
         from = iso(new Date(Date.UTC(y, mo, 1)));
         to = iso(new Date(Date.UTC(y, mo + 1, 0)));
-        if (r.end) to = iso(new Date(Date.UTC(r.end.date().getFullYear(), r.end.date().getMonth() + 1, 0)));
+        if (r.end) to = iso(new Date(Date.UTC(fix(r.end.date()).getFullYear(), r.end.date().getMonth() + 1, 0)));
       }
       const before = text.slice(0, s);
       const prep = /\b(since|after|from|before|until|prior to|older than)\s+$/i.exec(before);

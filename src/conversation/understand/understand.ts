@@ -511,16 +511,15 @@ function describedPaper(words: string, frame: Frame, lib: Library, loose: boolea
     })
     .sort((x, y) => y.score - x.score);
   const [a, b] = hits;
+  if (loose) {
+    // A word only one title has ("the gmail autocomplete paper") names that paper.
+    const keep = paperFilter({ ...frame, intent: 'search', topic: undefined as never, excludeTopic: undefined as never, papers: undefined as never }, lib);
+    const one = [...new Set(want.map((t) => titlesWith(lib, t)).filter((x) => x.length === 1).map((x) => x[0]!))];
+    if (one.length === 1 && (!keep || keep(lib.papers.get(one[0]!)!))) return one[0]!;
+  }
   if (!a || a.coverage < 0.6) return null;
   if (!b || (a.score >= 1.4 * b.score && a.coverage >= b.coverage)) return a.id;
   if (loose && a.coverage >= 0.75 && a.score >= 1.15 * b.score && a.coverage >= b.coverage) return a.id;
-  if (loose) {
-    // A word only one title has ("gmail") names that paper when it is among the matches.
-    const rare = new Set(want.flatMap((t) => titlesWith(lib, t)).filter((id, i, all) => all.indexOf(id) === i));
-    const ids = want.map((t) => titlesWith(lib, t)).filter((x) => x.length === 1).map((x) => x[0]!);
-    const one = [...new Set(ids)];
-    if (one.length === 1 && rare.size >= 1 && hits.some((h) => h.id === one[0])) return one[0]!;
-  }
   return null;
 }
 
