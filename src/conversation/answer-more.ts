@@ -231,7 +231,7 @@ export function attributeAnswer(b: Builder, f: Frame, lib: Library): void {
           ? `${title} has more than ${plural(p.authors.length, 'author')}: the sources list only the first ${p.authors.length} (${p.authors.join(', ')}).`
           : `${title} has ${plural(p.authors.length, 'author')}: ${andList(p.authors)}.`;
       case 'category_of':
-        return p.category ? `${title} is filed under ${p.categoryName ?? p.category} (${p.category}).` : `The sources give no category for ${title}.`;
+        return p.category ? `${title} is filed under ${p.categoryName ?? p.category} (${p.category})${p.date ? `; dated ${p.date}` : ''}${p.venue ? `, ${venueName(p.venue)}` : ''}.` : `The sources give no category for ${title}.`;
       case 'code_of':
         return p.hasCode ? `Yes: ${title} has code available.` : `No: the sources list no code for ${title}.`;
       default:

@@ -95,6 +95,12 @@ const RULES: Rule[] = [
     const n = m[1] ? numberWord(m[1].replace(/\s+of$/, '')) ?? 1 : 1;
     return { from: iso(shift(now, m[2]!.toLowerCase(), n)), to: iso(now) };
   } },
+  // older than 10 years, more than 5 years old / newer than 2 years, less than 3 years old
+  { re: new RegExp(`\\b(older than|more than|over|newer than|less than|under|within)\\s+${NUM}\\s+${UNIT}(?:\\s+(?:old|ago))?\\b`, 'gi'), make: (m, now) => {
+    const n = numberWord(m[2]!.replace(/\s+of$/, '')) ?? 1;
+    const at = iso(shift(now, m[3]!.toLowerCase(), n));
+    return /^(older|more|over)/i.test(m[1]!) ? { to: at } : { from: at, to: iso(now) };
+  } },
   // three years ago (a point: that year)
   { re: new RegExp(`\\b${NUM}\\s+${UNIT}\\s+ago\\b`, 'gi'), make: (m, now) => {
     const n = numberWord(m[1]!.replace(/\s+of$/, '')) ?? 1;

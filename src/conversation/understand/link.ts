@@ -152,7 +152,12 @@ export function lexicon(lib: Library): Lexicon {
     for (const prefix of ['cs', 'eess', 'stat']) add(dict, `${prefix}.${code.toLowerCase()}`, { type: 'category', ids: [code], quality: 1, how: 'code' });
     add(dict, `cs ${code.toLowerCase()}`, { type: 'category', ids: [code], quality: 1, how: 'code' });
     const name = CATEGORY_NAMES.get(code);
-    if (name) add(dict, phraseKey(name), { type: 'category', ids: [code], quality: 1, how: 'name' });
+    if (name) {
+      add(dict, phraseKey(name), { type: 'category', ids: [code], quality: 1, how: 'name' });
+      // "distributed parallel cluster computing", "image video processing": the name without its small words.
+      const bare = phraseKey(name).split(' ').filter((w) => w !== 'and' && w !== 'of').join(' ');
+      if (bare !== phraseKey(name)) add(dict, bare, { type: 'category', ids: [code], quality: 1, how: 'name' });
+    }
     for (const syn of CATEGORY_SYNONYMS[code] ?? []) add(dict, phraseKey(syn), { type: 'category', ids: [code], quality: syn.includes(' ') ? 0.9 : 0.6, how: 'synonym' });
   }
   const venues = new Map<string, string>();

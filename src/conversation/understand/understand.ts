@@ -33,6 +33,8 @@ export const SCORE_WEIGHTS = {
   spanQuality: 0.4,
   /** Topic words left over by a reading about one named paper (0…3). */
   topicLeftOver: -0.4,
+  /** A listing reading of a question with an order word (oldest, newest, latest, earliest). */
+  sortWord: 1,
   /** An aggregate reading of a question that names one paper by description ("who wrote the … paper"). */
   onePaperAsked: -1,
   /** A reading about one person ("who is", "co-authors of") given several different names. */
@@ -54,7 +56,8 @@ const LIST_INTENTS = new Set<IntentLabel>(['search', 'count', 'breakdown', 'top_
 
 /** Words that ask rather than name a topic (never part of a topic). */
 const QUERY_WORDS = new Set(
-  ('range span cover covers covered productive busiest active prolific remember recall think thinking guess ' +
+  ('ship ships shipped shipping provide provides include includes come comes right correct true ' +
+    'range span cover covers covered productive busiest active prolific remember recall think thinking guess ' +
     'both either neither corpus database collection library joint jointly together shared collaboration collaborations co-wrote cowrote co-authored coauthored ' +
     'one two three four five six seven eight nine ten eleven twelve ' +
     'first second third fourth fifth sixth seventh eighth ninth tenth number ' +
@@ -511,7 +514,7 @@ function describedPaper(words: string, frame: Frame, lib: Library, loose: boolea
     })
     .sort((x, y) => y.score - x.score);
   const [a, b] = hits;
-  if (loose) {
+  {
     // A word only one title has ("the gmail autocomplete paper") names that paper.
     const keep = paperFilter({ ...frame, intent: 'search', topic: undefined as never, excludeTopic: undefined as never, papers: undefined as never }, lib);
     const one = [...new Set(want.map((t) => titlesWith(lib, t)).filter((x) => x.length === 1).map((x) => x[0]!))];
@@ -586,6 +589,8 @@ function scoreReading(intent: IntentLabel, p: number, r: Reading, tokens: Token[
     if (facts >= 2) f['entityPresent'] = 1;
     else f['entityMissing'] = 1;
   }
+  // "oldest paper in the corpus": an order word asks for a listing.
+  if (intent === 'search' && tokens.some((t) => /^(?:oldest|newest|latest|earliest)$/.test(t.norm))) f['sortWord'] = 1;
   // "who wrote the … paper", "how many authors are on the … one": one paper is asked about, not an aggregate.
   if ((intent === 'top_authors' || intent === 'count' || intent === 'breakdown') && ONE_PAPER.test(raw) && !frame.sort) f['onePaperAsked'] = 1;
   if (r.used.length) f['spanQuality'] = r.used.reduce((a, s) => a + s.quality, 0) / r.used.length;
@@ -633,9 +638,13 @@ function finish(c: Candidate, tokens: Token[]): Frame {
   const f: Frame = { ...c.frame };
   const first = tokens.findIndex((t) => !['hey', 'hi', 'hello', 'ok', 'okay', 'so', 'and', 'bot', 'yo', 'um', 'well', 'also', 'but'].includes(t.norm));
   if (first >= 0 && AUX.has(tokens[first]!.norm)) f.yesno = true;
+  // "PaLM 2 came out in 2022, right?": a statement with a tag asks for yes or no.
+  const last = tokens[tokens.length - 1]?.norm ?? '';
+  if (/^(?:right|correct|true|yes|yeah|no)$/.test(last) || (tokens.length >= 3 && tokens[tokens.length - 2]?.norm === 'isn' && last === 'it')) f.yesno = true;
   if (f.intent === 'posts_about' && f.post && !f.papers) f.intent = 'post';
   if (f.profileCheck) f.intent = 'author';
   // "is Noise2Music in the Sound category?", "was GPipe published in 2018?": a check of the value given.
+  if (f.yesno && f.papers?.length && f.intent === 'paper' && (f.category || f.year !== undefined || f.from || f.to || f.venue || f.authors?.length)) f.intent = 'verify';
   if (f.yesno && f.papers?.length && ((f.intent === 'category_of' && f.category) || ((f.intent === 'date_of') && (f.year !== undefined || f.from || f.to)) || (f.intent === 'venue_of' && f.venue) || ((f.intent === 'authors_of' || f.intent === 'first_author' || f.intent === 'last_author') && f.authors?.length))) f.intent = 'verify';
   if (f.intent === 'post_citations' && !f.post && f.papers?.length) f.intent = 'posts_about';
   if (f.intent === 'post' && !f.post) f.intent = 'posts_about';
