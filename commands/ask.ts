@@ -7,8 +7,9 @@
 import { SlashCommandBuilder } from 'discord.js';
 import { followUpModal, QUESTION_FIELD, RESET_TEXT, seedPaperTurn } from '../src/discord/followUp.ts';
 import { authorById, interactionKey, paperById, selectedRef } from '../src/discord/lookup.ts';
-import { renderAnswer, renderAuthorCard, renderPaperCard } from '../src/discord/render.ts';
+import { renderAnswer, renderPaperCard } from '../src/discord/render.ts';
 import { ephemeral, libraryOf, reply, type Command } from '../src/discord/types.ts';
+import { authorCard } from './author.ts';
 
 export const ask = {
   data: new SlashCommandBuilder()
@@ -54,10 +55,10 @@ export const ask = {
     c: {
       ack: 'reply',
       ephemeral: true,
-      run(i, _args, ctx) {
+      async run(i, _args, ctx) {
         const lib = libraryOf(ctx);
         const { kind, id } = selectedRef(i);
-        const card = kind === 'a' ? renderAuthorCard(authorById(lib, id), lib) : renderPaperCard(paperById(lib, id), lib, ctx.state);
+        const card = kind === 'a' ? await authorCard(authorById(lib, id), ctx) : renderPaperCard(paperById(lib, id), lib, ctx.state);
         return reply({ ...card, ephemeral: true });
       },
     },

@@ -1,12 +1,21 @@
 /**
  * `/author name` — an author's papers by year, top co-authors, categories and a
- * publications-per-year sparkline. When a name is shared by different people (two
- * "Zhifeng Chen"s), says so and offers a menu to pick one.
+ * publications-per-year sparkline, with a chart of papers per year and top co-authors as the
+ * embed image. When a name is shared by different people (two "Zhifeng Chen"s), says so and
+ * offers a menu to pick one.
  */
 import { SlashCommandBuilder } from 'discord.js';
+import type { Author } from '../src/corpus/schema.ts';
+import { authorChart, withChart } from '../src/discord/charts.ts';
 import { authorById, authorChoices, requireAuthors, selectedValue } from '../src/discord/lookup.ts';
 import { renderAuthorCard, renderAuthorChoice } from '../src/discord/render.ts';
-import { libraryOf, reply, update, type Command } from '../src/discord/types.ts';
+import { libraryOf, reply, update, type BotContext, type Command, type Reply } from '../src/discord/types.ts';
+
+/** The author card with its chart (the card alone when the chart cannot be drawn). */
+export function authorCard(a: Author, ctx: BotContext): Promise<Reply> {
+  const lib = libraryOf(ctx);
+  return withChart(renderAuthorCard(a, lib), () => authorChart(a, lib), ctx.logger);
+}
 
 export const author = {
   data: new SlashCommandBuilder()
@@ -14,12 +23,12 @@ export const author = {
     .setDescription("An author's papers by year, co-authors, categories and activity")
     .addStringOption((o) => o.setName('name').setDescription('Author name as the corpus lists it, e.g. Yanqi Zhou').setRequired(true).setAutocomplete(true).setMaxLength(200)),
 
-  execute(interaction, ctx) {
+  async execute(interaction, ctx) {
     const lib = libraryOf(ctx);
     const name = interaction.options.getString('name', true);
     const people = requireAuthors(lib, name);
     if (people.length > 1) return reply(renderAuthorChoice(name, people, lib));
-    return reply(renderAuthorCard(people[0]!, lib));
+    return reply(await authorCard(people[0]!, ctx));
   },
 
   autocomplete(interaction, ctx) {
@@ -30,20 +39,16 @@ export const author = {
     /** The ambiguity menu: replaces the question with the chosen person's card. */
     pick: {
       ack: 'update',
-      run(i, _args, ctx) {
-        const lib = libraryOf(ctx);
-        const id = selectedValue(i);
-        return update(renderAuthorCard(authorById(lib, id), lib));
+      async run(i, _args, ctx) {
+        return update(await authorCard(authorById(libraryOf(ctx), selectedValue(i)), ctx));
       },
     },
     /** "Open an author…" menus (values: author ids): the card, privately. */
     o: {
       ack: 'reply',
       ephemeral: true,
-      run(i, _args, ctx) {
-        const lib = libraryOf(ctx);
-        const id = selectedValue(i);
-        return reply({ ...renderAuthorCard(authorById(lib, id), lib), ephemeral: true });
+      async run(i, _args, ctx) {
+        return reply({ ...(await authorCard(authorById(libraryOf(ctx), selectedValue(i)), ctx)), ephemeral: true });
       },
     },
   },

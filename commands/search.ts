@@ -2,7 +2,8 @@
  * `/search query [category] [year] [author] [kind]` — ranked hits with highlighted snippets,
  * five per page, with Prev/Next and a menu to open a result. The query and filters are stored
  * in the SQLite kv table under a short hash carried by the buttons' customIds
- * (`search:p:<page>:<hash>`), so paging keeps working after a restart. `/topic` pages the same way.
+ * (`search:p:<page>:<hash>`), so paging keeps working after a restart. `/topic` pages the same way,
+ * each page with the topic's papers per year as the embed image.
  */
 import { SlashCommandBuilder } from 'discord.js';
 import { UserError } from '../src/errors.ts';
@@ -10,15 +11,22 @@ import { listPage, type ListQuery } from '../src/discord/lists.ts';
 import { authorChoices, categoryChoices, paperById, requireAuthors, selectedRef } from '../src/discord/lookup.ts';
 import { renderListPage, renderPaperCard, renderPostCard } from '../src/discord/render.ts';
 import { EXPIRED_MESSAGE } from '../src/discord/router.ts';
-import { ephemeral, libraryOf, reply, update, type BotContext, type Command } from '../src/discord/types.ts';
+import { topicChart, withChart } from '../src/discord/charts.ts';
+import { ephemeral, libraryOf, reply, update, type BotContext, type Command, type Reply } from '../src/discord/types.ts';
 import { resolveCategory } from '../src/corpus/categories.ts';
 import type { Library } from '../src/search/library.ts';
 
-/** Stores the query, renders its first page. */
-export function startList(q: ListQuery, ctx: BotContext) {
+/** One page of a list; a topic's pages show its papers per year as the embed image. */
+export function listReply(q: ListQuery, page: number, hash: string, ctx: BotContext): Promise<Reply> {
   const lib = libraryOf(ctx);
+  const r = renderListPage(q, listPage(q, lib, page), lib, hash);
+  return q.mode === 'topic' ? withChart(r, () => topicChart(q, lib), ctx.logger) : Promise.resolve(r);
+}
+
+/** Stores the query, renders its first page. */
+export async function startList(q: ListQuery, ctx: BotContext) {
   const hash = ctx.state.put('list', q);
-  return reply(renderListPage(q, listPage(q, lib, 0), lib, hash));
+  return reply(await listReply(q, 0, hash, ctx));
 }
 
 export function categoryOption(lib: Library, value: string | null): string | undefined {
@@ -66,11 +74,10 @@ export const search = {
     /** Prev/Next: `search:p:<page>:<hash>`. */
     p: {
       ack: 'update',
-      run(_i, [page = '0', hash = ''], ctx) {
+      async run(_i, [page = '0', hash = ''], ctx) {
         const q = ctx.state.get<ListQuery>('list', hash);
         if (!q) return ephemeral(EXPIRED_MESSAGE);
-        const lib = libraryOf(ctx);
-        return update(renderListPage(q, listPage(q, lib, Number(page) || 0), lib, hash));
+        return update(await listReply(q, Number(page) || 0, hash, ctx));
       },
     },
     /** "Open a result…": `search:o:<hash>:<page>`, values `p:<paper id>` / `b:<post id>`. */

@@ -32,11 +32,13 @@ import {
   plainIds,
 } from '../src/discord/render.ts';
 import { RESTARTING_MESSAGE } from '../src/discord/router.ts';
+import { authorChart, CHART_SIZES, topicChart, withChart } from '../src/discord/charts.ts';
 import { startBot, type Bot } from '../src/discord/run.ts';
 import type { Reply } from '../src/discord/types.ts';
 import { createLogger } from '../src/logger.ts';
 import type { Library } from '../src/search/library.ts';
 import { noIdentifyThrottle, standinConfig, tempWorkspace } from './helpers/bot.ts';
+import { colourCounts, decodePng } from './helpers/png.ts';
 import { DiscordStandin, type InteractionResponseRecord, type SentInteraction } from './standin/index.ts';
 
 /** discord.js waits ~5 s between identifies of the same shard; a restarted bot opts out. */
@@ -46,20 +48,26 @@ const NO_MENTIONS = { parse: [] };
 
 type Json = Record<string, unknown>;
 
+/** How discord.js declares attached files in `payload_json` (the bytes go in multipart parts `files[n]`). */
+function apiAttachments(r: Reply): Json[] {
+  return (r.files ?? []).map((f, i) => (f.description === undefined ? { id: String(i) } : { id: String(i), description: f.description }));
+}
+
 /** The API form of a `Reply` as discord.js sends it in an interaction callback (type 4) or a message. */
 function apiReply(r: Reply): Json {
   const out: Json = {};
   if (r.content !== undefined) out.content = r.content;
   if (r.embeds) out.embeds = r.embeds;
   if (r.components) out.components = r.components;
+  if (r.files?.length) out.attachments = apiAttachments(r);
   out.allowed_mentions = NO_MENTIONS;
   if (r.ephemeral) out.flags = 64;
   return out;
 }
 
-/** The API form of a whole-message replacement (update / edit). */
+/** The API form of a whole-message replacement (update / edit): attachments are replaced too. */
 function apiEdit(r: Reply): Json {
-  return { content: r.content ?? '', embeds: r.embeds ?? [], components: r.components ?? [], allowed_mentions: NO_MENTIONS };
+  return { content: r.content ?? '', embeds: r.embeds ?? [], components: r.components ?? [], attachments: apiAttachments(r), allowed_mentions: NO_MENTIONS };
 }
 
 /** `data` of a callback without discord.js's constant extras. */
@@ -85,6 +93,11 @@ describe('papertalk on Discord: real discord.js client against the stand-in', ()
   const general = (): string => standin.world.guild.textChannelId;
   const papersChannel = (): string => standin.world.guild.otherTextChannelId;
   const userId = (name: 'alice' | 'bob' | 'carol' | 'dave' | 'erin'): string => standin.world.users[name].id;
+  /** The author card as /author sends it: with its chart. */
+  const authorCard = (id: string): Promise<Reply> => {
+    const a = lib().authors.get(id)!;
+    return withChart(renderAuthorCard(a, lib()), () => authorChart(a, lib()), logger);
+  };
 
   async function one(sent: SentInteraction): Promise<InteractionResponseRecord> {
     const [r] = await standin.waitForResponses(sent.id, 1);
@@ -186,7 +199,7 @@ describe('papertalk on Discord: real discord.js client against the stand-in', ()
     // Open an author from the Authors list.
     const authorsMsg = standin.originalMessage(authors.interactionId)!;
     const author = await one(standin.selectMenu('author:o', ['a-ankur-bapna'], authorsMsg, { user: 'dave' }));
-    expect(callbackData(author)).toEqual(apiReply({ ...renderAuthorCard(lib().authors.get('a-ankur-bapna')!, lib()), ephemeral: true }));
+    expect(callbackData(author)).toEqual(apiReply({ ...(await authorCard('a-ankur-bapna')), ephemeral: true }));
 
     const missing = await one(standin.sendCommand('paper', { title: 'Quantum Basket Weaving' }));
     expect(callbackData(missing)).toMatchObject({ flags: 64, allowed_mentions: NO_MENTIONS });
@@ -197,7 +210,7 @@ describe('papertalk on Discord: real discord.js client against the stand-in', ()
     const r = await one(standin.sendCommand('author', { name: 'Yanqi Zhou' }));
     const data = callbackData(r);
     const zhou = lib().authors.get('a-yanqi-zhou')!;
-    expect(data).toEqual(apiReply(renderAuthorCard(zhou, lib())));
+    expect(data).toEqual(apiReply(await authorCard(zhou.id)));
     const embed = (data.embeds as Json[])[0] as { title: string; description: string; fields: { name: string; value: string }[] };
     expect(embed.title).toBe('Yanqi Zhou');
     expect(embed.description).toMatch(/Publications per year: `\d{4} [▁▂▃▄▅▆▇█]+ \d{4}`/);
@@ -229,7 +242,7 @@ describe('papertalk on Discord: real discord.js client against the stand-in', ()
     const message = standin.originalMessage(r.interactionId)!;
     const picked = await one(standin.selectMenu('author:pick', ['a-zhifeng-chen-2'], message, { user: 'alice' }));
     expect(picked.callbackType).toBe(7);
-    expect(callbackData(picked)).toEqual(apiEdit(renderAuthorCard(lib().authors.get('a-zhifeng-chen-2')!, lib())));
+    expect(callbackData(picked)).toEqual(apiEdit(await authorCard('a-zhifeng-chen-2')));
     const after = standin.message(message.id)!;
     expect(after.content).toBe('');
     expect(after.embeds[0]!.title).toBe('Zhifeng Chen');
@@ -312,7 +325,7 @@ describe('papertalk on Discord: real discord.js client against the stand-in', ()
     const data = callbackData(r);
     const hash = ((data.components as { components: { custom_id: string }[] }[])[0]!.components[0]!.custom_id).split(':')[3]!;
     const page = listPage(q, lib(), 0);
-    expect(data).toEqual(apiReply(renderListPage(q, page, lib(), hash)));
+    expect(data).toEqual(apiReply(await withChart(renderListPage(q, page, lib(), hash), () => topicChart(q, lib()), logger)));
     expect(((data.embeds as { title: string }[])[0]!).title).toBe('Topic: CL · Computation and Language');
     const all = listPage(q, lib(), 0);
     const dates = Array.from({ length: all.pages }, (_, i) => listPage(q, lib(), i).items)
@@ -328,6 +341,54 @@ describe('papertalk on Discord: real discord.js client against the stand-in', ()
     const choices = (auto.body as { data: { choices: { name: string; value: string }[] } }).data.choices;
     expect(choices[0]).toEqual({ name: 'Topic: machine', value: 'machine' });
     expect(choices.map((c) => c.value)).toContain('LG');
+  });
+
+  it('charts: /author, /topic and /about send a PNG as multipart; the embed shows it as attachment://…', async () => {
+    /** The one PNG a response uploaded, decoded: its part, name, type and size. */
+    const png = (r: InteractionResponseRecord, name: string, size: { width: number; height: number }): void => {
+      expect(r.request.headers['content-type']).toMatch(/^multipart\/form-data; boundary=/);
+      expect(r.request.files.map((f) => [f.field, f.filename, f.contentType])).toEqual([['files[0]', name, 'image/png']]);
+      const img = decodePng(r.request.files[0]!.data);
+      expect({ width: img.width, height: img.height }).toEqual(size);
+      expect(colourCounts(img).size).toBeGreaterThan(20);
+    };
+    const embedOf = (r: InteractionResponseRecord): { image?: { url: string }; description?: string } => (callbackData(r).embeds as Json[])[0]!;
+
+    const sent = standin.sendCommand('author', { name: 'Yanqi Zhou' }, { user: 'bob' });
+    const r = await one(sent);
+    expect(r.callbackType).toBe(4);
+    png(r, 'author-chart.png', CHART_SIZES.author);
+    expect(embedOf(r).image).toEqual({ url: 'attachment://author-chart.png' });
+    expect(callbackData(r).attachments).toEqual([{ id: '0', description: 'Bar chart: papers per year (2017–2025) and top co-authors of Yanqi Zhou' }]);
+    // The text answer is all there, the sparkline included.
+    expect(embedOf(r).description).toMatch(/Publications per year: `2017 [▁▂▃▄▅▆▇█]+ 2025`/);
+    const message = standin.originalMessage(sent.id)!;
+    expect(message.attachments.map((a) => [a.filename, a.content_type])).toEqual([['author-chart.png', 'image/png']]);
+    expect(message.embeds[0]!.image).toMatchObject({ url: 'attachment://author-chart.png' });
+
+    // /topic: the first page and the next one (an update replaces the attachment, never adds one).
+    const topic = standin.sendCommand('topic', { name: 'CL', year: 2023 }, { user: 'bob' });
+    const t = await one(topic);
+    png(t, 'topic-chart.png', CHART_SIZES.topic);
+    expect(embedOf(t).image).toEqual({ url: 'attachment://topic-chart.png' });
+    const list = standin.originalMessage(topic.id)!;
+    const next = (list.components![0] as { components: { custom_id: string }[] }).components[1]!.custom_id;
+    const page2 = await one(standin.clickButton(next, list, { user: 'bob' }));
+    expect(page2.callbackType).toBe(7);
+    png(page2, 'topic-chart.png', CHART_SIZES.topic);
+    expect(standin.message(list.id)!.attachments.map((a) => a.filename)).toEqual(['topic-chart.png']);
+    expect(standin.message(list.id)!.embeds[0]!.footer!.text).toMatch(/^Page 2 of/);
+
+    // /about: papers per category.
+    const about = await one(standin.sendCommand('about', {}, { user: 'bob' }));
+    png(about, 'categories-chart.png', CHART_SIZES.categories);
+    expect(embedOf(about).image).toEqual({ url: 'attachment://categories-chart.png' });
+
+    // Replies without a chart stay plain JSON.
+    const paper = await one(standin.sendCommand('paper', { title: 'GPipe' }, { user: 'bob' }));
+    expect(paper.request.headers['content-type']).toMatch(/^application\/json/);
+    expect(paper.request.files).toEqual([]);
+    expect(logLines.filter((l) => /chart/.test(l))).toEqual([]); // every chart was drawn, none timed out
   });
 
   it('/ask: two turns with a follow-up, per user in the same channel (same text as the CLI)', async () => {
@@ -621,6 +682,9 @@ describe('papertalk on Discord: real discord.js client against the stand-in', ()
     expect(fields.find((f) => f.name.startsWith('Sources'))!.name).toBe('Sources (6 files)');
     expect(fields.find((f) => f.name === 'Corpus')!.value).toMatch(/^\d+ papers · \d+ blog posts · \d+ authors/);
     expect(fields.find((f) => f.name === 'Last reload')!.value).toMatch(/^<t:\d+:F> \(<t:\d+:R>\)$/);
+    // The chart is drawn for the new library.
+    expect(about.request.files.map((f) => f.filename)).toEqual(['categories-chart.png']);
+    expect(((callbackData(about).embeds as Json[])[0] as { image?: { url: string } }).image).toEqual({ url: 'attachment://categories-chart.png' });
     // SIGHUP path.
     const again = lib();
     await bot.reload();

@@ -39,6 +39,8 @@ export const LIMITS = {
   modalTitle: 45,
   textInputLabel: 45,
   textInputPlaceholder: 100,
+  filesPerMessage: 10,
+  attachmentDescription: 1024,
 } as const;
 
 export const ELLIPSIS = '…';

@@ -4,6 +4,7 @@
  * per library (a reload builds a new one), since the same queries and Prev/Next clicks repeat.
  */
 import { resolveCategory } from '../corpus/categories.ts';
+import type { Paper } from '../corpus/schema.ts';
 import { byDateDesc, type Library, type SearchFilters } from '../search/library.ts';
 import type { Snippet } from '../search/snippet.ts';
 
@@ -80,33 +81,42 @@ function evaluatePage(q: ListQuery, lib: Library, page: number): ListPage {
     return { items: res.hits.filter((h) => h.kind !== 'author').map((h) => ({ kind: h.kind as 'paper' | 'post', id: h.id, snippet: h.snippet })), total: res.total, page: p, pages, expansions: res.expansions, category: null };
   }
   // Topic: a category (code or name) → its papers newest first, then posts naming it; else a free topic.
-  const category = q.category ?? resolveCategory(q.q, lib.categories);
+  const category = topicCategory(q, lib);
   const items: ListItem[] = [];
   let expansions: string[] = [];
-  const wantPapers = q.kind !== 'posts';
-  const wantPosts = q.kind !== 'papers';
-  if (category && lib.categories.includes(category)) {
-    if (wantPapers) {
-      for (const p of lib.latest(1_000_000, (x) => x.category === category && (q.year === undefined || x.year === q.year))) items.push({ kind: 'paper', id: p.id, snippet: null });
-    }
-    if (wantPosts) {
-      const name = lib.suggestCategories(category, 1)[0]?.name ?? category;
-      for (const h of lib.search(name, { kinds: ['post'] }, { limit: 50 }).hits) items.push({ kind: 'post', id: h.id, snippet: h.snippet });
-    }
-  } else {
-    if (wantPapers) {
-      const res = lib.search(q.q, { kinds: ['paper'], ...(q.year !== undefined ? { year: q.year } : {}) }, { limit: 1000 });
-      expansions = res.expansions;
-      const snippets = new Map(res.hits.map((h) => [h.id, h.snippet]));
-      const papers = res.hits.map((h) => lib.papers.get(h.id)!).filter(Boolean).sort(byDateDesc);
-      for (const p of papers) items.push({ kind: 'paper', id: p.id, snippet: snippets.get(p.id) ?? null });
-    }
-    if (wantPosts) {
-      const res = lib.search(q.q, { kinds: ['post'] }, { limit: 50 });
-      for (const h of res.hits) items.push({ kind: 'post', id: h.id, snippet: h.snippet });
-    }
+  if (q.kind !== 'posts') {
+    const papers = topicPaperItems(q, lib, category, q.year);
+    items.push(...papers.items);
+    expansions = papers.expansions;
+  }
+  if (q.kind !== 'papers') {
+    const query = category ? (lib.suggestCategories(category, 1)[0]?.name ?? category) : q.q;
+    for (const h of lib.search(query, { kinds: ['post'] }, { limit: 50 }).hits) items.push({ kind: 'post', id: h.id, snippet: h.snippet });
   }
   const pages = Math.max(1, Math.ceil(items.length / PAGE_SIZE));
   const p = Math.min(Math.max(0, page), pages - 1);
-  return { items: items.slice(p * PAGE_SIZE, (p + 1) * PAGE_SIZE), total: items.length, page: p, pages, expansions, category: category && lib.categories.includes(category) ? category : null };
+  return { items: items.slice(p * PAGE_SIZE, (p + 1) * PAGE_SIZE), total: items.length, page: p, pages, expansions, category };
+}
+
+/** The category a topic names (a code or name the library knows), or null for a free topic. */
+export function topicCategory(q: ListQuery, lib: Library): string | null {
+  const category = q.category ?? resolveCategory(q.q, lib.categories);
+  return category && lib.categories.includes(category) ? category : null;
+}
+
+/** A topic's papers newest first: a category's papers, or a free topic's matches with their snippets. */
+function topicPaperItems(q: ListQuery, lib: Library, category: string | null, year: number | undefined): { items: ListItem[]; expansions: string[] } {
+  if (category) {
+    const papers = lib.latest(1_000_000, (x) => x.category === category && (year === undefined || x.year === year));
+    return { items: papers.map((p) => ({ kind: 'paper', id: p.id, snippet: null })), expansions: [] };
+  }
+  const res = lib.search(q.q, { kinds: ['paper'], ...(year !== undefined ? { year } : {}) }, { limit: 1000 });
+  const snippets = new Map(res.hits.map((h) => [h.id, h.snippet]));
+  const papers = res.hits.map((h) => lib.papers.get(h.id)!).filter(Boolean).sort(byDateDesc);
+  return { items: papers.map((p) => ({ kind: 'paper', id: p.id, snippet: snippets.get(p.id) ?? null })), expansions: res.expansions };
+}
+
+/** Every paper of a topic, whatever the list's year filter (what its papers-per-year chart counts). */
+export function topicPapers(q: ListQuery, lib: Library): Paper[] {
+  return topicPaperItems(q, lib, topicCategory(q, lib), undefined).items.map((it) => lib.papers.get(it.id)!);
 }

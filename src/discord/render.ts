@@ -22,13 +22,14 @@ import type { Author, Paper, Post } from '../corpus/schema.ts';
 import type { LoadedCorpus } from '../corpusService.ts';
 import type { DigestMessage } from '../digest/format.ts';
 import type { Library } from '../search/library.ts';
+import { perYear } from '../search/charts.ts';
 import { renderSnippet, type Snippet } from '../search/snippet.ts';
 import { formatLocalDate } from '../digest/time.ts';
 import type { DigestRun, Subscription } from '../store/types.ts';
 import { clampComponents, clampContent, clampEmbeds, clampSelectOptions, embedLength, joinWithin, LIMITS, truncate } from './limits.ts';
 import type { ListPage, ListQuery } from './lists.ts';
 import { bold, oneLine, safe } from './text.ts';
-import type { MessageRow, Reply } from './types.ts';
+import type { MessageRow, Reply, ReplyFile } from './types.ts';
 
 export const COLORS = { paper: 0x5865f2, author: 0x57f287, list: 0xfee75c, info: 0x99aab5, digest: 0xeb459e, post: 0xed4245 } as const;
 
@@ -45,8 +46,19 @@ export function finish(r: Reply): Reply {
   if (r.content !== undefined) out.content = clampContent(r.content);
   if (r.embeds) out.embeds = clampEmbeds(r.embeds);
   if (r.components) out.components = clampComponents(r.components);
+  if (r.files?.length) out.files = r.files.slice(0, LIMITS.filesPerMessage).map((f) => (f.description === undefined ? f : { ...f, description: truncate(f.description, LIMITS.attachmentDescription) }));
   if (r.ephemeral) out.ephemeral = true;
   return out;
+}
+
+/**
+ * Shows an image file as the first embed's image (`attachment://<name>`) and attaches it. A reply
+ * without an embed is returned as it is.
+ */
+export function attachImage(r: Reply, file: ReplyFile): Reply {
+  const [first, ...rest] = r.embeds ?? [];
+  if (!first) return r;
+  return finish({ ...r, embeds: [{ ...first, image: { url: `attachment://${file.name}` } }, ...rest], files: [...(r.files ?? []).filter((f) => f.name !== file.name), file] });
 }
 
 const row = (...components: (ButtonBuilder | StringSelectMenuBuilder)[]): MessageRow =>
@@ -84,16 +96,8 @@ export function sparkline(counts: readonly number[]): string {
     .join('');
 }
 
-/** Publications per year from the first to the last year (gaps are zeros). */
-export function perYear(papers: readonly Paper[]): { from: number; to: number; counts: number[] } | null {
-  const years = papers.map((p) => p.year).filter((y): y is number => typeof y === 'number');
-  if (!years.length) return null;
-  const from = Math.min(...years);
-  const to = Math.max(...years);
-  const counts = Array.from({ length: to - from + 1 }, () => 0);
-  for (const y of years) counts[y - from]! += 1;
-  return { from, to, counts };
-}
+/** Publications per year from the first to the last year (gaps are zeros): the numbers the charts draw too. */
+export { perYear };
 
 /** A snippet with its highlighted words in bold (text escaped first). */
 export function snippetMarkdown(s: Snippet): string {

@@ -151,13 +151,16 @@ function replyOptions(r: Reply): InteractionReplyOptions {
   if (r.content !== undefined) o.content = r.content;
   if (r.embeds) o.embeds = r.embeds;
   if (r.components) o.components = r.components;
+  if (r.files?.length) o.files = r.files; // multipart parts `files[n]`, declared in `attachments` with their alt text
   if (r.ephemeral) o.flags = MessageFlags.Ephemeral;
   return o;
 }
 
-/** Replaces the whole message (content, embeds, components). */
+/** Replaces the whole message (content, embeds, components, attachments: the old ones are dropped). */
 function editOptions(r: Reply): InteractionEditReplyOptions & InteractionUpdateOptions {
-  return { content: r.content ?? '', embeds: r.embeds ?? [], components: r.components ?? [], allowedMentions: NO_MENTIONS };
+  const o: InteractionEditReplyOptions & InteractionUpdateOptions = { content: r.content ?? '', embeds: r.embeds ?? [], components: r.components ?? [], attachments: [], allowedMentions: NO_MENTIONS };
+  if (r.files?.length) o.files = r.files;
+  return o;
 }
 
 type Ack = 'reply' | 'update' | 'modal';

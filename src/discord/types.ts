@@ -25,11 +25,22 @@ import type { StateStore } from './state.ts';
 
 export type MessageRow = APIActionRowComponent<APIComponentInMessageActionRow>;
 
+/** A file sent with a message (an embed shows it as `attachment://<name>`); discord.js's `AttachmentPayload` shape. */
+export interface ReplyFile {
+  /** File name, ASCII without spaces (it is part of the `attachment://` URL). */
+  name: string;
+  attachment: Buffer;
+  /** Alt text. */
+  description?: string;
+}
+
 /** A message the bot sends (pure data: render functions build it, the router sends it). */
 export interface Reply {
   content?: string;
   embeds?: APIEmbed[];
   components?: MessageRow[];
+  /** Attached files (sent as multipart); an edit replaces the message's attachments with these. */
+  files?: ReplyFile[];
   /** Only the invoking user sees it (flag 64). */
   ephemeral?: boolean;
 }
