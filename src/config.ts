@@ -33,6 +33,9 @@ export const ConfigSchema = z.object({
   /** Per-user rate limit: burst size (0 turns the limit off) and refill per minute. */
   RATE_LIMIT_BURST: nonNegativeInt(5),
   RATE_LIMIT_PER_MINUTE: positiveInt(20),
+  /** Button and menu presses (paging, "more like this") have their own, looser bucket. */
+  COMPONENT_RATE_LIMIT_BURST: nonNegativeInt(20),
+  COMPONENT_RATE_LIMIT_PER_MINUTE: positiveInt(120),
 });
 
 export interface Config {
@@ -51,6 +54,8 @@ export interface Config {
   arxivCategories: string[];
   arxivApiUrl: string | undefined;
   rateLimit: { burst: number; perMinute: number };
+  /** Buttons and select menus: a separate, looser bucket than commands and questions. */
+  componentRateLimit: { burst: number; perMinute: number };
 }
 
 export class ConfigError extends Error {
@@ -89,5 +94,6 @@ export function loadConfig(env?: NodeJS.ProcessEnv): Config {
     arxivCategories: (e.ARXIV_CATEGORIES ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     arxivApiUrl: e.ARXIV_API_URL,
     rateLimit: { burst: e.RATE_LIMIT_BURST, perMinute: e.RATE_LIMIT_PER_MINUTE },
+    componentRateLimit: { burst: e.COMPONENT_RATE_LIMIT_BURST, perMinute: e.COMPONENT_RATE_LIMIT_PER_MINUTE },
   };
 }

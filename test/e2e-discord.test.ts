@@ -610,6 +610,26 @@ describe('papertalk on Discord: real discord.js client against the stand-in', ()
     }
   });
 
+  it('button presses have their own bucket: paging does not use up questions, and is limited on its own', async () => {
+    const card = standin.originalMessage((await one(standin.sendCommand('paper', { title: 'GPipe' }, { user: 'carol' }))).interactionId)!;
+    bot.ctx.rateLimiter.configure({ burst: 1, perMinute: 1 });
+    bot.ctx.componentRateLimiter.configure({ burst: 3, perMinute: 1 });
+    try {
+      // The command bucket is spent by one question…
+      expect((await one(standin.sendCommand('about', {}, { user: 'carol' }))).callbackType).toBe(4);
+      expect(callbackData(await one(standin.sendCommand('about', {}, { user: 'carol' })))).toMatchObject({ flags: 64, content: expect.stringMatching(/^You're asking faster/) });
+      // …while presses still work, three of them, and the fourth is limited.
+      for (let k = 0; k < 3; k++) {
+        const r = await one(standin.clickButton(`paper:a:${GPIPE_ID}`, card, { user: 'carol' }));
+        expect(JSON.stringify(callbackData(r))).not.toMatch(/asking faster/);
+      }
+      expect(callbackData(await one(standin.clickButton(`paper:a:${GPIPE_ID}`, card, { user: 'carol' })))).toMatchObject({ flags: 64, content: expect.stringMatching(/^You're asking faster/) });
+    } finally {
+      bot.ctx.rateLimiter.configure(config.rateLimit);
+      bot.ctx.componentRateLimiter.configure(config.componentRateLimit);
+    }
+  });
+
   it('slow answers are deferred, then the original response is edited (errors stay ephemeral)', async () => {
     bot.router.deferAfterMs = 0; // "already late": defer first
     try {

@@ -23,6 +23,7 @@ export interface HarnessOptions {
   standin?: StandinOptions;
   start?: StartOptions;
   rateLimit?: { burst: number; perMinute: number };
+  componentRateLimit?: { burst: number; perMinute: number };
   logLevel?: Config['logLevel'];
   /** Skip discord.js's identify throttle (default true). */
   fastIdentify?: boolean;
@@ -71,7 +72,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     guild.channels.push({ ...structuredClone(base), id: String(BigInt(base.id) + 1000n + BigInt(k)), name: `load-${k}`, position: 2 + k });
   }
   const raw: string[] = [];
-  const config = standinConfig(standin, ws, { ...(options.logLevel ? { logLevel: options.logLevel } : {}), ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}) });
+  const config = standinConfig(standin, ws, { ...(options.logLevel ? { logLevel: options.logLevel } : {}), ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}), ...(options.componentRateLimit ? { componentRateLimit: options.componentRateLimit } : {}) });
   // The same logger main.ts builds: secrets scrubbed; captured instead of stderr.
   const logger = createLogger({
     level: config.logLevel,

@@ -22,6 +22,10 @@ describe('rate limit configuration', () => {
     expect(loadConfig({ ...base, RATE_LIMIT_BURST: '2', RATE_LIMIT_PER_MINUTE: '6' }).rateLimit).toEqual({ burst: 2, perMinute: 6 });
     expect(loadConfig({ ...base, RATE_LIMIT_BURST: '0' }).rateLimit.burst).toBe(0);
   });
+  it('components have their own, looser bucket (COMPONENT_RATE_LIMIT_*)', () => {
+    expect(loadConfig(base).componentRateLimit).toEqual({ burst: 20, perMinute: 120 });
+    expect(loadConfig({ ...base, COMPONENT_RATE_LIMIT_BURST: '4', COMPONENT_RATE_LIMIT_PER_MINUTE: '30' }).componentRateLimit).toEqual({ burst: 4, perMinute: 30 });
+  });
   it('rejects nonsense with a clear message', () => {
     expect(() => loadConfig({ ...base, RATE_LIMIT_BURST: 'lots' })).toThrow(/RATE_LIMIT_BURST/);
     expect(() => loadConfig({ ...base, RATE_LIMIT_PER_MINUTE: '0' })).toThrow(/RATE_LIMIT_PER_MINUTE/);
@@ -62,7 +66,7 @@ describe('rate limit through the bot', () => {
   let h: Harness;
 
   beforeAll(async () => {
-    h = await startHarness({ rateLimit: { burst: 3, perMinute: 60 } });
+    h = await startHarness({ rateLimit: { burst: 3, perMinute: 60 }, componentRateLimit: { burst: 2, perMinute: 60 } });
   }, 60_000);
 
   afterAll(async () => {

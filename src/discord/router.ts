@@ -17,7 +17,7 @@
  *   Autocomplete that is not ready ~2.5 s after creation answers with no choices.
  * - Commands registered with default member permissions are checked again at run time for
  *   autocomplete and components (the command's own `execute` checks and explains).
- * - A per-user token bucket limits commands and components (not autocomplete).
+ * - Per-user token buckets limit commands and components (not autocomplete); components have their own, looser one.
  * - On shutdown, new interactions get "restarting" and in-flight ones are awaited (`Tracker`).
  */
 import {
@@ -417,7 +417,9 @@ export class Router {
       await i.reply(replyOptions({ content: RESTARTING_MESSAGE, ephemeral: true }));
       return;
     }
-    const limited = this.ctx.rateLimiter.take(i.user.id);
+    // Presses of buttons and menus draw on their own, looser bucket: paging never uses up questions.
+    const limiter = i.isMessageComponent() ? this.ctx.componentRateLimiter : this.ctx.rateLimiter;
+    const limited = limiter.take(i.user.id);
     if (!limited.ok) {
       log.info({ retryAfterMs: limited.retryAfterMs }, 'rate limited');
       await i.reply(replyOptions({ content: rateLimitMessage(limited.retryAfterMs), ephemeral: true }));

@@ -152,6 +152,7 @@ export async function startBot(config: Config, rootLogger: Logger, options: Star
     scheduler,
     state: new StateStore(store, { onWriteError: (err) => logger.warn({ err, path: config.dbPath }, 'could not save component state; keeping it in memory for now') }),
     rateLimiter: new RateLimiter(config.rateLimit),
+    componentRateLimiter: new RateLimiter(config.componentRateLimit),
     logger,
     startedAt: now(),
     now,

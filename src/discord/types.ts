@@ -68,7 +68,10 @@ export interface BotContext {
   readonly scheduler: DigestScheduler | null;
   /** Paging/selection state that must survive restarts (SQLite kv). */
   readonly state: StateStore;
+  /** Commands, questions and mentions. */
   readonly rateLimiter: RateLimiter;
+  /** Button presses and menu selections (cheap, frequent: paging must not use up a person's questions). */
+  readonly componentRateLimiter: RateLimiter;
   readonly logger: Logger;
   readonly startedAt: Date;
   now(): Date;

@@ -44,6 +44,7 @@ export function standinConfig(standin: DiscordStandin, ws: Workspace, over: Part
     arxivCategories: [],
     arxivApiUrl: undefined,
     rateLimit: { burst: 10_000, perMinute: 1_000_000 },
+    componentRateLimit: { burst: 10_000, perMinute: 1_000_000 },
     ...over,
   };
 }
