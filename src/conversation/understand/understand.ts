@@ -265,8 +265,9 @@ function read(intent: IntentLabel, text: string, tokens: Token[], spans: Span[],
     }
   }
   // Namesakes ("the Zhifeng Chen who wrote GShard", "the MRI Zhifeng Chen"): the person the rest of the question points to.
-  const spent = frame.authors && frame.authors.length > 1 ? pickNamesake(frame, people, tokens, words, lib, intent, clause, clauseSpans) : null;
-  if (spent) for (let k = spent[0]; k < spent[1]; k++) if (!inSpan[k] || inSpan[k]!.type === 'paper') inSpan[k] = SPENT;
+  const extra: [number, number][] = [];
+  const spent = frame.authors && frame.authors.length > 1 ? pickNamesake(frame, people, tokens, words, lib, intent, clause, clauseSpans, extra) : null;
+  for (const r of spent ? [spent, ...extra] : []) for (let k = r[0]; k < r[1]; k++) if (!inSpan[k] || inSpan[k]!.type === 'paper') inSpan[k] = SPENT;
   if (excluded.length) frame.excludeAuthors = [...new Set(excluded.flatMap((s) => s.ids))];
 
   // Topic and excluded topic: words outside spans that ask nothing.
@@ -425,7 +426,8 @@ function namesakeClause(tokens: Token[], spans: Span[], lib: Library): [number, 
     if (s.type !== 'author') continue;
     if (new Set(s.ids.map((id) => lib.authors.get(id)?.name)).size !== 1 || s.ids.length < 2) continue;
     const next = tokens[s.tokEnd]?.norm;
-    if (next === 'who' || next === 'that') return [s.tokEnd, tokens.length];
+    const after = tokens[s.tokEnd + 1]?.norm ?? '';
+    if (next === 'who' || (next === 'that' && /^(?:wrote|writes|works|worked|did|does|co|cowrote|is|was|published)$/.test(after))) return [s.tokEnd, tokens.length];
     if (next === 'the' && tokens[s.tokEnd + 1]?.norm === 'one') return [s.tokEnd, tokens.length];
     if (next === 'one' && /^(?:who|with|from|that)$/.test(tokens[s.tokEnd + 1]?.norm ?? '')) return [s.tokEnd, tokens.length];
   }
@@ -436,7 +438,7 @@ function namesakeClause(tokens: Token[], spans: Span[], lib: Library): [number, 
 const SPENT: Span = { type: 'org', tokStart: 0, tokEnd: 0, text: '', ids: [], quality: 0, how: 'spent' };
 
 /** Among namesakes, keep the one whose papers the question's paper or topic points to; a describing clause is then spent. */
-function pickNamesake(frame: Frame, people: Span[], tokens: Token[], words: string[], lib: Library, intent: IntentLabel, given: [number, number] | null, clauseSpans: Span[]): [number, number] | null {
+function pickNamesake(frame: Frame, people: Span[], tokens: Token[], words: string[], lib: Library, intent: IntentLabel, given: [number, number] | null, clauseSpans: Span[], extraSpent: [number, number][] = []): [number, number] | null {
   let spent: [number, number] | null = null;
   const byName = new Map<string, string[]>();
   for (const id of frame.authors!) {
@@ -449,7 +451,8 @@ function pickNamesake(frame: Frame, people: Span[], tokens: Token[], words: stri
   const theAt = words.lastIndexOf('the', span.tokStart - 1);
   const before = theAt >= 0 && theAt < span.tokStart - 1 ? tokens.slice(theAt + 1, span.tokStart).map((t) => t.raw).join(' ') : '';
   const range: [number, number] = given ?? (who >= 0 ? [who, tokens.length] : [theAt + 1, span.tokStart]);
-  const clause = given ? tokens.slice(given[0], given[1]).map((t) => t.raw).join(' ') : who >= 0 ? tokens.slice(who + 1).map((t) => t.raw).join(' ') : before;
+  const clause = [before, given ? tokens.slice(given[0], given[1]).map((t) => t.raw).join(' ') : who >= 0 ? tokens.slice(who + 1).map((t) => t.raw).join(' ') : ''].filter(Boolean).join(' ');
+  if (before && (given || who >= 0)) extraSpent.push([theAt + 1, span.tokStart]);
   const coauthors = clauseSpans.filter((s) => s.type === 'author').flatMap((s) => s.ids);
   const clausePapers = clauseSpans.filter((s) => s.type === 'paper').flatMap((s) => s.ids);
   for (const [, ids] of byName) {
@@ -481,7 +484,15 @@ function pickNamesake(frame: Frame, people: Span[], tokens: Token[], words: stri
  */
 function describedPaper(words: string, frame: Frame, lib: Library, loose: boolean): string | null {
   if (!words.trim()) return null;
-  const filtered = frame.year !== undefined || frame.from || frame.to || frame.category || frame.authors?.length;
+  const filtered = frame.year !== undefined || frame.from || frame.to || frame.category || frame.authors?.length || frame.venue || frame.org;
+  if (filtered) {
+    // "the OSDI paper that …": the filters alone may leave one paper.
+    const keep = paperFilter({ ...frame, intent: 'search', topic: undefined as never, excludeTopic: undefined as never, papers: undefined as never }, lib);
+    if (keep && (frame.venue || frame.org)) {
+      const left = [...lib.papers.values()].filter(keep);
+      if (left.length === 1) return left[0]!.id;
+    }
+  }
   if (!filtered) {
     const byTitle = lib.findPaper(words);
     if (byTitle) return byTitle.paper.id;
@@ -517,10 +528,13 @@ function describedPaper(words: string, frame: Frame, lib: Library, loose: boolea
   {
     // A word only one title has ("the gmail autocomplete paper") names that paper.
     const keep = paperFilter({ ...frame, intent: 'search', topic: undefined as never, excludeTopic: undefined as never, papers: undefined as never }, lib);
-    const one = [...new Set(want.map((t) => titlesWith(lib, t)).filter((x) => x.length === 1).map((x) => x[0]!))];
+    const one = [...new Set(want.filter((t) => lib.documentFrequency(t) <= 2).map((t) => titlesWith(lib, t)).filter((x) => x.length === 1).map((x) => x[0]!))];
     if (one.length === 1 && (!keep || keep(lib.papers.get(one[0]!)!))) return one[0]!;
   }
-  if (!a || a.coverage < 0.6) return null;
+  if (!a) return null;
+  // Far ahead of the rest: a half-remembered description rarely uses the paper's own words.
+  if (a.coverage >= 0.5 && (!b || a.score >= 3 * b.score)) return a.id;
+  if (a.coverage < 0.6) return null;
   if (!b || (a.score >= 1.4 * b.score && a.coverage >= b.coverage)) return a.id;
   if (loose && a.coverage >= 0.75 && a.score >= 1.15 * b.score && a.coverage >= b.coverage) return a.id;
   return null;
