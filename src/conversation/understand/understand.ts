@@ -499,6 +499,8 @@ function describedPaper(words: string, frame: Frame, lib: Library, loose: boolea
   }
   // Most of the description's words in one title, and more than in any other ("the on-device streaming ASR paper").
   const want = [...new Set(queryTerms(words))];
+  // Half its words unknown to the corpus ("GPipes Reloaded"): a paper it does not have, not a description.
+  if (want.length && want.filter((t) => lib.documentFrequency(t) === 0).length / want.length >= 0.5) return null;
   if (want.length >= 2) {
     const keep = paperFilter({ ...frame, intent: 'search', topic: undefined as never, excludeTopic: undefined as never }, lib);
     const ranked = lib.closestTitles(words, 5).filter((p) => !keep || keep(p)).map((p) => {
