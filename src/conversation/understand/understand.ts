@@ -146,6 +146,12 @@ function usable(intent: IntentLabel, s: Span, tokens: Token[]): boolean {
     const prev = tokens[s.tokStart - 1]?.norm ?? '';
     if (!PAPER_NOUNS.has(next) && prev !== 'in') return false;
   }
+  if (s.type === 'venue' && s.ids[0] === 'arXiv') {
+    // "arXiv" is where nearly everything comes from: a venue only as "on/in/at arXiv", never "arxiv category".
+    const prev = tokens[s.tokStart - 1]?.norm ?? '';
+    const next = tokens[s.tokEnd]?.norm ?? '';
+    if (!['on', 'in', 'at', 'to', 'from'].includes(prev) || /^(?:categor|id|code|listing|number)/.test(next)) return false;
+  }
   if (s.type === 'paper') return PAPER_INTENTS.has(intent) || intent === 'verify' || intent === 'posts_about' || intent === 'post';
   if (s.type === 'post') return intent === 'post' || intent === 'post_citations' || intent === 'posts_about';
   if (s.type === 'author' && s.how === 'family name' && !tokens[s.tokStart]?.possessive && intent !== 'author' && intent !== 'coauthors') {
@@ -499,8 +505,9 @@ function describedPaper(words: string, frame: Frame, lib: Library, loose: boolea
   }
   // Most of the description's words in one title, and more than in any other ("the on-device streaming ASR paper").
   const want = [...new Set(queryTerms(words))];
-  // Half its words unknown to the corpus ("GPipes Reloaded"): a paper it does not have, not a description.
-  if (want.length && want.filter((t) => lib.documentFrequency(t) === 0).length / want.length >= 0.5) return null;
+  // A capitalised word the corpus never uses ("GPipes Reloaded"): a title it does not have, not a description.
+  const unknownCapital = [...words.matchAll(/[\p{L}\p{N}]+/gu)].some((m, i) => i > 0 && /^\p{Lu}/u.test(m[0]) && queryTerms(m[0]).some((t) => lib.documentFrequency(t) === 0));
+  if (unknownCapital && want.filter((t) => lib.documentFrequency(t) === 0).length / Math.max(1, want.length) >= 0.5) return null;
   if (want.length >= 2) {
     const keep = paperFilter({ ...frame, intent: 'search', topic: undefined as never, excludeTopic: undefined as never }, lib);
     const ranked = lib.closestTitles(words, 5).filter((p) => !keep || keep(p)).map((p) => {
