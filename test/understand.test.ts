@@ -127,6 +127,12 @@ describe('negation and precision', () => {
     expect(a.posts).toEqual([]);
     expect(a.text).toMatch(/No blog post/);
   });
+  it('typos are corrected, words the corpus never uses are not', () => {
+    const a = ask('anything on mixtrue of experts?');
+    expect(a.papers.map((p) => p.id)).toContain(id('GLaM'));
+    expect(a.text).toMatch(/searched for “mixture of experts”/);
+    expect(ask('any chess engine papers?').papers).toEqual([]);
+  });
   it('a topic the corpus never uses matches nothing', () => {
     const a = ask('federated learning');
     expect(a.papers).toEqual([]);
