@@ -105,9 +105,9 @@ if (!quiet) {
 }
 
 // Single-turn understanding: the dev questions and the blind held-out questions, asked alone.
-const devQ = evaluateSingle(loadQuestions(path.join(root, 'test/fixtures/utterances/dev.jsonl')), lib);
-const heldQ = evaluateSingle(loadQuestions(path.join(root, 'test/fixtures/utterances/heldout.jsonl')), lib);
-process.stdout.write(`\n${report('dev (test/fixtures/utterances/dev.jsonl)', devQ)}\n\n${report('held-out (test/fixtures/utterances/heldout.jsonl, written blind)', heldQ)}\n`);
+const devQ = evaluateSingle([...loadQuestions(path.join(root, 'test/fixtures/utterances/dev.jsonl')), ...loadQuestions(path.join(root, 'test/fixtures/utterances/dev2.jsonl')), ...loadQuestions(path.join(root, 'test/fixtures/utterances/heldout.jsonl'))], lib);
+const heldQ = evaluateSingle(loadQuestions(path.join(root, 'test/fixtures/utterances/heldout2.jsonl')), lib);
+process.stdout.write(`\n${report('dev (dev.jsonl + dev2.jsonl + heldout.jsonl, the first blind set, now tuned on)', devQ)}\n\n${report('held-out (heldout2.jsonl, written blind)', heldQ)}\n`);
 if (!quiet) {
   const bad = devQ.filter((r) => r.problems.length);
   if (bad.length) process.stdout.write(`\nsingle-turn dev failures (${bad.length}):\n${bad.map((r) => `  [${r.question.id} ${r.question.class}] “${r.question.q}” → ${r.answer.intent}: ${r.problems.join('; ')}`).join('\n')}\n`);
