@@ -54,6 +54,23 @@ describe('order and superlatives', () => {
   });
 });
 
+describe('over a previous answer', () => {
+  it('"which of those came first?", "how many of them have code?", "the newest of them"', () => {
+    const engine = new Engine({ library: lib, clock });
+    const first = engine.ask('papers about speech synthesis', 's');
+    const shown = first.papers.map((p) => lib.papers.get(p.id)!);
+    const a = engine.ask('which of those came first?', 's');
+    expect(a.papers.map((p) => p.id)).toEqual([[...shown].sort(byDate)[0]!.id]);
+    expect(a.rewritten).toBe(true);
+    const b = engine.ask('how many of them have code?', 's');
+    expect(b.intent).toBe('count');
+    expect(b.frame.within?.sort()).toEqual(shown.map((p) => p.id).sort());
+    expect(b.text).toMatch(new RegExp(`^(No papers|${shown.filter((p) => p.hasCode).length} paper)`));
+    const c = engine.ask('and the newest of them?', 's');
+    expect(c.papers.map((p) => p.id)).toEqual([[...shown].sort(byDate).pop()!.id]);
+  });
+});
+
 describe('aggregates and listings', () => {
   it('counts, top authors, papers per year, venues', () => {
     expect(ask('how many CV papers are there?').text).toMatch(new RegExp(`\\b${papers().filter((p) => p.category === 'CV').length} papers`));

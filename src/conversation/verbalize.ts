@@ -62,7 +62,7 @@ export function verbalize(f: Frame, lib: Library): string {
     case 'verify':
       return `is it true: ${f.papers ? titles(lib, f.papers) : 'papers'}${describeFilters(f, lib)}?`;
     case 'breakdown':
-      return `papers${topic}${filters(lib, f)} by ${f.groupBy ?? 'year'}`;
+      return `papers${topic}${filters(lib, f)}${within} by ${f.groupBy ?? 'year'}`;
     case 'top_authors':
       return `who has the most papers${topic}${filters(lib, f)}?`;
     case 'post':
@@ -71,7 +71,7 @@ export function verbalize(f: Frame, lib: Library): string {
       return `who are the co-authors of ${person(lib, f)}${filters(lib, f)}?`;
     case 'count':
       if (f.authors?.length) return `how many papers did ${person(lib, f)} publish${topic}${filters(lib, f)}?`;
-      return `how many ${f.countOf && f.countOf !== 'papers' ? f.countOf : 'papers'}${topic}${filters(lib, f)}?`;
+      return `how many ${f.countOf && f.countOf !== 'papers' ? f.countOf : 'papers'}${topic}${filters(lib, f)}${within}?`;
     case 'latest':
       return `latest papers${topic}${filters(lib, f)}`;
     case 'posts_about':
@@ -82,7 +82,7 @@ export function verbalize(f: Frame, lib: Library): string {
       return `papers similar to ${f.papers ? titles(lib, f.papers) : f.topic ?? ''}`;
     case 'search': {
       const kind = f.kind === 'posts' ? 'blog posts' : f.limit === 1 ? 'paper' : 'papers';
-      return `${f.sort ? `${f.sort} ` : ''}${kind}${topic}${filters(lib, f)}${within}`;
+      return `${f.sort ? `${f.sort} ` : ''}${kind}${topic}${filters(lib, f)}${within}`.replace(/^oldest paper /, 'the oldest paper ').replace(/^newest paper /, 'the newest paper ');
     }
     case 'help':
       return 'help';

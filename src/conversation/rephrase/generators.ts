@@ -242,6 +242,21 @@ function setCandidates(a: Analysis, history: readonly Turn[], lib: Library): Can
     } else if (slots.topic) {
       f = { intent: 'posts_about', topic: slots.topic, within: posts };
     }
+    if (papers.length >= 2 && a.set.rest) {
+      // What only the general frame can say over a set: order ("which came first?"), counts, code,
+      // periods, venues, exclusions ("how many of them have code?").
+      const g = parseQuery(a.set.rest, lib);
+      const richer = g.sort || g.hasCode !== undefined || g.from || g.to || g.venue || g.org || g.excludeTopic || g.excludeCategory || g.excludePeriod || g.categories
+        || g.intent === 'count' || g.intent === 'breakdown' || g.intent === 'top_authors';
+      if (richer && ['search', 'latest', 'papers_by', 'count', 'breakdown', 'top_authors'].includes(g.intent)) {
+        const { fallback, yesno, ...rest } = g;
+        void fallback;
+        f = { ...rest, ...(yesno ? { yesno } : {}), within: papers };
+        // "which of those came first?": one answer, not a re-ordered list.
+        if (f.sort && !f.limit && /^(?:which|what)\b/i.test(a.core) && !/\b(?:papers|ones|publications)\b/i.test(a.set.rest)) f.limit = 1;
+        if (f.intent === 'latest' && f.sort === 'newest') f.intent = 'search';
+      }
+    }
     if (f) out.push(candidate('set', f, lib, `“${a.set.text}” restricts the ${f.within!.length} results of “${turn.rephrased}”`, { turnsAgo: t, set: { size: f.within!.length } }));
   }
   return out;

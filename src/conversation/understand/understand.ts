@@ -353,6 +353,11 @@ function read(intent: IntentLabel, text: string, tokens: Token[], spans: Span[],
       const n = words.map((w) => numberWord(w)).find((n, i) => n !== null && n > 1 && n <= 50 && !inSpan[i] && words[i] !== 'a');
       if (n) frame.limit = n;
       else if (after.some((w) => SINGULAR.has(w)) && !after.some((w) => /^(?:papers|ones|publications|articles|works)$/.test(w))) frame.limit = 1;
+      else {
+        // "the newest of them", "the oldest?": one paper.
+        const at2 = frame.sort === 'oldest' ? atOld : at;
+        if (words[at2 - 1] === 'the' && (at2 + 1 >= words.length || words[at2 + 1] === 'of') && !after.some((w) => /^(?:papers|ones|publications|articles|works)$/.test(w))) frame.limit = 1;
+      }
     }
   }
   // "is Yanqi Zhou's h-index above 100?", "does she have more than 30,000 citations?"
