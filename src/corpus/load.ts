@@ -6,18 +6,24 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isArxivDump, parseArxivDump } from './arxivDump.ts';
 import { isAuthorPage, parseAuthorPage } from './authorPage.ts';
+import { isBibtex, parseBibtex } from './bibtex.ts';
 import { isBlogArchive, parseBlogArchive } from './blogArchive.ts';
+import { isCslJson, parseCslJson } from './cslJson.ts';
 import { inlineListingScore, parseInlineListing } from './inlineListing.ts';
 import { isLineListing, parseLineListing } from './lineListing.ts';
 import { MANIFEST_FILE, ManifestSchema, manifestEntryFor, type Manifest } from './manifest.ts';
 import { mergeCorpus } from './merge.ts';
-import type { AuthorProfile, Corpus, LoadIssue, RawPaper, RawPost } from './schema.ts';
+import { isRis, parseRis } from './ris.ts';
+import type { AuthorProfile, Corpus, LoadIssue, ParseResult, RawPaper, RawPost } from './schema.ts';
 import { looksBinary, nameKey, parseCategoryDate } from './text.ts';
 import { looksLikeName, parseAuthorList } from './authorList.ts';
 import { Vocabulary } from './vocabulary.ts';
 
-export type SourceFormat = 'inline-listing' | 'line-listing' | 'author-page' | 'blog-archive';
+export type SourceFormat =
+  | 'inline-listing' | 'line-listing' | 'author-page' | 'blog-archive'
+  | 'bibtex' | 'ris' | 'csl-json' | 'arxiv-dump';
 
 export interface SourceFile {
   name: string;
@@ -38,15 +44,31 @@ export interface LoadResult {
   files: FileReport[];
 }
 
-/** Recognises a file's format from its text; null when it is none of ours. */
+/**
+ * Recognises a file's format from its text; null when it is none of ours. The structured formats
+ * (JSON, RIS tags, `@entry{key,` heads) are tried before the page formats: none of the pages has
+ * their shapes, while a bibliography's abstracts may hold anything.
+ */
 export function detectFormat(text: string): SourceFormat | null {
   const lines = text.split(/\r?\n/);
+  if (isCslJson(text)) return 'csl-json';
+  if (isArxivDump(lines)) return 'arxiv-dump';
+  if (isRis(lines)) return 'ris';
+  if (isBibtex(text)) return 'bibtex';
   if (isBlogArchive(lines)) return 'blog-archive';
   if (isAuthorPage(lines)) return 'author-page';
   if (isLineListing(lines)) return 'line-listing';
   if (inlineListingScore(lines) > 0) return 'inline-listing';
   return null;
 }
+
+/** Parsers of the bibliography formats: records that need nothing from the other files. */
+const PARSE_BIBLIOGRAPHY: Record<'bibtex' | 'ris' | 'csl-json' | 'arxiv-dump', (text: string, source: string) => ParseResult<RawPaper>> = {
+  bibtex: parseBibtex,
+  ris: parseRis,
+  'csl-json': parseCslJson,
+  'arxiv-dump': parseArxivDump,
+};
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -120,8 +142,18 @@ export function buildCorpus(files: SourceFile[], manifest: Manifest = { sources:
         deferred.push({ file, report, owner });
         break;
       }
+      case 'bibtex':
+      case 'ris':
+      case 'csl-json':
+      case 'arxiv-dump': {
+        const r = PARSE_BIBLIOGRAPHY[format](file.text, file.name);
+        papers.push(...r.records);
+        issues.push(...r.issues);
+        report.papers = r.records.length;
+        break;
+      }
       default:
-        issues.push({ level: 'warn', file: file.name, line: 1, message: 'format not recognised (not an aggregator listing, author page or blog archive); skipped' });
+        issues.push({ level: 'warn', file: file.name, line: 1, message: 'format not recognised (not an aggregator listing, author page, blog archive, BibTeX, RIS, CSL-JSON or arXiv metadata); skipped' });
     }
   }
   // Glued title+author lines split best with names and vocabulary from everything else.
@@ -160,9 +192,12 @@ export function buildCorpus(files: SourceFile[], manifest: Manifest = { sources:
   return { corpus: merged.corpus, issues: kept, files: reports };
 }
 
-/** Files of the data directory that are never corpus input. */
+/**
+ * Files of the data directory that are never corpus input. JSON files are input (CSL-JSON
+ * exports, arXiv metadata slices), all but the manifest.
+ */
 export function isCorpusCandidate(name: string): boolean {
-  return !name.startsWith('.') && name !== MANIFEST_FILE && !/\.(sqlite|db|json|journal|wal|shm|tmp|part|swp)$|-(wal|shm|journal)$|~$/.test(name);
+  return !name.startsWith('.') && name !== MANIFEST_FILE && !/\.(sqlite|db|journal|wal|shm|tmp|part|swp)$|-(wal|shm|journal)$|~$/.test(name);
 }
 
 /** Reads the data directory (I/O edge) and builds the corpus. */

@@ -1,20 +1,24 @@
 /**
  * The merger: many source records → one deduplicated corpus of papers, authors and posts.
  *
- * Papers are grouped when their titles match up to case, punctuation and diacritics, or when
- * their abstracts are near-identical (a paper listed under an earlier title keeps that title
- * as an alias). Entries without a title join the paper whose abstract they share; one that
- * matches nothing stays untitled. Authors are merged across spelling variants by `nameKey`,
- * and within one paper a shorter form that is a prefix of a fuller one (`Daniel De Freitas` /
- * `Daniel De Freitas Adiwardana`) is the same person. Ids are derived from content only, and
- * records are merged in an order given by their content, so the same records give the same
- * corpus whatever the file names or the order the files were read in.
+ * Papers are grouped first by identity — records sharing a DOI or an arXiv id (version stripped)
+ * are one paper whatever their titles — then when their titles match up to case, punctuation and
+ * diacritics (never joining two different arXiv ids: two submissions are two papers, while two
+ * DOIs may be a preprint and its published version), or when their abstracts are near-identical
+ * (a paper listed under an earlier title keeps that title as an alias). Entries without a title
+ * join the paper whose abstract they share; one that matches nothing stays untitled. Authors are
+ * merged across spelling variants by `nameKey`, and within one paper a shorter form that is a
+ * prefix of a fuller one (`Daniel De Freitas` / `Daniel De Freitas Adiwardana`) is the same
+ * person. Ids are derived from content only, and records are merged in an order given by their
+ * content, so the same records give the same corpus whatever the file names or the order the
+ * files were read in.
  *
  * Nothing here is quadratic in the corpus: grouping goes through title keys and blocked
  * abstract shingles, author lists through key/prefix indexes, homonym checks per name.
  */
 import { categoryName } from './categories.ts';
 import { splitHomonyms } from './homonyms.ts';
+import { arxivIdFromDoi, identityKeys } from './identity.ts';
 import type { Author, AuthorProfile, Corpus, LoadIssue, Paper, Post, RawPaper, RawPost } from './schema.ts';
 import { similarTexts, type SimilarPair } from './similar.ts';
 import { nameKey, shortHash, slug, titleKey } from './text.ts';
@@ -181,6 +185,7 @@ function canonicalPapers(raws: readonly RawPaper[]): RawPaper[] {
     key: [
       titleKey(r.title ?? ''), r.title ?? '', r.abstract ?? '', r.authors.join('\u0001'), r.date ?? '', r.category ?? '',
       r.venue ?? '', r.orgs.join('\u0001'), String(r.hasCode), String(r.authorsTruncated), r.pageOwner ?? '',
+      r.doi ?? '', r.arxivId ?? '',
     ].join('\u0000'),
   }));
   keyed.sort((x, y) => compareStrings(x.key, y.key) || compareStrings(x.r.source, y.r.source) || x.r.line - y.r.line);
@@ -193,17 +198,64 @@ export function mergeCorpus(input: MergeInput, options: MergeOptions = {}): Merg
   const keyOf = memoNameKey();
   const uf = new UnionFind(raws.length);
 
-  // 1. Same title (case, punctuation, diacritics aside).
-  const byTitle = new Map<string, number>();
+  // 1. Same DOI or arXiv id: one paper, whatever its titles.
+  const byIdentity = new Map<string, number>();
+  raws.forEach((r, i) => {
+    for (const key of identityKeys(r)) {
+      const first = byIdentity.get(key);
+      if (first === undefined) byIdentity.set(key, i);
+      else uf.union(first, i);
+    }
+  });
+  // The arXiv ids of each group so far (by root; only groups that have one).
+  const arxivIds = new Map<number, Set<string>>();
+  raws.forEach((r, i) => {
+    if (!r.arxivId) return;
+    const root = uf.find(i);
+    const ids = arxivIds.get(root);
+    if (ids) ids.add(r.arxivId);
+    else arxivIds.set(root, new Set([r.arxivId]));
+  });
+  /** Two groups that each have arXiv ids, none in common: two submissions, two papers. */
+  const differentSubmissions = (a: number, b: number): boolean => {
+    const x = arxivIds.get(uf.find(a));
+    const y = arxivIds.get(uf.find(b));
+    if (!x || !y) return false;
+    for (const id of x) if (y.has(id)) return false;
+    return true;
+  };
+  const join = (a: number, b: number): void => {
+    const ra = uf.find(a);
+    const rb = uf.find(b);
+    if (ra === rb) return;
+    uf.union(ra, rb);
+    const root = uf.find(ra);
+    const other = root === ra ? rb : ra;
+    const moved = arxivIds.get(other);
+    if (!moved) return;
+    arxivIds.delete(other);
+    const kept = arxivIds.get(root);
+    if (kept) for (const id of moved) kept.add(id);
+    else arxivIds.set(root, moved);
+  };
+
+  // 2. Same title (case, punctuation, diacritics aside), unless that joins two submissions.
+  /** Title key → the first record of each group the title was found in (one, but for namesakes). */
+  const byTitle = new Map<string, number[]>();
   raws.forEach((r, i) => {
     if (!r.title) return;
     const k = titleKey(r.title);
-    const first = byTitle.get(k);
-    if (first === undefined) byTitle.set(k, i);
-    else uf.union(first, i);
+    const heads = byTitle.get(k);
+    if (!heads) {
+      byTitle.set(k, [i]);
+      return;
+    }
+    const head = heads.find((h) => !differentSubmissions(h, i));
+    if (head === undefined) heads.push(i);
+    else join(head, i);
   });
 
-  // 2. Same abstract: untitled entries and papers listed under another title.
+  // 3. Same abstract: untitled entries and papers listed under another title.
   const threshold = options.abstractThreshold ?? 0.35;
   // An untitled entry joins only the entry its abstract is closest to: one abstract-only entry
   // must not bridge two different papers whose abstracts it happens to resemble.
@@ -240,6 +292,10 @@ export function mergeCorpus(input: MergeInput, options: MergeOptions = {}): Merg
     allLinks.push(...authors.links);
     const date = chooseDate(group);
     const category = mostCommon(group.map((r) => r.category).filter((c): c is string => !!c)) ?? null;
+    // The published version's DOI before the arXiv-issued one (10.48550/arXiv.…).
+    const dois = group.map((r) => r.doi).filter((d): d is string => !!d);
+    const doi = mostCommon(dois.filter((d) => !arxivIdFromDoi(d))) ?? mostCommon(dois);
+    const arxivId = mostCommon(group.map((r) => r.arxivId).filter((a): a is string => !!a));
     let id = paperId(spelling, abstract);
     while (usedIds.has(id)) id = `${id}-${shortHash(id, 3)}`;
     usedIds.add(id);
@@ -267,6 +323,8 @@ export function mergeCorpus(input: MergeInput, options: MergeOptions = {}): Merg
       authorsTruncated: authors.truncated,
       authorIds: [],
       year: date ? Number(date.slice(0, 4)) : null,
+      ...(doi ? { doi } : {}),
+      ...(arxivId ? { arxivId } : {}),
     });
   }
   papers.sort((a, b) => (b.date ?? '').localeCompare(a.date ?? '') || a.id.localeCompare(b.id));

@@ -28,6 +28,10 @@ export const RawPaperSchema = z.object({
   line: z.number().int().positive(),
   /** The page owner, when the page is one person's list (an author of every entry). */
   pageOwner: z.string().nullable(),
+  /** DOI, normalised (`normaliseDoi`: no prefix, lower case), when the source gives one. */
+  doi: z.string().min(1).optional(),
+  /** arXiv id without version (`2101.03961`, `hep-th/9901001`), when the source gives one. */
+  arxivId: z.string().min(1).optional(),
 });
 export type RawPaper = z.infer<typeof RawPaperSchema>;
 
@@ -77,6 +81,10 @@ export const PaperSchema = z.object({
   /** Ids of authors (see `Author.id`), parallel to `authors`. */
   authorIds: z.array(z.string()),
   year: z.number().int().nullable(),
+  /** DOI (normalised) when a source gives one; absent otherwise. */
+  doi: z.string().optional(),
+  /** arXiv id (no version) when a source gives one; absent otherwise. */
+  arxivId: z.string().optional(),
 });
 export type Paper = z.infer<typeof PaperSchema>;
 

@@ -7,6 +7,7 @@
  */
 import { XMLParser } from 'fast-xml-parser';
 import type { Logger } from 'pino';
+import { arxivCategoryCode } from '../corpus/categories.ts';
 import { RawPaperSchema } from '../corpus/schema.ts';
 import type { LoadIssue, ParseResult, RawPaper } from '../corpus/schema.ts';
 
@@ -100,21 +101,8 @@ export interface FetchArxivOptions {
   userAgent?: string;
 }
 
-/** arXiv category → our short code where we have one (cs.CL → CL, eess.AS → AS, stat.ML → ML); else the arXiv code. */
-const SHORT_CODES: ReadonlyMap<string, string> = new Map([
-  ['eess.AS', 'AS'],
-  ['eess.IV', 'IV'],
-  ['eess.SY', 'SY'],
-  ['stat.ML', 'ML'],
-]);
-
-export function arxivCategoryCode(term: string): string {
-  const t = term.trim();
-  const mapped = SHORT_CODES.get(t);
-  if (mapped) return mapped;
-  const cs = /^cs\.([A-Z]{2})$/.exec(t);
-  return cs?.[1] ?? t;
-}
+/** arXiv category → our short code (cs.CL → CL, eess.AS → AS, stat.ML → ML); defined with the category names (corpus/categories.ts). */
+export { arxivCategoryCode };
 
 /** The query URL for the newest submissions in `categories`. */
 export function arxivQueryUrl(opts: { baseUrl?: string; categories: readonly string[]; maxResults?: number; start?: number }): string {
