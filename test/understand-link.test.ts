@@ -3,7 +3,9 @@
  * authors by name, fuzzily and by family name; categories by code, name and synonym;
  * venues, organisations and dates; overlapping readings kept as candidates.
  */
-import path from 'node:path';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path, { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCorpusDir } from '../src/corpus/load.ts';
@@ -20,6 +22,21 @@ beforeAll(async () => {
 
 const spans = (q: string): Span[] => link(q, tokenize(q), lib, now);
 const best = (q: string) => greedy(spans(q)).map((s) => `${s.type}:${s.text}`);
+
+describe('link with imported identifiers', () => {
+  it('finds a paper by its arXiv id once an arXiv metadata file is in the data directory', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pt-link-'));
+    cpSync(path.join(root, 'data'), dir, { recursive: true, filter: (src) => !/\.sqlite|\.cache/.test(src) });
+    cpSync(path.join(root, 'test/fixtures/imports/arxiv-metadata.json'), join(dir, 'arxiv-slice.json'));
+    const withIds = Library.build((await loadCorpusDir(dir)).corpus);
+    const gpipe = [...withIds.papers.values()].find((p) => p.title?.startsWith('GPipe'))!;
+    for (const q of ['who wrote 1811.06965?', 'when was arXiv:1811.06965 published?']) {
+      const s = greedy(link(q, tokenize(q), withIds, now)).filter((x) => x.type === 'paper');
+      expect(s.map((x) => x.ids[0])).toEqual([gpipe.id]);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
+});
 
 describe('link', () => {
   it('finds papers, people, categories, venues, organisations and dates in one question', () => {

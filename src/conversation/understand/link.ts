@@ -97,6 +97,10 @@ export function lexicon(lib: Library): Lexicon {
   for (const p of lib.papers.values()) {
     // The rephraser substitutes ids for references ("when was <id> published?").
     add(dict, phraseKey(p.id), { type: 'paper', ids: [p.id], quality: 1, how: 'id' });
+    // Identifiers from imports: "2301.01234", "arXiv:2301.01234", a DOI.
+    const ids = p as { arxivId?: string | null; doi?: string | null };
+    if (ids.arxivId) for (const k of [ids.arxivId, `arxiv ${ids.arxivId}`]) add(dict, phraseKey(k), { type: 'paper', ids: [p.id], quality: 1, how: 'id' });
+    if (ids.doi) add(dict, phraseKey(ids.doi), { type: 'paper', ids: [p.id], quality: 1, how: 'id' });
     for (const t of [p.title, ...p.aliases]) {
       if (!t) continue;
       add(dict, phraseKey(t), { type: 'paper', ids: [p.id], quality: 1, how: 'title' });
