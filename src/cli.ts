@@ -16,6 +16,10 @@ import { toContractAnswer, type Answer } from './conversation/types.ts';
 import { createLogger, wantsColor } from './logger.ts';
 import { createProgress } from './progress.ts';
 import { renderSnippet } from './search/snippet.ts';
+import { perYear, sparkline, type YearSeries } from './search/charts.ts';
+import type { Library } from './search/library.ts';
+import type { Paper } from './corpus/schema.ts';
+import { selectPapers } from './conversation/execute.ts';
 
 const USAGE = `usage: cli <command> [--json]
   corpus [--json]           the merged corpus (papers, posts, authors)
@@ -27,7 +31,7 @@ const USAGE = `usage: cli <command> [--json]
  * An answer for people: the text, each result's snippet right under its numbered line, the
  * choices; with colour only when asked (a terminal without NO_COLOR).
  */
-export function formatAnswer(a: Answer, color = false): string {
+export function formatAnswer(a: Answer, color = false, lib?: Library): string {
   const dim = (s: string) => (color ? `\x1b[2m${s}\x1b[0m` : s);
   const bold = (s: string) => (color ? `\x1b[1m${s}\x1b[0m` : s);
   const lines: string[] = [];
@@ -41,8 +45,22 @@ export function formatAnswer(a: Answer, color = false): string {
     const snippet = item ? a.snippets[item.id] : undefined;
     if (snippet) lines.push(`    ${dim(renderSnippet(snippet, (x) => x, bold))}`);
   }
+  // The per-year numbers the Discord charts draw, as a text sparkline.
+  const series = lib ? chartSeries(a, lib) : null;
+  if (series) lines.push(dim(`Papers per year: ${series.from} ${sparkline(series.counts)} ${series.to}`));
   if (a.choices.length) lines.push(dim(`Pick one: ${a.choices.map((c) => c.label).join(' | ')}`));
   return lines.join('\n');
+}
+
+/** Papers per year for an author answer (their papers) or a listing (what it matched), when there are several years. */
+function chartSeries(a: Answer, lib: Library): YearSeries | null {
+  let papers: Paper[] = [];
+  if (a.intent === 'author' && a.authorIds.length) papers = [...new Set(a.authorIds.flatMap((id) => lib.authors.get(id)?.paperIds ?? []))].map((id) => lib.papers.get(id)!).filter(Boolean);
+  else if ((a.intent === 'search' || a.intent === 'papers_by' || a.intent === 'latest') && a.total > a.papers.length) {
+    papers = selectPapers({ ...a.frame, sort: undefined as never, limit: undefined as never }, lib, Infinity).papers;
+  }
+  const s = perYear(papers);
+  return s && s.counts.length > 1 ? s : null;
 }
 
 function corpusJson(engine: Engine): string {
@@ -79,7 +97,7 @@ export async function runChat(engine: Engine, input: NodeJS.ReadableStream, outp
       continue;
     }
     const answer = engine.ask(line, key);
-    output.write(options.json ? `${JSON.stringify(toContractAnswer(answer))}\n` : `${formatAnswer(answer, options.prompt === true && wantsColor())}\n\n`);
+    output.write(options.json ? `${JSON.stringify(toContractAnswer(answer))}\n` : `${formatAnswer(answer, options.prompt === true && wantsColor(), engine.lib)}\n\n`);
     if (options.prompt) output.write('papertalk> ');
   }
 }
@@ -125,7 +143,7 @@ export async function main(argv: string[]): Promise<number> {
         return 2;
       }
       const answer = engine.ask(question, 'cli');
-      process.stdout.write(json ? `${JSON.stringify(toContractAnswer(answer))}\n` : `${formatAnswer(answer)}\n`);
+      process.stdout.write(json ? `${JSON.stringify(toContractAnswer(answer))}\n` : `${formatAnswer(answer, false, engine.lib)}\n`);
       return 0;
     }
     case 'chat':

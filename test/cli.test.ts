@@ -92,4 +92,17 @@ describe('formatAnswer (the console)', () => {
     expect(lines.join('\n')).not.toMatch(/\x1b\[/);
     expect(formatAnswer(a, true)).toMatch(/\x1b\[1m/);
   });
+  it('prints the papers-per-year series of an author as a text sparkline (what the Discord chart draws)', async () => {
+    const { formatAnswer } = await import('../src/cli.ts');
+    const { Engine } = await import('../src/conversation/engine.ts');
+    const { loadCorpusDir } = await import('../src/corpus/load.ts');
+    const { Library } = await import('../src/search/library.ts');
+    const { perYear } = await import('../src/search/charts.ts');
+    const lib = Library.build((await loadCorpusDir(`${root}data`)).corpus);
+    const a = new Engine({ library: lib }).ask('who is Yanqi Zhou?', 'spark');
+    const yz = [...lib.authors.values()].find((x) => x.name === 'Yanqi Zhou')!;
+    const s = perYear(yz.paperIds.map((id) => lib.papers.get(id)!))!;
+    const line = formatAnswer(a, false, lib).split('\n').find((l) => l.startsWith('Papers per year:'))!;
+    expect(line).toMatch(new RegExp(`^Papers per year: ${s.from} [▁▂▃▄▅▆▇█]{${s.counts.length}} ${s.to}$`));
+  });
 });

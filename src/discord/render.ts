@@ -83,18 +83,8 @@ function categoryLabel(code: string | null): string {
   return name && name !== code ? `${code} · ${name}` : code;
 }
 
-/** `▁▂▃▄▅▆▇█` of counts; a zero is `▁`, the smallest non-zero count `▂`, the largest `█`. */
-export function sparkline(counts: readonly number[]): string {
-  const bars = '▁▂▃▄▅▆▇█';
-  const max = Math.max(0, ...counts);
-  return counts
-    .map((c) => {
-      if (c <= 0 || max === 0) return bars[0];
-      if (max === 1) return bars[7];
-      return bars[1 + Math.round(((c - 1) / (max - 1)) * 6)];
-    })
-    .join('');
-}
+import { sparkline } from '../search/charts.ts';
+export { sparkline };
 
 /** Publications per year from the first to the last year (gaps are zeros): the numbers the charts draw too. */
 export { perYear };

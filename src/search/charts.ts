@@ -35,6 +35,19 @@ export function perYear(papers: readonly Pick<Paper, 'year'>[]): YearSeries | nu
   return { from, to, counts };
 }
 
+/** `▁▂▃▄▅▆▇█` of counts; a zero is `▁`, the smallest non-zero count `▂`, the largest `█`. */
+export function sparkline(counts: readonly number[]): string {
+  const bars = '▁▂▃▄▅▆▇█';
+  const max = Math.max(0, ...counts);
+  return counts
+    .map((c) => {
+      if (c <= 0 || max === 0) return bars[0];
+      if (max === 1) return bars[7];
+      return bars[1 + Math.round(((c - 1) / (max - 1)) * 6)];
+    })
+    .join('');
+}
+
 /** The year of each count of a series, in order. */
 export function seriesYears(s: YearSeries): number[] {
   return s.counts.map((_, i) => s.from + i);
