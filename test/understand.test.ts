@@ -54,6 +54,16 @@ describe('order and superlatives', () => {
   });
 });
 
+describe('"Did you mean" only when two readings are close', () => {
+  it('offers the runner-up reading of an ambiguous question, never for a clear one', () => {
+    expect(ask('who wrote GPipe?').text).not.toMatch(/Did you mean/);
+    expect(ask('papers about speech recognition').suggestions).toEqual([]);
+    const a = ask('show me the chain of thought post');
+    expect(a.text).toMatch(/Did you mean: “.+”\?$/);
+    expect(a.suggestions[0]).toBeTruthy();
+  });
+});
+
 describe('over a previous answer', () => {
   it('"which of those came first?", "how many of them have code?", "the newest of them"', () => {
     const engine = new Engine({ library: lib, clock });

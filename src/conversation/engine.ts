@@ -25,6 +25,19 @@ export interface EngineOptions extends AnswerOptions {
   clock?: () => Date;
 }
 
+/** Score gap under which a second reading is offered as "Did you mean …?". */
+const CLOSE_READINGS = 0.25;
+
+/** The second reading of a question when it scores close to the first and means something else. */
+function closeReading(text: string, lib: Library): string | null {
+  const u = understandQuery(text, lib);
+  const [a, b] = u.candidates;
+  if (!a || !b || a.score - b.score > CLOSE_READINGS || a.intent === b.intent) return null;
+  if (b.features['entityMissing'] || b.features['severalPeople']) return null;
+  const said = verbalize(b.frame, lib);
+  return said && said !== verbalize(a.frame, lib) ? said : null;
+}
+
 export class Engine {
   private library: Library;
   readonly memory: ConversationMemory;
@@ -71,6 +84,14 @@ export class Engine {
     }
     const body = answerFrame(r.frame, lib, this.options);
     if (r.frame.fallback) body.text = `Interpreted as: ${verbalize(r.frame, lib)}\n${body.text}`;
+    else if (!r.rewritten) {
+      // "Did you mean" only when a second reading comes close to the one answered.
+      const alt = withClock(clock, () => closeReading(cleaned, lib));
+      if (alt) {
+        body.suggestions = [alt, ...body.suggestions.filter((x) => x !== alt)];
+        body.text += `\nDid you mean: “${alt}”?`;
+      }
+    }
     const answer: Answer = { input: raw, rephrased: r.rewritten ? r.text : raw, rewritten: r.rewritten, ...body };
     if (r.frame.intent === 'reset') {
       this.memory.forget(key);

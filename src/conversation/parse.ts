@@ -7,7 +7,7 @@
 import { squash } from '../corpus/text.ts';
 import type { Library } from '../search/library.ts';
 import type { Frame } from './types.ts';
-import { understand, type Understanding } from './understand/understand.ts';
+import { clockKey, understand, type Understanding } from './understand/understand.ts';
 
 /** Removes characters that only disturb matching: control, zero-width, bidi marks. */
 export function cleanInput(text: string): string {
@@ -64,7 +64,9 @@ function core(text: string): string {
 
 /** Parses one stand-alone query (entity linking, the intent model, scored readings). Never throws. */
 export function parseQuery(input: string, lib: Library): Frame {
-  return understandQuery(input, lib).frame;
+  // A copy: readings are memoised, and callers may add to the frame they get.
+  const f = understandQuery(input, lib).frame;
+  return { ...f, ...(f.papers ? { papers: [...f.papers] } : {}), ...(f.authors ? { authors: [...f.authors] } : {}), ...(f.within ? { within: [...f.within] } : {}) };
 }
 
 /** The full reading of one stand-alone query, with its confidence and candidates (for logs and the eval). */
@@ -72,5 +74,16 @@ export function understandQuery(input: string, lib: Library): Understanding {
   const text = core(cleanInput(input));
   if (!text || /^[?]+$/.test(text)) return { frame: { intent: text ? 'help' : 'unknown' }, confidence: 1, intents: [], spans: [], candidates: [] };
   if (!/[\p{L}\p{N}]/u.test(text)) return { frame: { intent: 'unknown' }, confidence: 1, intents: [], spans: [], candidates: [] };
-  return understand(text, lib);
+  // One reading per text and library (the rephraser and the engine ask for the same texts in a turn).
+  let memo = readings.get(lib);
+  if (!memo) readings.set(lib, (memo = new Map()));
+  const key = `${clockKey()}\0${text}`;
+  const hit = memo.get(key);
+  if (hit) return hit;
+  const u = understand(text, lib);
+  memo.set(key, u);
+  if (memo.size > 256) memo.delete(memo.keys().next().value as string);
+  return u;
 }
+
+const readings = new WeakMap<Library, Map<string, Understanding>>();

@@ -98,6 +98,11 @@ const COUNT_CUES: [NonNullable<Frame['countOf']>, RegExp][] = [
 
 let clock: () => Date = () => new Date();
 
+/** The current day (readings of relative periods depend on it, so memoised readings are per day). */
+export function clockKey(): string {
+  return clock().toISOString().slice(0, 10);
+}
+
 /** Runs `fn` with `now` as the current date of every relative period ("this year") parsed inside. */
 export function withClock<T>(now: () => Date, fn: () => T): T {
   const prev = clock;
