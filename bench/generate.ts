@@ -68,14 +68,14 @@ export function createRng(seed: number): Rng {
   return next;
 }
 
-const int = (rng: Rng, lo: number, hi: number) => lo + Math.floor(rng() * (hi - lo + 1));
-function pick<T>(rng: Rng, items: readonly T[]): T {
+export const int = (rng: Rng, lo: number, hi: number) => lo + Math.floor(rng() * (hi - lo + 1));
+export function pick<T>(rng: Rng, items: readonly T[]): T {
   return items[Math.floor(rng() * items.length)]!;
 }
-const chance = (rng: Rng, p: number) => rng() < p;
+export const chance = (rng: Rng, p: number) => rng() < p;
 
 /** Picks indexes with the given weights (cumulative table + binary search). */
-class WeightedPicker {
+export class WeightedPicker {
   private readonly cumulative: Float64Array;
   constructor(weights: ArrayLike<number>) {
     this.cumulative = new Float64Array(weights.length);
@@ -389,7 +389,7 @@ export interface GeneratedCorpus {
   stats: GenerateStats;
 }
 
-interface Person {
+export interface Person {
   name: string;
   /** Another spelling seen on some pages (middle initial dropped, diacritics folded). */
   variant: string | null;
@@ -431,7 +431,7 @@ function capitalise(w: string): string {
   return w.charAt(0).toUpperCase() + w.slice(1);
 }
 
-class World {
+export class World {
   private readonly rng: Rng;
   private readonly v: Vocabulary;
   private readonly titleKeys = new Set<string>();

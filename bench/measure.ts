@@ -5,6 +5,10 @@
  *   cold      read the generated files, parse + merge, index, RSS; hash, save the snapshot
  *   warm      start from the snapshot, RSS; search / autocomplete / conversation latencies
  *   baseline  a plain MiniSearch over the same papers (cached corpus): build, RSS, latencies
+ *   arxiv     cold ingestion of a data directory (the generated arXiv dump) the way the bot loads
+ *             it: a `CorpusService` with an empty snapshot cache (hash, miss, read, parse + merge,
+ *             `Library.build`), peak RSS during the load, RSS after it; then the background
+ *             snapshot write the bot does next (time, size, peak RSS)
  *
  * Timed rounds of each latency block stop early (after at least one) once `--budget-ms` (default
  * 60 s) is spent, so that the largest sizes finish in reasonable time.
@@ -16,9 +20,11 @@ import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import MiniSearch from 'minisearch';
+import pino from 'pino';
 import { buildCorpus, isCorpusCandidate, type SourceFile } from '../src/corpus/load.ts';
 import { MANIFEST_FILE, ManifestSchema, type Manifest } from '../src/corpus/manifest.ts';
 import type { Corpus } from '../src/corpus/schema.ts';
+import { CorpusService } from '../src/corpusService.ts';
 import { Library } from '../src/search/library.ts';
 import { hashDataDir, loadCachedCorpus, loadOrBuildLibrary, saveSnapshot, snapshotKey, snapshotPath } from '../src/search/snapshot.ts';
 import { buildQuerySet, type QueryKind } from './queries.ts';
@@ -84,7 +90,33 @@ export interface BaselineResult {
   gc: boolean;
 }
 
-export type MeasureResult = ColdResult | WarmResult | BaselineResult;
+export interface ArxivIngestResult {
+  mode: 'arxiv';
+  counts: { papers: number; posts: number; authors: number; files: number; bytes: number; warnings: number };
+  /** Wall time of `CorpusService.load()`: snapshot lookup (hashing the files), reading, parse + merge, index. */
+  loadMs: number;
+  /** CPU time (user + system, all threads) of the load. */
+  loadCpuMs: number;
+  /** Parse + merge and index build, as the service times them. */
+  parseMs: number;
+  indexMs: number;
+  /** The rest of the load: hashing the files for the snapshot lookup, reading them. */
+  hashReadMs: number;
+  /** RSS of the process before loading (runtime + modules). */
+  rssBeforeMB: number;
+  /** After the load, the service holding the library (and each file's text, its last good version); `maxRssMB` is the peak during the load. */
+  memory: ReturnType<typeof memory>;
+  /** The files' texts the service keeps as their last good versions (V8 strings: 1 byte per char when Latin-1, else 2). */
+  retainedTextMB: number;
+  /** The snapshot write that follows a load from files (in the background, once per data change). */
+  snapshotSaveMs: number | null;
+  snapshotBytes: number | null;
+  /** Peak RSS once the snapshot is written. */
+  maxRssWithSaveMB: number;
+  gc: boolean;
+}
+
+export type MeasureResult = ColdResult | WarmResult | BaselineResult | ArxivIngestResult;
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
 const cpuMs = () => {
@@ -281,6 +313,57 @@ async function baseline(dir: string, cache: string, rounds: number, budgetMs: nu
   return { mode: 'baseline', buildMs: round(buildMs), rssCorpusMB: before.rssMB, heapCorpusMB: before.heapUsedMB, memory: mem, search: summarize(search), autocomplete: summarize(autocomplete), gc };
 }
 
+async function arxiv(dir: string, cache: string): Promise<ArxivIngestResult> {
+  await rm(cache, { recursive: true, force: true });
+  const service = new CorpusService({ dataDir: dir, cacheDir: cache, codeVersion: CODE_VERSION, logger: pino({ level: 'silent' }) });
+  const gc = collectGarbage();
+  const rssBeforeMB = memory().rssMB;
+  const t0 = performance.now();
+  const c0 = cpuMs();
+  const loaded = await service.load();
+  const loadMs = performance.now() - t0;
+  const loadCpuMs = cpuMs() - c0;
+  // Synchronously, before the service's snapshot write starts (it waits for a setImmediate).
+  collectGarbage();
+  const mem = memory();
+  if (loaded.from !== 'files') throw new Error(`arxiv: the load came from the ${String(loaded.from)}, not the files (the cache was not empty)`);
+  const t1 = performance.now();
+  await service.idle();
+  const snapshotSaveMs = performance.now() - t1;
+  const maxRssWithSaveMB = memory().maxRssMB;
+  const snapshots = existsSync(cache) ? (await readdir(cache)).filter((f) => f.endsWith('.snap')) : [];
+  let snapshotBytes: number | null = null;
+  for (const f of snapshots) snapshotBytes = (snapshotBytes ?? 0) + (await stat(join(cache, f))).size;
+  const corpus = loaded.library.corpus;
+  // What the service keeps of each file (measured last: reading them again allocates).
+  let retainedTextMB = 0;
+  let bytes = 0;
+  for (const f of loaded.files) {
+    if (!f.format) continue;
+    const buf = await readFile(join(dir, f.name));
+    bytes += buf.length;
+    const text = buf.toString('utf8');
+    retainedTextMB += (text.length * (/[^\u0000-\u00ff]/.test(text) ? 2 : 1)) / 1048576;
+  }
+  service.close();
+  return {
+    mode: 'arxiv',
+    counts: { papers: corpus.papers.length, posts: corpus.posts.length, authors: corpus.authors.length, files: loaded.files.length, bytes, warnings: loaded.issues.length },
+    loadMs: round(loadMs),
+    loadCpuMs: round(loadCpuMs),
+    parseMs: round(loaded.timings.parseMs),
+    indexMs: round(loaded.timings.indexMs),
+    hashReadMs: round(loadMs - loaded.timings.parseMs - loaded.timings.indexMs),
+    rssBeforeMB,
+    memory: mem,
+    retainedTextMB: Math.round(retainedTextMB * 10) / 10,
+    snapshotSaveMs: snapshotBytes === null ? null : round(snapshotSaveMs),
+    snapshotBytes,
+    maxRssWithSaveMB,
+    gc,
+  };
+}
+
 function arg(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
@@ -293,12 +376,16 @@ async function main(): Promise<void> {
   const out = arg(args, '--result');
   const rounds = Number(arg(args, '--rounds') ?? '5');
   const budgetMs = Number(arg(args, '--budget-ms') ?? '60000');
-  if (!dir || !cache || !out || !['cold', 'warm', 'baseline'].includes(mode ?? '')) {
-    process.stderr.write('usage: bench/measure.ts cold|warm|baseline --dir DATA --cache CACHE --result FILE [--rounds N]\n');
+  if (!dir || !cache || !out || !['cold', 'warm', 'baseline', 'arxiv'].includes(mode ?? '')) {
+    process.stderr.write('usage: bench/measure.ts cold|warm|baseline|arxiv --dir DATA --cache CACHE --result FILE [--rounds N]\n');
     process.exitCode = 2;
     return;
   }
-  const result: MeasureResult = mode === 'cold' ? await cold(dir, cache) : mode === 'warm' ? await warm(dir, cache, rounds, budgetMs) : await baseline(dir, cache, rounds, budgetMs);
+  const result: MeasureResult =
+    mode === 'cold' ? await cold(dir, cache)
+    : mode === 'warm' ? await warm(dir, cache, rounds, budgetMs)
+    : mode === 'arxiv' ? await arxiv(dir, cache)
+    : await baseline(dir, cache, rounds, budgetMs);
   await writeFile(out, JSON.stringify(result));
 }
 

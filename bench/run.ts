@@ -1,22 +1,31 @@
 /**
- * Performance benchmark: `npm run bench [-- --sizes 1000,10000] [--seed 42] [--rounds 5] [--budget-ms 60000] [--regenerate]`.
+ * Performance benchmark: `npm run bench [-- --sizes 1000,10000] [--seed 42] [--rounds 5] [--budget-ms 60000] [--regenerate] [--no-arxiv | --arxiv-only] [--out FILE]`.
  *
  * For each size: a synthetic corpus in our input formats (bench/generate.ts; cached under the OS
  * temp dir by size and seed), then three fresh child processes (bench/measure.ts, `--expose-gc`):
  * cold start from the raw files (parse + merge, index, RSS, snapshot save), start from the
  * snapshot (time, RSS, search / autocomplete / conversation latencies) and a plain-MiniSearch
- * baseline over the same papers and queries. Prints a table to stdout, writes
- * `bench/results/latest.json`. Nothing here asserts on wall-clock time.
+ * baseline over the same papers and queries.
+ *
+ * Then the arXiv-dump input: as many lines of the arXiv metadata snapshot format as the size
+ * (bench/generateArxiv.ts, one file, cached beside the corpora), ingested cold in a fresh child
+ * the way the bot loads a data directory (`CorpusService`: parse + merge, `Library.build`), with
+ * its time, peak RSS during the load and RSS after it, shown beside the page-format cold start.
+ * `--no-arxiv` skips it; `--arxiv-only` runs only it.
+ *
+ * Prints a table to stdout, writes `bench/results/latest.json` (or `--out FILE`). Nothing here
+ * asserts on wall-clock time.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { arch, cpus, freemem, loadavg, platform, tmpdir, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createProgress } from '../src/progress.ts';
 import { GENERATOR_VERSION, generatedDir } from './generate.ts';
-import type { BaselineResult, ColdResult, WarmResult } from './measure.ts';
+import { ARXIV_GENERATOR_VERSION, generatedArxivDir, type ArxivDumpStats } from './generateArxiv.ts';
+import type { ArxivIngestResult, BaselineResult, ColdResult, WarmResult } from './measure.ts';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const RESULTS_DIR = join(BENCH_DIR, 'results');
@@ -33,6 +42,14 @@ export const TARGETS = {
   rssMB: 600,
 } as const;
 
+interface ArxivPart {
+  /** Lines in the dump (= the size). */
+  lines: number;
+  dir: string;
+  generated: { ms: number | null; stats: ArxivDumpStats | null };
+  ingest: ArxivIngestResult | null;
+}
+
 interface SizeResult {
   size: number;
   dir: string;
@@ -40,6 +57,8 @@ interface SizeResult {
   cold: ColdResult | null;
   warm: WarmResult | null;
   baseline: BaselineResult | null;
+  /** The arXiv-dump input; null when skipped (`--no-arxiv`). */
+  arxiv: ArxivPart | null;
   errors: string[];
 }
 
@@ -80,7 +99,21 @@ async function ensureGenerated(size: number, seed: number, regenerate: boolean):
   return { dir, ms: parsed.ms ?? null, stats: parsed.stats ?? null };
 }
 
-async function measure<T>(mode: 'cold' | 'warm' | 'baseline', dir: string, cache: string, rounds: number, errors: string[]): Promise<T | null> {
+async function ensureArxivGenerated(lines: number, seed: number, regenerate: boolean): Promise<{ dir: string; ms: number | null; stats: ArxivDumpStats | null }> {
+  const dir = generatedArxivDir(lines, seed);
+  const marker = join(dir, '.generated.json');
+  if (!regenerate && existsSync(marker)) {
+    const meta = JSON.parse(await readFile(marker, 'utf8')) as { version?: number; stats?: ArxivDumpStats };
+    if (meta.version === ARXIV_GENERATOR_VERSION) return { dir, ms: null, stats: meta.stats ?? null };
+  }
+  const r = await runChild([join(BENCH_DIR, 'generateArxiv.ts'), '--lines', String(lines), '--seed', String(seed), '--out', dir], { captureStdout: true });
+  if (r.code !== 0) throw new Error(`arXiv generator exited with ${String(r.code)}`);
+  const line = r.stdout.trim().split('\n').pop() ?? '{}';
+  const parsed = JSON.parse(line) as { ms?: number; stats?: ArxivDumpStats };
+  return { dir, ms: parsed.ms ?? null, stats: parsed.stats ?? null };
+}
+
+async function measure<T>(mode: 'cold' | 'warm' | 'baseline' | 'arxiv', dir: string, cache: string, rounds: number, errors: string[]): Promise<T | null> {
   const work = await mkdtemp(join(tmpdir(), 'papertalk-bench-result-'));
   const out = join(work, `${mode}.json`);
   try {
@@ -109,8 +142,24 @@ function fmtMs(n: number | undefined | null): string {
 const pair = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? 'n/a' : `${fmtMs(a)} / ${fmtMs(b)}`);
 const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined || !b ? 'n/a' : `${(a / b).toFixed(2)}×`);
 
-function table(results: SizeResult[]): string {
-  const rows: [string, (r: SizeResult) => string, string][] = [
+/** The arXiv cell: `f` of the ingestion, `skipped` without one by choice, n/a when it failed. */
+const ax = (f: (a: ArxivIngestResult, part: ArxivPart) => string) => (r: SizeResult) => (!r.arxiv ? 'skipped' : r.arxiv.ingest ? f(r.arxiv.ingest, r.arxiv) : 'n/a');
+
+type Row = [string, (r: SizeResult) => string, string];
+
+/** The table: the page-format rows (`pages`), with the arXiv-dump rows after the page-format cold start (`arxiv`). */
+function table(results: SizeResult[], show: { pages: boolean; arxiv: boolean }): string {
+  const arxivRows: Row[] = [
+    ['arXiv dump: lines → papers / authors', ax((a, p) => `${fmtInt(p.lines)} → ${fmtInt(a.counts.papers)} / ${fmtInt(a.counts.authors)}`), ''],
+    ['  dump file (MB) / warnings', ax((a) => `${(a.counts.bytes / 1048576).toFixed(1)} / ${fmtInt(a.counts.warnings)}`), ''],
+    ['  cold ingestion (ms) [cpu]', ax((a) => `${fmtMs(a.loadMs)} [${fmtMs(a.loadCpuMs)}]`), `≤ ${fmtInt(TARGETS.coldStartMs)}`],
+    ['    hash + read / parse + merge / index', ax((a) => `${fmtMs(a.hashReadMs)} / ${fmtMs(a.parseMs)} / ${fmtMs(a.indexMs)}`), ''],
+    ['  peak RSS during load (MB)', ax((a) => fmtMs(a.memory.maxRssMB)), ''],
+    ['  RSS after load (MB) [heap used]', ax((a) => `${fmtMs(a.memory.rssMB)} [${fmtMs(a.memory.heapUsedMB)}]`), `≤ ${TARGETS.rssMB}`],
+    ['    file text kept as last good (MB)', ax((a) => fmtMs(a.retainedTextMB)), ''],
+    ['  snapshot save (ms) / MB [peak RSS]', ax((a) => (a.snapshotSaveMs === null || a.snapshotBytes === null ? 'n/a' : `${fmtMs(a.snapshotSaveMs)} / ${(a.snapshotBytes / 1048576).toFixed(1)} [${fmtMs(a.maxRssWithSaveMB)}]`)), ''],
+  ];
+  const pageRows: Row[] = [
     ['papers / posts / authors', (r) => (r.cold ? `${fmtInt(r.cold.counts.papers)} / ${fmtInt(r.cold.counts.posts)} / ${fmtInt(r.cold.counts.authors)}` : 'n/a'), ''],
     ['data files / MB', (r) => (r.cold ? `${fmtInt(r.cold.counts.files)} / ${(r.cold.counts.bytes / 1048576).toFixed(1)}` : 'n/a'), ''],
     ['read files (ms)', (r) => fmtMs(r.cold?.readMs), ''],
@@ -120,6 +169,7 @@ function table(results: SizeResult[]): string {
     ['RSS after cold start (MB)', (r) => fmtMs(r.cold?.memory.rssMB), `≤ ${TARGETS.rssMB}`],
     ['  heap used (MB)', (r) => fmtMs(r.cold?.memory.heapUsedMB), ''],
     ['  peak RSS during load (MB)', (r) => fmtMs(r.cold?.memory.maxRssMB), ''],
+    ...(show.arxiv ? arxivRows : []),
     ['hash files cold / stat-cached (ms)', (r) => pair(r.cold?.hashColdMs, r.cold?.hashWarmMs), ''],
     ['snapshot save (ms)', (r) => fmtMs(r.cold?.saveMs), ''],
     ['snapshot size (MB)', (r) => (r.cold ? (r.cold.snapshotBytes / 1048576).toFixed(1) : 'n/a'), ''],
@@ -153,6 +203,7 @@ function table(results: SizeResult[]): string {
       '',
     ],
   ];
+  const rows = show.pages ? pageRows : arxivRows;
   const header = ['', ...results.map((r) => `n = ${fmtInt(r.size)}`), 'target (100k)'];
   const body = rows.map(([label, f, target]) => [label, ...results.map(f), target]);
   const widths = header.map((_, i) => Math.max(header[i]!.length, ...body.map((row) => row[i]!.length)));
@@ -182,6 +233,43 @@ function verdicts(r: SizeResult): Verdict[] {
 
 // ---------------------------------------------------------------------------------------------
 
+/** The page-format corpus of one size: generate, cold, warm, baseline (into `r`). */
+async function pageFormats(r: SizeResult, seed: number, rounds: number, regenerate: boolean, tick: () => void): Promise<void> {
+  let gen: { dir: string; ms: number | null; stats: unknown };
+  try {
+    gen = await ensureGenerated(r.size, seed, regenerate);
+  } catch (err) {
+    r.errors.push(`generate: ${(err as Error).message}`);
+    return;
+  }
+  tick();
+  r.dir = gen.dir;
+  r.generated = { ms: gen.ms, stats: gen.stats };
+  const cache = `${gen.dir}-cache`;
+  r.cold = await measure<ColdResult>('cold', gen.dir, cache, rounds, r.errors);
+  tick();
+  r.warm = r.cold ? await measure<WarmResult>('warm', gen.dir, cache, rounds, r.errors) : null;
+  tick();
+  r.baseline = r.cold ? await measure<BaselineResult>('baseline', gen.dir, cache, rounds, r.errors) : null;
+  tick();
+  if (r.warm && r.warm.from !== 'snapshot') r.errors.push('warm: the snapshot was not used (rebuilt)');
+}
+
+/** The arXiv dump of `lines` lines: generate (cached), then one cold ingestion in a fresh child. */
+async function arxivDump(lines: number, seed: number, regenerate: boolean, errors: string[], tick: () => void): Promise<ArxivPart> {
+  let gen: { dir: string; ms: number | null; stats: ArxivDumpStats | null };
+  try {
+    gen = await ensureArxivGenerated(lines, seed, regenerate);
+  } catch (err) {
+    errors.push(`arxiv: generate: ${(err as Error).message}`);
+    return { lines, dir: '', generated: { ms: null, stats: null }, ingest: null };
+  }
+  tick();
+  const ingest = await measure<ArxivIngestResult>('arxiv', gen.dir, `${gen.dir}-cache`, 1, errors);
+  tick();
+  return { lines, dir: gen.dir, generated: { ms: gen.ms, stats: gen.stats }, ingest };
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const sizes = (argValue(args, '--sizes') ?? '1000,10000,100000')
@@ -191,9 +279,12 @@ async function main(): Promise<void> {
   const seed = Number(argValue(args, '--seed') ?? '42');
   const rounds = Number(argValue(args, '--rounds') ?? '5');
   const regenerate = args.includes('--regenerate');
+  const withArxiv = !args.includes('--no-arxiv');
+  const arxivOnly = args.includes('--arxiv-only');
+  const resultsFile = resolve(argValue(args, '--out') ?? join(RESULTS_DIR, 'latest.json'));
   BUDGET_MS = Number(argValue(args, '--budget-ms') ?? BUDGET_MS);
-  if (!sizes.length || !Number.isInteger(seed) || !(rounds > 0)) {
-    process.stderr.write('usage: npm run bench -- [--sizes 1000,10000,100000] [--seed 42] [--rounds 5] [--budget-ms 60000] [--regenerate]\n');
+  if (!sizes.length || !Number.isInteger(seed) || !(rounds > 0) || (arxivOnly && !withArxiv)) {
+    process.stderr.write('usage: npm run bench -- [--sizes 1000,10000,100000] [--seed 42] [--rounds 5] [--budget-ms 60000] [--regenerate] [--no-arxiv | --arxiv-only] [--out FILE]\n');
     process.exitCode = 2;
     return;
   }
@@ -208,38 +299,25 @@ async function main(): Promise<void> {
     loadAvgStart: loadavg().map((x) => Math.round(x * 100) / 100),
     loadAvgEnd: [] as number[],
   };
-  const head = `papertalk bench — ${machine.cores} cores (${machine.cpu}), Node ${machine.node}, ${machine.platform}, ${fmtInt(machine.totalMemMB)} MB RAM, load avg ${machine.loadAvgStart.join(' ')}; seed ${seed}, ${rounds} rounds`;
+  const head = `papertalk bench — ${machine.cores} cores (${machine.cpu}), Node ${machine.node}, ${machine.platform}, ${fmtInt(machine.totalMemMB)} MB RAM, load avg ${machine.loadAvgStart.join(' ')}; seed ${seed}, ${rounds} rounds${arxivOnly ? '; arXiv dump only' : withArxiv ? '' : '; no arXiv dump'}`;
   process.stdout.write(`${head}\n`);
 
   const results: SizeResult[] = [];
   for (const size of sizes) {
-    const progress = createProgress({ label: `n=${size}: generate, cold, warm, baseline`, total: 4 });
+    const steps = [...(arxivOnly ? [] : ['generate', 'cold', 'warm', 'baseline']), ...(withArxiv ? ['generate arXiv dump', 'arXiv ingestion'] : [])];
+    const progress = createProgress({ label: `n=${size}: ${steps.join(', ')}`, total: steps.length });
     const errors: string[] = [];
-    let gen: { dir: string; ms: number | null; stats: unknown };
-    try {
-      gen = await ensureGenerated(size, seed, regenerate);
-    } catch (err) {
-      errors.push(`generate: ${(err as Error).message}`);
-      results.push({ size, dir: '', generated: { ms: null, stats: null }, cold: null, warm: null, baseline: null, errors });
-      progress.done();
-      continue;
-    }
-    progress.tick();
-    const cache = `${gen.dir}-cache`;
-    const cold = await measure<ColdResult>('cold', gen.dir, cache, rounds, errors);
-    progress.tick();
-    const warm = cold ? await measure<WarmResult>('warm', gen.dir, cache, rounds, errors) : null;
-    progress.tick();
-    const baseline = cold ? await measure<BaselineResult>('baseline', gen.dir, cache, rounds, errors) : null;
-    progress.tick();
+    const result: SizeResult = { size, dir: '', generated: { ms: null, stats: null }, cold: null, warm: null, baseline: null, arxiv: null, errors };
+    results.push(result);
+    if (!arxivOnly) await pageFormats(result, seed, rounds, regenerate, () => progress.tick());
+    if (withArxiv) result.arxiv = await arxivDump(size, seed, regenerate, errors, () => progress.tick());
     progress.done();
-    if (warm && warm.from !== 'snapshot') errors.push('warm: the snapshot was not used (rebuilt)');
-    results.push({ size, dir: gen.dir, generated: { ms: gen.ms, stats: gen.stats }, cold, warm, baseline, errors });
   }
   machine.loadAvgEnd = loadavg().map((x) => Math.round(x * 100) / 100);
 
-  process.stdout.write(`\n${table(results)}\n`);
+  process.stdout.write(`\n${table(results, { pages: !arxivOnly, arxiv: withArxiv })}\n`);
   const notes = results.flatMap((r) => [
+    ...(r.arxiv?.ingest?.gc === false ? [`n = ${fmtInt(r.size)}: arXiv: no --expose-gc: RSS measured without a forced GC`] : []),
     ...(r.warm ? [`n = ${fmtInt(r.size)}: conversation: ${r.warm.conversationNote}`] : []),
     ...r.errors.map((e) => `n = ${fmtInt(r.size)}: ERROR ${e}`),
     ...(r.cold && !r.cold.gc ? [`n = ${fmtInt(r.size)}: no --expose-gc: RSS measured without a forced GC`] : []),
@@ -247,7 +325,7 @@ async function main(): Promise<void> {
   if (notes.length) process.stdout.write(`\n${notes.join('\n')}\n`);
   const largest = results[results.length - 1];
   const verdictList = largest ? verdicts(largest) : [];
-  if (largest) {
+  if (largest && !arxivOnly) {
     process.stdout.write(`\ntargets at n = ${fmtInt(largest.size)}${largest.size !== 100_000 ? ' (the targets are set for 100,000)' : ''}:\n`);
     for (const v of verdictList) {
       const status = v.met === null ? 'n/a ' : v.met ? 'met ' : 'MISS';
@@ -256,10 +334,10 @@ async function main(): Promise<void> {
     }
   }
   process.stdout.write(`load avg at end ${machine.loadAvgEnd.join(' ')}\n`);
-  await mkdir(RESULTS_DIR, { recursive: true });
-  const json = { startedAt: new Date().toISOString(), machine, seed, rounds, targets: TARGETS, sizes: results, verdicts: verdictList };
-  await writeFile(join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(json, null, 2)}\n`);
-  process.stderr.write(`results: ${join(RESULTS_DIR, 'latest.json')}\n`);
+  await mkdir(dirname(resultsFile), { recursive: true });
+  const json = { startedAt: new Date().toISOString(), machine, seed, rounds, options: { arxiv: withArxiv, arxivOnly }, targets: TARGETS, sizes: results, verdicts: arxivOnly ? [] : verdictList };
+  await writeFile(resultsFile, `${JSON.stringify(json, null, 2)}\n`);
+  process.stderr.write(`results: ${resultsFile}\n`);
 }
 
 main().catch((err: unknown) => {

@@ -1,9 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRng, generateCorpus, loadVocabulary, writeGeneratedCorpus, type GeneratedCorpus, type Vocabulary } from '../bench/generate.ts';
-import { buildCorpus, loadCorpusDir, type LoadResult } from '../src/corpus/load.ts';
+import { ARXIV_GENERATOR_VERSION, arxivCategoryOf, arxivDumpText, generateArxivDump, writeArxivDump, type ArxivSnapshotLine, type GeneratedArxivDump } from '../bench/generateArxiv.ts';
+import { CATEGORY_NAMES, arxivCategoryCode } from '../src/corpus/categories.ts';
+import { buildCorpus, detectFormat, loadCorpusDir, type LoadResult } from '../src/corpus/load.ts';
+import { squash } from '../src/corpus/text.ts';
 
 let vocabulary: Vocabulary;
 let generated: GeneratedCorpus;
@@ -82,5 +85,96 @@ describe('bench corpus generator', () => {
     const fromDisk = await loadCorpusDir(dir);
     expect(fromDisk.corpus.papers.map((p) => p.id)).toEqual(parsed.corpus.papers.map((p) => p.id));
     expect(fromDisk.corpus.authors.length).toBe(parsed.corpus.authors.length);
+  });
+});
+
+describe('bench arXiv dump generator', () => {
+  /** The snapshot's keys, in its order. */
+  const KEYS = ['id', 'submitter', 'authors', 'title', 'comments', 'journal-ref', 'doi', 'report-no', 'categories', 'license', 'abstract', 'versions', 'update_date', 'authors_parsed'];
+  let dump: GeneratedArxivDump;
+  let text: string;
+  let lines: ArxivSnapshotLine[];
+  let result: LoadResult;
+
+  beforeAll(() => {
+    dump = generateArxivDump(vocabulary, { lines: 200, seed: 7 });
+    text = arxivDumpText(dump);
+    lines = dump.lines.map((l) => JSON.parse(l) as ArxivSnapshotLine);
+    result = buildCorpus([{ name: dump.name, text }]);
+  });
+
+  it('is deterministic: same seed, same lines; another seed, other lines', () => {
+    expect(generateArxivDump(vocabulary, { lines: 200, seed: 7 })).toEqual(dump);
+    expect(generateArxivDump(vocabulary, { lines: 200, seed: 8 }).lines).not.toEqual(dump.lines);
+  });
+
+  it('writes snapshot lines: one object per line, the snapshot\'s keys and shapes, distinct ids', () => {
+    expect(text.split('\n')).toHaveLength(201);
+    expect(text.endsWith('}\n')).toBe(true);
+    expect(dump.stats.lines).toBe(200);
+    expect(dump.stats.bytes).toBe(Buffer.byteLength(text));
+    for (const l of lines) {
+      expect(Object.keys(l)).toEqual(KEYS);
+      expect(l.id).toMatch(/^\d{4}\.\d{5}$/);
+      for (const c of l.categories.split(' ')) expect(c, l.id).toMatch(/^[a-z-]+\.[A-Za-z-]+$|^quant-ph$/);
+      expect(l.versions[0]!.version).toBe('v1');
+      for (const v of l.versions) expect(v.created).toMatch(/^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{1,2} [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT$/);
+      // The id's year and month are the first version's.
+      const v1 = new Date(l.versions[0]!.created);
+      expect(l.id.slice(0, 4), l.id).toBe(`${String(v1.getUTCFullYear() % 100).padStart(2, '0')}${String(v1.getUTCMonth() + 1).padStart(2, '0')}`);
+      expect(l.update_date >= new Date(l.versions[l.versions.length - 1]!.created).toISOString().slice(0, 10)).toBe(true);
+      expect(l.abstract).toMatch(/^ {2}\S[^]*\n$/);
+      expect(l.authors_parsed.length).toBeGreaterThan(0);
+    }
+    expect(new Set(lines.map((l) => l.id)).size).toBe(200);
+    // What the parser has to deal with is there: LaTeX, wrapped titles, cross-lists, DOIs, journal refs, versions.
+    const { stats } = dump;
+    expect(stats.withLatex).toBeGreaterThan(20);
+    expect(lines.some((l) => l.title.includes('\n  '))).toBe(true);
+    for (const k of ['crossListed', 'withDoi', 'withJournalRef', 'withComments', 'multiVersion', 'initialMentions'] as const) expect(stats[k], k).toBeGreaterThan(0);
+  });
+
+  it('is recognised by the loader as arXiv metadata and parses to one paper per line, categories mapped to listing codes', () => {
+    expect(detectFormat(text)).toBe('arxiv-dump');
+    expect(result.files).toEqual([expect.objectContaining({ name: dump.name, format: 'arxiv-dump', papers: 200, posts: 0 })]);
+    expect(result.issues).toEqual([]);
+    expect(result.corpus.papers).toHaveLength(200);
+    const byId = new Map(result.corpus.papers.map((p) => [p.arxivId, p]));
+    let listing = 0;
+    for (const l of lines) {
+      const p = byId.get(l.id)!;
+      expect(p, l.id).toBeDefined();
+      const primary = l.categories.split(' ')[0]!;
+      expect(p.category).toBe(arxivCategoryCode(primary));
+      if (/^(?:cs|eess)\.|^stat\.ML$/.test(primary)) {
+        // `cs.CL` → `CL`, `eess.AS` → `AS`, `stat.ML` → `ML`: a listing code, with its name.
+        expect(CATEGORY_NAMES.has(p.category!), primary).toBe(true);
+        expect(arxivCategoryOf(p.category!)).toBe(primary);
+        listing++;
+      } else {
+        expect(p.category).toBe(primary); // `math.OC` stays as arXiv spells it
+      }
+      expect(p.date).toBe(new Date(l.versions[0]!.created).toISOString().slice(0, 10));
+      expect(p.venue).toBe(l['journal-ref'] ?? 'arXiv');
+      expect(p.doi ?? null).toBe(l.doi?.toLowerCase() ?? null);
+      if (!/[\\{}$~]/.test(l.title)) expect(p.title).toBe(squash(l.title));
+      // LaTeX decoded everywhere.
+      for (const t of [p.title ?? '', p.abstract ?? '', ...p.authors]) expect(t, l.id).not.toMatch(/[\\$]|\{|\}/);
+      expect(p.authorsTruncated).toBe(/et al/.test(l.authors));
+    }
+    expect(listing).toBe(200 - dump.stats.nonListingPrimary);
+    expect(listing).toBeGreaterThan(180);
+  });
+
+  it('round-trips through a directory: loadCorpusDir reads the written dump', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'papertalk-gen-arxiv-'));
+    dirs.push(dir);
+    await writeArxivDump(dir, dump);
+    expect(readdirSync(dir).sort()).toEqual(['.generated.json', dump.name]);
+    expect(readFileSync(join(dir, dump.name), 'utf8')).toBe(text);
+    expect((JSON.parse(readFileSync(join(dir, '.generated.json'), 'utf8')) as { version: number }).version).toBe(ARXIV_GENERATOR_VERSION);
+    const fromDisk = await loadCorpusDir(dir);
+    expect(fromDisk.files.map((f) => f.format)).toEqual(['arxiv-dump']);
+    expect(fromDisk.corpus.papers.map((p) => p.id)).toEqual(result.corpus.papers.map((p) => p.id));
   });
 });
