@@ -36,6 +36,8 @@ export const ConfigSchema = z.object({
   /** Button and menu presses (paging, "more like this") have their own, looser bucket. */
   COMPONENT_RATE_LIMIT_BURST: nonNegativeInt(20),
   COMPONENT_RATE_LIMIT_PER_MINUTE: positiveInt(120),
+  /** Least time between two `/follow` alert DMs to one person, in minutes (a follow's first alert does not wait). */
+  FOLLOW_ALERT_INTERVAL_MINUTES: positiveInt(60),
 });
 
 export interface Config {
@@ -56,6 +58,8 @@ export interface Config {
   rateLimit: { burst: number; perMinute: number };
   /** Buttons and select menus: a separate, looser bucket than commands and questions. */
   componentRateLimit: { burst: number; perMinute: number };
+  /** Least minutes between two follow alert DMs to one person; absent: 60. */
+  followAlertIntervalMinutes?: number;
 }
 
 export class ConfigError extends Error {
@@ -95,5 +99,6 @@ export function loadConfig(env?: NodeJS.ProcessEnv): Config {
     arxivApiUrl: e.ARXIV_API_URL,
     rateLimit: { burst: e.RATE_LIMIT_BURST, perMinute: e.RATE_LIMIT_PER_MINUTE },
     componentRateLimit: { burst: e.COMPONENT_RATE_LIMIT_BURST, perMinute: e.COMPONENT_RATE_LIMIT_PER_MINUTE },
+    followAlertIntervalMinutes: e.FOLLOW_ALERT_INTERVAL_MINUTES,
   };
 }

@@ -121,7 +121,7 @@ describe('papertalk on Discord: real discord.js client against the stand-in', ()
 
   it('deploy-commands registered every command in the guild, with the contract option shapes', () => {
     const cmds = standin.registeredCommands(standin.world.guild.id);
-    expect(cmds.map((c) => c.name).sort()).toEqual(['about', 'ask', 'author', 'digest', 'help', 'mydigest', 'paper', 'search', 'topic']);
+    expect(cmds.map((c) => c.name).sort()).toEqual(['about', 'ask', 'author', 'digest', 'follow', 'help', 'mydigest', 'paper', 'search', 'topic']);
     const byName = new Map(cmds.map((c) => [c.name, c]));
     for (const [name, option] of [['search', 'query'], ['paper', 'title'], ['ask', 'question']] as const) {
       const opts = (byName.get(name)!.options ?? []) as { name: string; type: number; required?: boolean }[];

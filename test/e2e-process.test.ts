@@ -68,9 +68,9 @@ describe('papertalk processes against the stand-in', () => {
     procs.push(p);
     const { code } = await p.exited;
     expect(code).toBe(0);
-    expect(standin.registeredCommands(standin.world.guild.id).map((c) => c.name).sort()).toEqual(['about', 'ask', 'author', 'digest', 'help', 'mydigest', 'paper', 'search', 'topic']);
+    expect(standin.registeredCommands(standin.world.guild.id).map((c) => c.name).sort()).toEqual(['about', 'ask', 'author', 'digest', 'follow', 'help', 'mydigest', 'paper', 'search', 'topic']);
     expect(standin.registeredCommands()).toEqual([]);
-    expect(p.output()).toContain('registered 9 commands');
+    expect(p.output()).toContain('registered 10 commands');
     expect(p.output()).not.toContain(standin.token);
   }, 30_000);
 

@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { buildSync } from 'esbuild';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LATEST_VERSION, openStore, StoreError, UserError } from '../src/store/index.ts';
+import { LATEST_VERSION, MIGRATIONS, openStore, StoreError, UserError } from '../src/store/index.ts';
 import type { NewSubscription, Store, StoreOptions } from '../src/store/index.ts';
 
 const silent = pino({ level: 'silent' });
@@ -99,7 +99,7 @@ describe('openStore', () => {
       expect.arrayContaining(['digest_runs', 'kv', 'papers_seen', 'schema_version', 'subscriptions']),
     );
     const history = s.db.prepare('SELECT version, applied_at FROM schema_version').all();
-    expect(history).toEqual([{ version: 1, applied_at: clock.toISOString() }]);
+    expect(history).toEqual(MIGRATIONS.map((m) => ({ version: m.version, applied_at: clock.toISOString() })));
   });
 
   it('reopening keeps data and does not re-run migrations', () => {
@@ -108,7 +108,7 @@ describe('openStore', () => {
     a.close();
     const b = open();
     expect(b.getSubscription(created.id)).toEqual(created);
-    expect(b.db.prepare('SELECT count(*) FROM schema_version').pluck().get()).toBe(1);
+    expect(b.db.prepare('SELECT count(*) FROM schema_version').pluck().get()).toBe(MIGRATIONS.length);
   });
 
   it('a file of garbage bytes → StoreError corrupt with advice', () => {

@@ -1,4 +1,4 @@
-/** Daily paper digests: input validation, selection, message model and the scheduler. */
+/** Daily paper digests and follow alerts: input validation, selection and matching, message model, schedulers. */
 export {
   parseSubscriptionInput,
   subscriptionInputSchema,
@@ -19,3 +19,7 @@ export type { DigestMessage, DigestLine, FormatOptions } from './format.ts';
 export { DigestScheduler, DigestSendError, digestNonce, dueDigest, nextScheduledInstant } from './scheduler.ts';
 export type { DigestSender, DigestSchedulerOptions, RunOutcome, SkipReason } from './scheduler.ts';
 export { localDateOf, scheduledInstant, cronPattern, formatLocalDate } from './time.ts';
+export { resolveFollow, topicCategoryOf, arrivedPapers, matchFollows, searchMatches, formatFollowAlert, alertTitle, ALERT_MAX_SHOWN, FOLLOW_TEXT_MAX } from './follows.ts';
+export type { ResolvedFollow, ArrivedPaper, AlertPaper, AlertFormatOptions } from './follows.ts';
+export { FollowAlerter, followAlertNonce, alertDueAt, alertItems } from './followAlerts.ts';
+export type { FollowSender, FollowAlerterOptions, AlertOutcome, AlertSkipReason, FollowPass, FollowerStatus } from './followAlerts.ts';

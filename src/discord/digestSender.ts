@@ -10,12 +10,17 @@
  * Discord's limits — a "Show all" button (`digest:all:<subscription>:<local date>`) lists them
  * all, ephemerally, for whoever presses it. A digest is never split into several messages (see
  * `src/digest/format.ts`), so the run row records exactly one message id.
+ *
+ * Follow alerts (`/follow`) go out the same way (`DiscordFollowSender`): one message to the
+ * follower's DM channel, with the alert's nonce, the same rendering, and the same failures
+ * (closed DMs → not retryable); their "Show all" button is `follow:all:<alert id>`.
  */
 import { ActionRowBuilder, ButtonBuilder, ButtonStyle, DiscordAPIError, RESTJSONErrorCodes, type APIEmbed, type Client } from 'discord.js';
 import type { Logger } from 'pino';
 import type { DigestMessage } from '../digest/format.ts';
+import type { FollowSender } from '../digest/followAlerts.ts';
 import { DigestSendError, type DigestSender } from '../digest/scheduler.ts';
-import type { Subscription } from '../store/types.ts';
+import type { FollowAlert, Subscription } from '../store/types.ts';
 import { COLORS, finish } from './render.ts';
 import type { MessageRow, Reply } from './types.ts';
 
@@ -28,9 +33,9 @@ const PERMANENT = new Set<number>([
   RESTJSONErrorCodes.UnknownGuild,
 ]);
 
-function classify(err: unknown, channelId: string): Error {
+function classify(err: unknown, channelId: string, what = 'the digest'): Error {
   if (err instanceof DiscordAPIError && typeof err.code === 'number' && PERMANENT.has(err.code)) {
-    return new DigestSendError(`cannot post the digest to channel ${channelId}: ${err.message} (${err.code})`, { retryable: false, cause: err });
+    return new DigestSendError(`cannot post ${what} to channel ${channelId}: ${err.message} (${err.code})`, { retryable: false, cause: err });
   }
   return err instanceof Error ? err : new Error(String(err));
 }
@@ -40,13 +45,18 @@ export function showAllId(subscriptionId: number, localDate: string): string {
   return `digest:all:${subscriptionId}:${localDate}`;
 }
 
+/** customId of the "Show all" button of a follow alert: `follow:all:<alert id>`. */
+export function followShowAllId(alertId: number): string {
+  return `follow:all:${alertId}`;
+}
+
 /**
  * A digest as one Discord message: `content` = heading + full titles (one per line), embeds =
  * details (the first embed titled, the footer on the last), plus a "Show all" button when
  * trimmed and `showAll` names the digest (`{ subscriptionId, localDate }`; `localDate: 'next'`
- * for a preview).
+ * for a preview) or gives the button's customId (a follow alert).
  */
-export function renderDigestMessage(m: DigestMessage, showAll?: { subscriptionId: number; localDate: string } | null): Reply {
+export function renderDigestMessage(m: DigestMessage, showAll?: { subscriptionId: number; localDate: string } | { customId: string } | null): Reply {
   const chunks = m.chunks.length ? m.chunks : [m.intro ?? 'No new papers matched this digest today.'];
   const embeds: APIEmbed[] = chunks.map((chunk, i) => ({ ...(i === 0 ? { title: m.title } : {}), description: chunk, color: COLORS.digest }));
   const last = embeds[embeds.length - 1];
@@ -54,12 +64,35 @@ export function renderDigestMessage(m: DigestMessage, showAll?: { subscriptionId
   const out: Reply = { content: m.content, embeds };
   if (m.showAllNeeded && showAll) {
     const button = new ButtonBuilder()
-      .setCustomId(showAllId(showAll.subscriptionId, showAll.localDate))
+      .setCustomId('customId' in showAll ? showAll.customId : showAllId(showAll.subscriptionId, showAll.localDate))
       .setLabel(`Show all ${m.total}`)
       .setStyle(ButtonStyle.Secondary);
     out.components = [new ActionRowBuilder<ButtonBuilder>().addComponents(button).toJSON() as MessageRow];
   }
   return finish(out);
+}
+
+/**
+ * Posts one message to a channel (a guild channel or a DM channel) with `nonce` and
+ * `enforce_nonce: true`; failures after which retrying cannot help become `DigestSendError`s with
+ * `retryable: false`. What digests and follow alerts share.
+ */
+export async function postWithNonce(client: Client, channelId: string, payload: Reply, nonce: string, what: string): Promise<string> {
+  let channel;
+  try {
+    channel = await client.channels.fetch(channelId);
+  } catch (err) {
+    throw classify(err, channelId, what);
+  }
+  if (!channel || !channel.isSendable()) {
+    throw new DigestSendError(`channel ${channelId} is not a channel I can post in`, { retryable: false });
+  }
+  try {
+    const posted = await channel.send({ ...payload, nonce, enforceNonce: true, allowedMentions: { parse: [] } });
+    return posted.id;
+  } catch (err) {
+    throw classify(err, channelId, what);
+  }
 }
 
 export class DiscordDigestSender implements DigestSender {
@@ -72,22 +105,27 @@ export class DiscordDigestSender implements DigestSender {
   }
 
   async send(subscription: Subscription, message: DigestMessage, nonce: string): Promise<string[]> {
-    let channel;
-    try {
-      channel = await this.client.channels.fetch(subscription.channelId);
-    } catch (err) {
-      throw classify(err, subscription.channelId);
-    }
-    if (!channel || !channel.isSendable()) {
-      throw new DigestSendError(`channel ${subscription.channelId} is not a channel I can post in`, { retryable: false });
-    }
     const payload = renderDigestMessage(message, { subscriptionId: subscription.id, localDate: message.localDate });
-    try {
-      const posted = await channel.send({ ...payload, nonce, enforceNonce: true, allowedMentions: { parse: [] } });
-      this.logger.debug({ subscriptionId: subscription.id, messageId: posted.id, nonce }, 'digest posted');
-      return [posted.id];
-    } catch (err) {
-      throw classify(err, subscription.channelId);
-    }
+    const id = await postWithNonce(this.client, subscription.channelId, payload, nonce, 'the digest');
+    this.logger.debug({ subscriptionId: subscription.id, messageId: id, nonce }, 'digest posted');
+    return [id];
+  }
+}
+
+/** Follow alerts, delivered exactly as personal digests are (the follower's DM channel, nonce, same failures). */
+export class DiscordFollowSender implements FollowSender {
+  private readonly client: Client;
+  private readonly logger: Logger;
+
+  constructor(client: Client, logger: Logger) {
+    this.client = client;
+    this.logger = logger.child({ component: 'follow-sender' });
+  }
+
+  async send(alert: FollowAlert, message: DigestMessage): Promise<string[]> {
+    const payload = renderDigestMessage(message, { customId: followShowAllId(alert.id) });
+    const id = await postWithNonce(this.client, alert.channelId, payload, alert.nonce, 'the follow alert');
+    this.logger.debug({ alertId: alert.id, userId: alert.userId, messageId: id, nonce: alert.nonce }, 'follow alert posted');
+    return [id];
   }
 }

@@ -1,6 +1,6 @@
 /**
  * The bot process: wires configuration, logger, corpus service (watch + SIGHUP reload, the
- * engine swaps libraries), engine, SQLite store, digest scheduler and the discord.js client;
+ * engine swaps libraries), engine, SQLite store, digest scheduler, follow alerts and the discord.js client;
  * handles graceful shutdown.
  *
  * `startBot` returns a handle (used by tests: several bots over one stand-in, restarts over the
@@ -17,16 +17,18 @@ import { scrubSecrets } from '../logger.ts';
 import { Engine } from '../conversation/engine.ts';
 import type { MemoryOptions } from '../conversation/memory.ts';
 import { CorpusService } from '../corpusService.ts';
+import { FollowAlerter } from '../digest/followAlerts.ts';
 import { DigestScheduler } from '../digest/scheduler.ts';
 import { ArxivRefresher, type FeedFetchOptions } from '../feeds/refresh.ts';
 import { openStore } from '../store/store.ts';
 import { createClient } from './client.ts';
 import { guardStore } from './dbGuard.ts';
-import { DiscordDigestSender } from './digestSender.ts';
+import { DiscordDigestSender, DiscordFollowSender } from './digestSender.ts';
 import { MessageHandler } from './mentions.ts';
 import { RateLimiter } from './rateLimit.ts';
 import { Router, Tracker, type RouterOptions } from './router.ts';
 import { StateStore } from './state.ts';
+import { safe } from './text.ts';
 import { warmUp } from './warmup.ts';
 import type { BotContext, Command } from './types.ts';
 
@@ -38,8 +40,10 @@ export interface StartOptions {
   deferAfterMs?: number;
   /** Watch the data directory for changes (default true). */
   watch?: boolean;
-  /** Run the digest scheduler's timers (default true; also the arXiv refresh timer). Tests pass false and call `Bot.tick()`. */
+  /** Run the digest scheduler's timers (default true; also the arXiv refresh timer and the follow alert sweep). Tests pass false and call `Bot.tick()`. */
   schedulerTimers?: boolean;
+  /** Least time between two follow alerts to one person (default: the configuration's, 60 min). */
+  followIntervalMs?: number;
   /** arXiv refresh tuning (tests: lead time, fetch timeouts and spacing). */
   arxiv?: { leadMs?: number; fetchOptions?: FeedFetchOptions };
   commands?: readonly Command[];
@@ -64,7 +68,9 @@ export interface Bot {
   readonly corpus: CorpusService;
   /** The arXiv refresher (null unless ARXIV_CATEGORIES is set and this process runs digests). */
   readonly feeds: ArxivRefresher | null;
-  /** One digest pass at the injected clock's time: refresh the arXiv feed if a window is near, then deliver what is due. */
+  /** Follow alerts (null unless this process runs digests). */
+  readonly follows: FollowAlerter | null;
+  /** One pass at the injected clock's time: refresh the arXiv feed if a window is near, deliver the digests and follow alerts that are due. */
   tick(): Promise<void>;
   /** Reloads the corpus now (SIGHUP). */
   reload(): Promise<void>;
@@ -126,7 +132,20 @@ export async function startBot(config: Config, rootLogger: Logger, options: Star
         timers: options.schedulerTimers ?? true,
       })
     : null;
-  // The optional arXiv source, fetched before each digest window by the process that runs digests.
+  // Follow alerts run where digests run (one process delivers them), to the follower's DMs.
+  const follows = scheduler
+    ? new FollowAlerter({
+        store,
+        sender: new DiscordFollowSender(client, rootLogger),
+        getLibrary: () => engine.lib,
+        logger: rootLogger,
+        now,
+        intervalMs: options.followIntervalMs ?? (config.followAlertIntervalMinutes ?? 60) * 60_000,
+        timers: options.schedulerTimers ?? true,
+        escape: safe,
+      })
+    : null;
+  // The optional arXiv source, fetched before each digest window (and on the hour while anyone follows something) by the process that runs digests.
   const feeds =
     scheduler && config.arxivCategories.length > 0
       ? new ArxivRefresher({
@@ -150,6 +169,7 @@ export async function startBot(config: Config, rootLogger: Logger, options: Star
     corpus: () => corpus.current,
     store,
     scheduler,
+    follows,
     state: new StateStore(store, { onWriteError: (err) => logger.warn({ err, path: config.dbPath }, 'could not save component state; keeping it in memory for now') }),
     rateLimiter: new RateLimiter(config.rateLimit),
     componentRateLimiter: new RateLimiter(config.componentRateLimit),
@@ -169,6 +189,8 @@ export async function startBot(config: Config, rootLogger: Logger, options: Star
     } catch (err) {
       logger.warn({ err }, 'could not record newly seen papers after a reload');
     }
+    // New papers (a data drop, the arXiv feed): the first alert of a follow goes out now.
+    follows?.kick();
   });
   if (options.watch ?? true) corpus.watch();
   const keptArxiv = feeds?.restore() ?? [];
@@ -205,7 +227,7 @@ export async function startBot(config: Config, rootLogger: Logger, options: Star
         schedulerStart = (feeds ? feeds.prime(20_000).catch((err: unknown) => logger.error({ err }, 'arXiv refresh failed')) : Promise.resolve())
           .then(() => {
             feeds?.start();
-            return scheduler.start();
+            return Promise.all([scheduler.start(), follows?.start()]);
           })
           .catch((err: unknown) => logger.error({ err }, 'digest scheduler failed to start'));
       }
@@ -224,6 +246,7 @@ export async function startBot(config: Config, rootLogger: Logger, options: Star
       await feeds?.stop();
       await schedulerStart;
       await scheduler?.stop().catch((err: unknown) => logger.error({ err }, 'digest scheduler did not stop cleanly'));
+      await follows?.stop().catch((err: unknown) => logger.error({ err }, 'follow alerts did not stop cleanly'));
       corpus.close();
       await client.destroy().catch((err: unknown) => logger.error({ err }, 'could not close the Discord connection cleanly'));
       try {
@@ -254,9 +277,11 @@ export async function startBot(config: Config, rootLogger: Logger, options: Star
     tracker,
     corpus,
     feeds,
+    follows,
     tick: async () => {
       await feeds?.tick();
       await scheduler?.runDue();
+      await follows?.runDue();
     },
     reload: async () => {
       await corpus.load();

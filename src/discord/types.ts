@@ -16,6 +16,7 @@ import type {
 import type { Logger } from 'pino';
 import type { Engine } from '../conversation/engine.ts';
 import type { LoadedCorpus } from '../corpusService.ts';
+import type { FollowAlerter } from '../digest/followAlerts.ts';
 import type { DigestScheduler } from '../digest/scheduler.ts';
 import type { Library } from '../search/library.ts';
 import type { Store } from '../store/store.ts';
@@ -66,6 +67,8 @@ export interface BotContext {
   readonly store: Store;
   /** Null on shards that do not run digests. */
   readonly scheduler: DigestScheduler | null;
+  /** `/follow` alerts; null on shards that do not run digests (follows are still stored). */
+  readonly follows: FollowAlerter | null;
   /** Paging/selection state that must survive restarts (SQLite kv). */
   readonly state: StateStore;
   /** Commands, questions and mentions. */

@@ -5,7 +5,9 @@
  * pending counts as upcoming) — merges them with the records kept from earlier fetches (same
  * arXiv id → the newest version), keeps them in the store's kv table (so a restart still has
  * them), and hands them to `apply` (the corpus merges them with the data files and reloads;
- * first-seen times are recorded on that reload).
+ * first-seen times are recorded on that reload). While anyone has a `/follow`, the feed is also kept
+ * fresh for follows: a window every `followWindowMs` (default on the hour), so that new papers
+ * reach followers without a digest subscription.
  *
  * A failing feed never throws: it is logged, the records kept so far stay, and the digest goes
  * out with what there is.
@@ -42,6 +44,8 @@ export interface ArxivRefresherOptions {
   timers?: boolean;
   /** Timer period (ms). Default 30 s. */
   tickMs?: number;
+  /** With follows stored, a window every this many ms as well (aligned, e.g. on the hour). Default 1 h; 0 turns it off. */
+  followWindowMs?: number;
 }
 
 export interface FeedRefreshResult {
@@ -113,7 +117,8 @@ export class ArxivRefresher {
   /**
    * The digest window the feed should be fresh for at `now`: the earliest scheduled instant among
    * active subscriptions — today's when still ahead or when today's digest is due and not yet done
-   * (catch-up), else the next one. Null without active subscriptions.
+   * (catch-up), else the next one — or, while follows exist, the next follow window if earlier.
+   * Null without active subscriptions or follows.
    */
   nextWindow(now: Date = this.options.now()): Date | null {
     let best: number | null = null;
@@ -123,6 +128,11 @@ export class ArxivRefresher {
       const run = due ? this.options.store.getDigestRun(sub.id, due.localDate) : undefined;
       if (due && (!run || run.status === 'claimed' || run.status === 'failed')) at = due.scheduledAt.getTime();
       else at = nextScheduledInstant(sub, new Date(now.getTime() + (due ? 60_000 : 0))).getTime();
+      if (best === null || at < best) best = at;
+    }
+    const every = this.options.followWindowMs ?? 3_600_000;
+    if (every > 0 && this.options.store.listFollows().length > 0) {
+      const at = Math.ceil(now.getTime() / every) * every;
       if (best === null || at < best) best = at;
     }
     return best === null ? null : new Date(best);

@@ -79,6 +79,73 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    name: 'follows: paper_arrivals, follows, follow_alerts, follow_matches, follow_cursor',
+    up: (db) => {
+      db.exec(`
+        -- Every paper the store sees for the first time, in order (papers_seen has no order of its own).
+        -- Papers seen before this migration have no row: they were all in the corpus before any follow.
+        CREATE TABLE paper_arrivals (
+          seq      INTEGER PRIMARY KEY AUTOINCREMENT,
+          paper_id TEXT NOT NULL UNIQUE,
+          seen_at  TEXT NOT NULL
+        );
+
+        CREATE TABLE follows (
+          id            INTEGER PRIMARY KEY AUTOINCREMENT,
+          user_id       TEXT NOT NULL,
+          channel_id    TEXT NOT NULL,
+          guild_id      TEXT,
+          kind          TEXT NOT NULL CHECK (kind IN ('author', 'topic', 'search')),
+          query         TEXT NOT NULL CHECK (length(query) BETWEEN 1 AND 500),
+          label         TEXT NOT NULL,
+          match_key     TEXT NOT NULL,
+          target        TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(target)),
+          after_seq     INTEGER NOT NULL DEFAULT 0,
+          created_at    TEXT NOT NULL,
+          last_alert_at TEXT,
+          UNIQUE (user_id, kind, match_key)
+        );
+        CREATE INDEX follows_user ON follows (user_id);
+
+        CREATE TABLE follow_alerts (
+          id              INTEGER PRIMARY KEY AUTOINCREMENT,
+          user_id         TEXT NOT NULL,
+          channel_id      TEXT NOT NULL,
+          status          TEXT NOT NULL CHECK (status IN ('claimed', 'sent', 'failed', 'empty')),
+          nonce           TEXT NOT NULL CHECK (length(nonce) BETWEEN 1 AND 25),
+          items           TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(items)),
+          claimed_at      TEXT NOT NULL,
+          sent_at         TEXT,
+          closed_at       TEXT,
+          message_ids     TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(message_ids)),
+          error           TEXT,
+          attempts        INTEGER NOT NULL DEFAULT 1,
+          next_attempt_at TEXT
+        );
+        CREATE INDEX follow_alerts_user ON follow_alerts (user_id, id);
+
+        -- One row per (follow, paper), ever: a paper is never sent twice for the same follow.
+        CREATE TABLE follow_matches (
+          follow_id  INTEGER NOT NULL REFERENCES follows (id) ON DELETE CASCADE,
+          paper_id   TEXT NOT NULL,
+          why        TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(why)),
+          matched_at TEXT NOT NULL,
+          alert_id   INTEGER REFERENCES follow_alerts (id) ON DELETE SET NULL,
+          PRIMARY KEY (follow_id, paper_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX follow_matches_alert ON follow_matches (alert_id);
+
+        -- Arrivals up to seq have been matched against the follows.
+        CREATE TABLE follow_cursor (
+          id  INTEGER PRIMARY KEY CHECK (id = 1),
+          seq INTEGER NOT NULL
+        );
+        INSERT INTO follow_cursor (id, seq) VALUES (1, 0);
+      `);
+    },
+  },
 ];
 
 /** The schema version this build understands. */

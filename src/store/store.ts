@@ -1,6 +1,6 @@
 /**
- * The papertalk SQLite store (better-sqlite3): subscriptions, papers first-seen times, digest runs and a
- * small key/value table. Opened once at start-up with `openStore`; every failure to open becomes a
+ * The papertalk SQLite store (better-sqlite3): subscriptions, papers first-seen times (and their arrival
+ * order), digest runs, follows and their alerts (src/store/follows.ts), and a small key/value table. Opened once at start-up with `openStore`; every failure to open becomes a
  * `StoreError` with a human explanation (corrupt file, unwritable directory, locked by another process).
  */
 import fs from 'node:fs';
@@ -10,13 +10,21 @@ import type { Logger } from 'pino';
 import { UserError } from '../errors.ts';
 import { StoreError } from './errors.ts';
 import type { StoreErrorCode } from './errors.ts';
+import { FollowTables } from './follows.ts';
+import type { ClaimFollowAlertInput, FollowMatchQuery, FollowQuery } from './follows.ts';
 import { LATEST_VERSION, MIGRATIONS } from './migrations.ts';
 import type { Migration } from './migrations.ts';
 import type {
   ClaimResult,
   DigestRun,
   DigestRunStatus,
+  Follow,
+  FollowAlert,
+  FollowMatch,
+  NewFollow,
+  NewFollowMatch,
   NewSubscription,
+  PaperArrival,
   SeenPaper,
   Subscription,
 } from './types.ts';
@@ -106,6 +114,37 @@ export interface Store {
   markDigestEmpty(runId: number, res: { at: Date; messageIds?: string[]; advanceLastDigest: boolean }): DigestRun;
   /** Delivery failed; `nextAttemptAt` null means give up. */
   markDigestFailed(runId: number, res: { error: string; at: Date; nextAttemptAt: Date | null }): DigestRun;
+
+  // Follows (src/store/follows.ts). Matching and alert timing live in src/digest/.
+  /** Adds a follow; papers already seen are never "new" for it. Throws `UserError` for a duplicate. */
+  addFollow(follow: NewFollow, now?: Date): Follow;
+  getFollow(id: number): Follow | undefined;
+  listFollows(query?: FollowQuery): Follow[];
+  /** Removes one of `userId`'s follows; throws `UserError` when there is no such follow of theirs. */
+  removeFollow(id: number, userId: string): Follow;
+  /** Highest arrival sequence number (0 before the first). */
+  latestArrivalSeq(): number;
+  /** Papers first seen after arrival `seq`, in order. */
+  paperArrivalsAfter(seq: number, limit?: number): PaperArrival[];
+  /** Arrivals up to this seq have been matched against the follows. */
+  followCursor(): number;
+  /** Stores new matches (never the same (follow, paper) twice) and advances the cursor, in one transaction. */
+  recordFollowMatches(matches: readonly NewFollowMatch[], cursor: number, now?: Date): number;
+  listFollowMatches(query?: FollowMatchQuery): FollowMatch[];
+  /** Followers with waiting matches or an unfinished alert. */
+  followUsersWithWork(): string[];
+  getFollowAlert(id: number): FollowAlert | undefined;
+  listFollowAlerts(userId: string): FollowAlert[];
+  /** The follower's claimed alert, or failed one with a retry planned. */
+  openFollowAlert(userId: string): FollowAlert | undefined;
+  /** When the follower's last alert was delivered or given up on. */
+  lastFollowAlertAt(userId: string): Date | null;
+  claimFollowAlert(input: ClaimFollowAlertInput): FollowAlert;
+  /** Takes over an expired claim or a failed alert due for a retry (same nonce, same papers). */
+  claimFollowAlertAgain(id: number, now: Date): FollowAlert;
+  markFollowAlertSent(id: number, res: { messageIds: string[]; at: Date }): FollowAlert;
+  markFollowAlertEmpty(id: number, res: { at: Date }): FollowAlert;
+  markFollowAlertFailed(id: number, res: { error: string; at: Date; nextAttemptAt: Date | null }): FollowAlert;
 
   kvGet(key: string, now?: Date): string | undefined;
   kvSet(key: string, value: string, opts?: { ttlMs?: number; now?: Date }): void;
@@ -418,6 +457,7 @@ class SqliteStore implements Store {
   private readonly logger: Logger;
   private seenIds: Set<string> | null = null;
   private closed = false;
+  private readonly follows: FollowTables;
 
   constructor(db: Database.Database, file: string, version: number, options: StoreOptions) {
     this.db = db;
@@ -425,6 +465,7 @@ class SqliteStore implements Store {
     this.schemaVersion = version;
     this.now = options.now;
     this.logger = options.logger;
+    this.follows = new FollowTables(db, options.logger, (fn) => this.transaction(fn));
   }
 
   transaction<T>(fn: () => T): T {
@@ -549,6 +590,8 @@ class SqliteStore implements Store {
         // INSERT OR IGNORE: another process (or a duplicate in the batch) may have recorded it already.
         if (insert.run(p.id, ts, p.title, p.date).changes === 1) ids.push(p.id);
       }
+      // Same transaction: every newly seen paper gets its arrival (what follows are matched against).
+      this.follows.recordArrivals(ids, ts);
       return ids;
     });
     for (const p of fresh) known.add(p.id); // only after the commit
@@ -693,6 +736,84 @@ class SqliteStore implements Store {
          WHERE id = ? AND (last_digest_at IS NULL OR last_digest_at < ?)`,
       )
       .run(cutoff, run.subscriptionId, cutoff);
+  }
+
+  // --- follows ------------------------------------------------------------------------------------
+
+  addFollow(follow: NewFollow, now: Date = this.now()): Follow {
+    return this.follows.add(follow, now);
+  }
+
+  getFollow(id: number): Follow | undefined {
+    return this.follows.get(id);
+  }
+
+  listFollows(query: FollowQuery = {}): Follow[] {
+    return this.follows.list(query);
+  }
+
+  removeFollow(id: number, userId: string): Follow {
+    return this.follows.remove(id, userId);
+  }
+
+  latestArrivalSeq(): number {
+    return this.follows.latestArrivalSeq();
+  }
+
+  paperArrivalsAfter(seq: number, limit?: number): PaperArrival[] {
+    return this.follows.arrivalsAfter(seq, limit);
+  }
+
+  followCursor(): number {
+    return this.follows.cursor();
+  }
+
+  recordFollowMatches(matches: readonly NewFollowMatch[], cursor: number, now: Date = this.now()): number {
+    return this.follows.recordMatches(matches, cursor, now);
+  }
+
+  listFollowMatches(query: FollowMatchQuery = {}): FollowMatch[] {
+    return this.follows.matches(query);
+  }
+
+  followUsersWithWork(): string[] {
+    return this.follows.usersWithWork();
+  }
+
+  getFollowAlert(id: number): FollowAlert | undefined {
+    return this.follows.getAlert(id);
+  }
+
+  listFollowAlerts(userId: string): FollowAlert[] {
+    return this.follows.listAlerts(userId);
+  }
+
+  openFollowAlert(userId: string): FollowAlert | undefined {
+    return this.follows.openAlert(userId);
+  }
+
+  lastFollowAlertAt(userId: string): Date | null {
+    return this.follows.lastAlertAt(userId);
+  }
+
+  claimFollowAlert(input: ClaimFollowAlertInput): FollowAlert {
+    return this.follows.claimAlert(input);
+  }
+
+  claimFollowAlertAgain(id: number, now: Date): FollowAlert {
+    return this.follows.claimAlertAgain(id, now);
+  }
+
+  markFollowAlertSent(id: number, res: { messageIds: string[]; at: Date }): FollowAlert {
+    return this.follows.markSent(id, res);
+  }
+
+  markFollowAlertEmpty(id: number, res: { at: Date }): FollowAlert {
+    return this.follows.markEmpty(id, res);
+  }
+
+  markFollowAlertFailed(id: number, res: { error: string; at: Date; nextAttemptAt: Date | null }): FollowAlert {
+    return this.follows.markFailed(id, res);
   }
 
   // --- kv -----------------------------------------------------------------------------------------

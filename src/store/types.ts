@@ -76,3 +76,103 @@ export interface DigestRun {
 export type ClaimResult =
   | { claimed: true; run: DigestRun; /** true when re-claiming an expired claim or a failed run */ resumed: boolean }
   | { claimed: false; run: DigestRun; reason: 'done' | 'in-flight' | 'backoff' | 'exhausted' };
+
+// ---------------------------------------------------------------------------------------------------
+// Follows (`/follow`): personal alerts about new papers, delivered in DMs.
+
+/** What a follow is about. */
+export type FollowKind = 'author' | 'topic' | 'search';
+
+/**
+ * What a follow matches, resolved against the library when it was created (see `src/digest/follows.ts`):
+ * an author by the library's author ids and/or name keys, a topic by category code, a topic or
+ * search by a query run through the library's search (full coverage).
+ */
+export interface FollowTarget {
+  /** Author ids (`Author.id`) followed. */
+  authorIds?: string[];
+  /** Author name keys (`nameKey`) followed: a paper listing one of these names matches. */
+  nameKeys?: string[];
+  /** Category code (`CL`). */
+  category?: string;
+  /** Search query (topic or search). */
+  query?: string;
+}
+
+/** A follow as created (validated and resolved input). */
+export interface NewFollow {
+  /** The follower. */
+  userId: string;
+  /** The follower's DM channel (where alerts go). */
+  channelId: string;
+  /** The server the follow was created in; null in DMs (informational: alerts always go to DMs). */
+  guildId: string | null;
+  kind: FollowKind;
+  /** The text as typed (one line). */
+  query: string;
+  /** What the follow is about, for people (`Yanqi Zhou`, `category Computation and Language (CL)`, `“mixture of experts”`). */
+  label: string;
+  /** Normalised target: one follow per (user, kind, key). */
+  key: string;
+  target: FollowTarget;
+}
+
+export interface Follow extends NewFollow {
+  id: number;
+  /** Papers that arrived up to this arrival sequence number were already in the corpus: never "new" for it. */
+  afterSeq: number;
+  createdAt: Date;
+  /** When an alert carrying this follow's papers was last delivered (or given up on); null before its first alert. */
+  lastAlertAt: Date | null;
+}
+
+/** A paper first seen by the store, in arrival order (`seq` increases strictly). */
+export interface PaperArrival {
+  seq: number;
+  paperId: string;
+  seenAt: Date;
+}
+
+/** A new paper matching a follow, as the matcher found it. */
+export interface NewFollowMatch {
+  followId: number;
+  paperId: string;
+  /** Why it matches (`author Yanqi Zhou`, `category CL`, `search “moe”`). */
+  why: string[];
+}
+
+export interface FollowMatch extends NewFollowMatch {
+  matchedAt: Date;
+  /** The alert that carries (or carried) it; null while it waits for the next alert. */
+  alertId: number | null;
+}
+
+/** One paper of an alert: the follows it matched and why. */
+export interface FollowAlertItem {
+  paperId: string;
+  followIds: number[];
+  why: string[];
+}
+
+export type FollowAlertStatus = 'claimed' | 'sent' | 'failed' | 'empty';
+
+/** One DM to one follower, batching every follow's new papers since the previous one. */
+export interface FollowAlert {
+  id: number;
+  userId: string;
+  channelId: string;
+  status: FollowAlertStatus;
+  /** Deterministic per alert; the sender passes it to Discord with `enforce_nonce` (a re-send is deduplicated). */
+  nonce: string;
+  items: FollowAlertItem[];
+  /** When the current (or last) attempt claimed it. */
+  claimedAt: Date;
+  sentAt: Date | null;
+  /** Delivered, found empty, or given up on (null while claimed or waiting for a retry). */
+  closedAt: Date | null;
+  messageIds: string[];
+  error: string | null;
+  attempts: number;
+  /** After a failure: earliest time of the next attempt (null: no more attempts). */
+  nextAttemptAt: Date | null;
+}
