@@ -84,7 +84,8 @@ function matchingPosts(f: Frame, lib: Library, topic: string): Post[] {
 export function listPapers(b: Builder, f: Frame, lib: Library, size: number): void {
   const limit = Math.min(f.limit ?? size, size);
   const sel = selectPapers(f, lib, limit);
-  const posts = sel.total || !sel.partial?.length ? matchingPosts(f, lib, sel.corrected ?? f.topic ?? '') : [];
+  // Posts fill out a thin result (fewer papers than a page); a full page of papers is answer enough.
+  const posts = sel.total < limit && (sel.total || !sel.partial?.length) ? matchingPosts(f, lib, sel.corrected ?? f.topic ?? '') : [];
   b.posts = posts;
   const postLines = posts.length ? `\nBlog posts:\n${posts.map((p, i) => `${i + 1}. ${p.title}`).join('\n')}` : '';
   b.papers = sel.papers;

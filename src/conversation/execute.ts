@@ -129,6 +129,20 @@ function likelyTypo(typed: string, word: string, length = typed.length): boolean
  * first letter and length (±1). Words with no such neighbour stay (and then match nothing).
  */
 export function correctTopic(topic: string, lib: Library): string {
+  // Memoised per library: a turn asks for the same topic several times (readings, checks, the answer).
+  let memo = corrections.get(lib);
+  if (!memo) corrections.set(lib, (memo = new Map()));
+  const hit = memo.get(topic);
+  if (hit !== undefined) return hit;
+  const fixed = correctNow(topic, lib);
+  memo.set(topic, fixed);
+  if (memo.size > 1024) memo.delete(memo.keys().next().value as string);
+  return fixed;
+}
+
+const corrections = new WeakMap<Library, Map<string, string>>();
+
+function correctNow(topic: string, lib: Library): string {
   return topic.replace(/[\p{L}\p{N}]+/gu, (word) => {
     const terms = queryTerms(word);
     if (terms.length !== 1) return word;
