@@ -167,7 +167,9 @@ export function answerFrame(frame: Frame, lib: Library, options: AnswerOptions =
             return `${title} was written by ${listAuthors(p.authors)}${note}.`;
           }
           case 'date_of':
-            return p.date ? `${title} was published ${p.date.length === 4 ? 'in ' : 'on '}${p.date}${p.venue ? ` (${p.venue})` : ''}.` : `I don't know when ${title} was published.`;
+            return p.date
+              ? `${title} was published ${p.date.length === 4 ? 'in ' : 'on '}${p.date}${p.venue ? ` (${p.venue})` : ''}${p.categoryName ? `; filed under ${p.categoryName} (${p.category})` : ''}.`
+              : `I don't know when ${title} was published.`;
           case 'venue_of':
             return p.venue ? `${title} appeared in ${p.venue}${p.date ? ` (${p.date.slice(0, 4)})` : ''}.` : `The sources give no venue for ${title}${p.date ? `; it is dated ${p.date}` : ''}${p.categoryName ? ` and filed under ${p.categoryName}` : ''}.`;
           case 'about':
