@@ -7,7 +7,7 @@ import type { Library } from '../search/library.ts';
 import { answerFrame, type AnswerOptions } from './answer.ts';
 import { ConversationMemory, type MemoryOptions } from './memory.ts';
 import { cleanInput, understandQuery } from './parse.ts';
-import { withClock } from './understand/understand.ts';
+import { prepare, withClock } from './understand/understand.ts';
 import { verbalize } from './verbalize.ts';
 import { createRephraser } from './rephrase/index.ts';
 import type { Rephraser } from './rephraser.ts';
@@ -48,6 +48,7 @@ export class Engine {
   constructor(options: EngineOptions) {
     this.options = options;
     this.library = options.library;
+    prepare(this.library);
     this.memory = new ConversationMemory(options.memory);
     this.rephraser = options.rephraser ?? createRephraser();
     this.logger = options.logger;
@@ -59,6 +60,7 @@ export class Engine {
 
   /** Swaps in a freshly loaded library (conversations keep their ids: ids are stable). */
   setLibrary(library: Library): void {
+    prepare(library);
     this.library = library;
   }
 

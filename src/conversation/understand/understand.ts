@@ -11,7 +11,7 @@ import type { Frame, GroupBy, Intent } from '../types.ts';
 import { paperFilter, selectPapers } from '../execute.ts';
 import { intersect, numberWord } from './dates.ts';
 import { features, maskedWords, predict, type IntentLabel, type IntentModel } from './intents.ts';
-import { greedy, link, type Span, type SpanType } from './link.ts';
+import { greedy, lexicon, link, type Span, type SpanType } from './link.ts';
 import { tokenize, type Token } from './tokens.ts';
 import model from './intent-model.json' with { type: 'json' };
 
@@ -101,6 +101,15 @@ let clock: () => Date = () => new Date();
 /** The current day (readings of relative periods depend on it, so memoised readings are per day). */
 export function clockKey(): string {
   return clock().toISOString().slice(0, 10);
+}
+
+/**
+ * Builds what understanding needs from a library up front (the linking dictionaries, the title
+ * word index), so the first question after a (re)load does not pay for it.
+ */
+export function prepare(lib: Library): void {
+  lexicon(lib);
+  titlesWith(lib, '');
 }
 
 /** Runs `fn` with `now` as the current date of every relative period ("this year") parsed inside. */
