@@ -219,8 +219,9 @@ export function link(text: string, tokens: Token[], lib: Library, now: Date): Sp
     }
   }
   // Fuzzy names: two or three capitalised words that no exact entry covers ("Yanqi Zhuo").
-  for (let i = 0; i + 1 < tokens.length; i++) {
-    for (const len of [2, 3]) {
+  // Longest windows first; a window inside one that matched is not searched again (each search costs).
+  for (const len of [3, 2]) for (let i = 0; i + 1 < tokens.length; i++) {
+    {
       const win = tokens.slice(i, i + len);
       if (win.length < len || !win.every((t) => NAME_WORD.test(t.raw) && !STOP_WORDS.has(t.norm))) continue;
       if (spans.some((s) => s.type === 'author' && s.tokStart <= i && s.tokEnd >= i + len)) continue;
