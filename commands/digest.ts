@@ -1,5 +1,6 @@
 /**
- * `/digest subscribe|unsubscribe|list|preview` — daily paper digests posted to a channel.
+ * `/digest subscribe|unsubscribe|list|preview|feedback` — daily paper digests posted to a channel,
+ * ranked by each subscription's interest profile (keywords, authors, `like:` seed papers, 👍/👎).
  * Managing digests needs the Manage Server permission (default member permission, checked
  * again at run time). Validation errors come back as one clear ephemeral message; confirmations
  * go in the interaction reply, never in the digest channel.
@@ -12,7 +13,9 @@ import { formatLocalDate } from '../src/digest/time.ts';
 import { parseSubscriptionInput } from '../src/digest/subscriptionInput.ts';
 import { UserError } from '../src/errors.ts';
 import type { Choice } from '../src/discord/limits.ts';
-import { addScheduleOptions, readScheduleOptions, requireScheduler, scheduleAndConfirm, scheduleAutocomplete, subscriptionIdChoices } from '../src/discord/digestOptions.ts';
+import { addScheduleOptions, readLikes, readScheduleOptions, requireScheduler, scheduleAndConfirm, scheduleAutocomplete, subscriptionIdChoices } from '../src/discord/digestOptions.ts';
+import { feedbackReply, likesLine, ratePress, seedLikes, undoChoices } from '../src/discord/feedback.ts';
+import { selectedValue } from '../src/discord/lookup.ts';
 import { renderDigestMessage } from '../src/discord/digestSender.ts';
 import { LIMITS } from '../src/discord/limits.ts';
 import { COLORS, finish, renderSubscriptions } from '../src/discord/render.ts';
@@ -57,8 +60,13 @@ function subscribe(i: ChatInputCommandInteraction, ctx: BotContext) {
     },
     { knownCategories: CATEGORY_NAMES },
   );
-  const created = ctx.store.addSubscription(sub, ctx.now());
-  const content = scheduleAndConfirm(ctx, created);
+  const likes = readLikes(i, libraryOf(ctx));
+  const created = ctx.store.transaction(() => {
+    const c = ctx.store.addSubscription(sub, ctx.now());
+    seedLikes(ctx, c, likes);
+    return c;
+  });
+  const content = [scheduleAndConfirm(ctx, created), likesLine(likes)].filter(Boolean).join('\n');
   ctx.logger.info({ subscriptionId: created.id, guildId, channelId: created.channelId, by: i.user.id }, 'digest subscription created');
   return reply({ content });
 }
@@ -77,23 +85,36 @@ function list(i: ChatInputCommandInteraction, ctx: BotContext) {
   return reply(renderSubscriptions(ctx.store.listSubscriptions({ guildId }), { latestRun: (id) => ctx.store.latestDigestRun(id) }));
 }
 
-function preview(i: ChatInputCommandInteraction, ctx: BotContext) {
-  const { guildId } = requireManager(i);
-  const scheduler = requireScheduler(ctx);
+/** The subscription an `id` option names, or the one of this channel (or server) when there is one. */
+function pickSubscription(i: ChatInputCommandInteraction, ctx: BotContext, guildId: string, subcommand: string) {
   let id = i.options.getInteger('id');
   if (id === null) {
     const here = ctx.store.listSubscriptions({ guildId });
     const inChannel = here.filter((s) => s.channelId === i.channelId);
     const pick = inChannel.length === 1 ? inChannel[0] : here.length === 1 ? here[0] : undefined;
     if (!pick) {
-      throw new UserError('digest-pick', here.length ? `Which one? This server has ${here.length} digests: ${here.map((s) => `#${s.id}`).join(', ')}. Use \`/digest preview id:\`.` : 'No digest subscriptions in this server yet. Create one with `/digest subscribe`.');
+      throw new UserError('digest-pick', here.length ? `Which one? This server has ${here.length} digests: ${here.map((s) => `#${s.id}`).join(', ')}. Use \`/digest ${subcommand} id:\`.` : 'No digest subscriptions in this server yet. Create one with `/digest subscribe`.');
     }
     id = pick.id;
   }
-  const sub = subscriptionIn(ctx, guildId, id);
+  return subscriptionIn(ctx, guildId, id);
+}
+
+function preview(i: ChatInputCommandInteraction, ctx: BotContext) {
+  const { guildId } = requireManager(i);
+  const scheduler = requireScheduler(ctx);
+  const sub = pickSubscription(i, ctx, guildId, 'preview');
+  const id = sub.id;
   const message = scheduler.preview(sub.id, { now: ctx.now() });
   if (!message) throw new UserError('digest-not-found', `There is no digest subscription #${id}.`);
-  return reply({ ...renderDigestMessage(message, { subscriptionId: sub.id, localDate: 'next' }), content: `Preview of digest #${sub.id} (not posted; nothing recorded):`, ephemeral: true });
+  return reply({ ...renderDigestMessage(message, { subscriptionId: sub.id, localDate: 'next' }, { feedback: sub.id }), content: `Preview of digest #${sub.id} (not posted; nothing recorded):`, ephemeral: true });
+}
+
+/** `/digest feedback [id] [undo]`: the 👍/👎 and seed papers of a channel digest, or undo one paper's ratings. */
+function feedback(i: ChatInputCommandInteraction, ctx: BotContext) {
+  const { guildId } = requireManager(i);
+  const sub = pickSubscription(i, ctx, guildId, 'feedback');
+  return reply(feedbackReply(ctx, sub, { undo: i.options.getString('undo') }));
 }
 
 /** Papers per "Show all" page. */
@@ -117,7 +138,7 @@ export function renderShowAll(subscriptionId: number, localDate: string, sel: Di
     const line = `\n${titleLine(from + i + 1, title)}`;
     if (content.length + line.length > LIMITS.content) break; // never cut a title; the details below still list it
     content += line;
-    details.push(`**${from + i + 1}.** ${[formatAuthors(s.paper.authors, s.paper.authorsTruncated), s.paper.category, s.paper.date].filter(Boolean).join(' · ')}\n↳ ${s.why.join('; ')}`);
+    details.push(`**${from + i + 1}.** ${[formatAuthors(s.paper.authors, s.paper.authorsTruncated), s.paper.category, s.paper.date].filter(Boolean).join(' · ')}\n↳ ${s.reason ?? s.why.join('; ')}`);
   }
   if (slice.length === 0) content += '\nNo papers match this digest any more.';
   let description = '';
@@ -173,6 +194,13 @@ export const digest = {
         .setName('preview')
         .setDescription('Show what a digest would contain now (nothing is posted)')
         .addIntegerOption((o) => o.setName('id').setDescription('Subscription number (default: the one in this channel)').setAutocomplete(true).setMinValue(1)),
+    )
+    .addSubcommand((s) =>
+      s
+        .setName('feedback')
+        .setDescription("A digest's 👍/👎 ratings and seed papers; undo one")
+        .addIntegerOption((o) => o.setName('id').setDescription('Subscription number (default: the one in this channel)').setAutocomplete(true).setMinValue(1))
+        .addStringOption((o) => o.setName('undo').setDescription('Remove the ratings of this paper').setAutocomplete(true).setMaxLength(500)),
     ),
 
   components: {
@@ -189,15 +217,43 @@ export const digest = {
       public: true,
       run: (_i, args, ctx) => update(showAll(ctx, args)),
     },
+    /**
+     * 👍/👎 under a digest paper: `digest:fb:<subscription>:<u|d>:<paper ref>`. Channel digests: any
+     * member who sees it; personal digests: their owner (checked in `ratePress`).
+     */
+    fb: {
+      ack: 'reply',
+      ephemeral: true,
+      public: true,
+      run: (i, [id = '', dir = '', ...ref], ctx) => ratePress(i, ctx, Number(id), dir === 'u' ? 1 : -1, ref.join(':')),
+    },
+    /** The "Rate papers N–M…" menu of a long digest: `digest:fbs:<subscription>`, values `u:<ref>` / `d:<ref>`. */
+    fbs: {
+      ack: 'reply',
+      ephemeral: true,
+      public: true,
+      run: (i, [id = ''], ctx) => {
+        const [dir = '', ...ref] = selectedValue(i).split(':');
+        return ratePress(i, ctx, Number(id), dir === 'u' ? 1 : -1, ref.join(':'));
+      },
+    },
   },
 
-  execute: bySubcommand('digest', { subscribe, unsubscribe, list, preview }),
+  execute: bySubcommand('digest', { subscribe, unsubscribe, list, preview, feedback }),
 
   autocomplete(interaction, ctx): Choice[] {
     const shared = scheduleAutocomplete(interaction, libraryOf(ctx));
     if (shared) return shared;
     const focused = interaction.options.getFocused(true);
-    if (focused.name !== 'id' || !interaction.inGuild()) return [];
+    if (!interaction.inGuild()) return [];
+    if (focused.name === 'undo') {
+      const here = ctx.store.listSubscriptions({ guildId: interaction.guildId });
+      const id = interaction.options.getInteger('id');
+      const inChannel = here.filter((s) => s.channelId === interaction.channelId);
+      const sub = id !== null ? here.find((s) => s.id === id) : inChannel.length === 1 ? inChannel[0] : here.length === 1 ? here[0] : undefined;
+      return undoChoices(ctx, sub, String(focused.value));
+    }
+    if (focused.name !== 'id') return [];
     return subscriptionIdChoices(
       ctx.store.listSubscriptions({ guildId: interaction.guildId }),
       String(focused.value),

@@ -1,5 +1,5 @@
 /**
- * `/mydigest subscribe|unsubscribe|list|preview` — a personal daily digest, delivered in a direct
+ * `/mydigest subscribe|unsubscribe|list|preview|feedback` — a personal daily digest, delivered in a direct
  * message. Anyone may use it, in a server or in the bot's DMs; each user sees and manages only
  * their own personal digests. Channel digests for a whole server are `/digest` (Manage Server).
  *
@@ -10,7 +10,8 @@
 import { DiscordAPIError, RESTJSONErrorCodes, SlashCommandBuilder, type ChatInputCommandInteraction, type SlashCommandIntegerOption } from 'discord.js';
 import { CATEGORY_NAMES } from '../src/corpus/categories.ts';
 import { parseSubscriptionInput } from '../src/digest/subscriptionInput.ts';
-import { addScheduleOptions, readScheduleOptions, requireScheduler, scheduleAndConfirm, scheduleAutocomplete, subscriptionIdChoices } from '../src/discord/digestOptions.ts';
+import { addScheduleOptions, readLikes, readScheduleOptions, requireScheduler, scheduleAndConfirm, scheduleAutocomplete, subscriptionIdChoices } from '../src/discord/digestOptions.ts';
+import { feedbackReply, likesLine, seedLikes, undoChoices } from '../src/discord/feedback.ts';
 import { renderDigestMessage } from '../src/discord/digestSender.ts';
 import type { Choice } from '../src/discord/limits.ts';
 import { renderSubscriptions } from '../src/discord/render.ts';
@@ -65,6 +66,7 @@ async function subscribe(i: ChatInputCommandInteraction, ctx: BotContext) {
   // Validate before touching Discord: a bad time or zone must not send a DM.
   const options = { userId: i.user.id, createdBy: i.user.id, ...readScheduleOptions(i) };
   const checked = parseSubscriptionInput({ guildId: null, channelId: i.channelId, ...options }, { knownCategories: CATEGORY_NAMES });
+  const likes = readLikes(i, libraryOf(ctx));
   const existing = mine(ctx, i.user.id);
   if (existing.length >= MAX_PERSONAL_DIGESTS) {
     throw new UserError('mydigest-limit', `You already have ${existing.length} personal digests (the most one person can have). Remove one with \`/mydigest unsubscribe\` first.`);
@@ -72,14 +74,18 @@ async function subscribe(i: ChatInputCommandInteraction, ctx: BotContext) {
   const channelId = await dmChannelId(i, ctx, `${checked.time} (${checked.timezone})`);
   let created: Subscription;
   try {
-    created = ctx.store.addSubscription({ ...checked, channelId }, ctx.now());
+    created = ctx.store.transaction(() => {
+      const c = ctx.store.addSubscription({ ...checked, channelId }, ctx.now());
+      seedLikes(ctx, c, likes);
+      return c;
+    });
   } catch (err) {
     if (isUserError(err) && err.identifier === 'digest.duplicate') {
       throw new UserError('mydigest-duplicate', `You already have this personal digest. See \`/mydigest list\`.`);
     }
     throw err;
   }
-  const content = scheduleAndConfirm(ctx, created);
+  const content = [scheduleAndConfirm(ctx, created), likesLine(likes)].filter(Boolean).join('\n');
   ctx.logger.info({ subscriptionId: created.id, userId: i.user.id, channelId }, 'personal digest subscription created');
   return reply({ content, ephemeral: true });
 }
@@ -101,7 +107,13 @@ function preview(i: ChatInputCommandInteraction, ctx: BotContext) {
   const sub = ownSubscription(ctx, i.user.id, i.options.getInteger('id'));
   const message = scheduler.preview(sub.id, { now: ctx.now() });
   if (!message) throw new UserError('mydigest-not-found', `You have no personal digest #${sub.id}.`);
-  return reply({ ...renderDigestMessage(message, { subscriptionId: sub.id, localDate: 'next' }), content: `Preview of your digest #${sub.id} (not sent; nothing recorded):`, ephemeral: true });
+  return reply({ ...renderDigestMessage(message, { subscriptionId: sub.id, localDate: 'next' }, { feedback: sub.id }), content: `Preview of your digest #${sub.id} (not sent; nothing recorded):`, ephemeral: true });
+}
+
+/** `/mydigest feedback [id] [undo]`: your 👍/👎 and seed papers of a personal digest, or undo one. */
+function feedback(i: ChatInputCommandInteraction, ctx: BotContext) {
+  const sub = ownSubscription(ctx, i.user.id, i.options.getInteger('id'));
+  return reply(feedbackReply(ctx, sub, { undo: i.options.getString('undo') }));
 }
 
 const idOption = (o: SlashCommandIntegerOption) =>
@@ -116,15 +128,28 @@ export const mydigest = {
     .addSubcommand((s) => addScheduleOptions(s.setName('subscribe').setDescription('Get a daily digest of new papers in your DMs')))
     .addSubcommand((s) => s.setName('unsubscribe').setDescription('Stop one of your personal digests').addIntegerOption(idOption))
     .addSubcommand((s) => s.setName('list').setDescription('Your personal digests'))
-    .addSubcommand((s) => s.setName('preview').setDescription('Show what your digest would contain now (nothing is sent)').addIntegerOption(idOption)),
+    .addSubcommand((s) => s.setName('preview').setDescription('Show what your digest would contain now (nothing is sent)').addIntegerOption(idOption))
+    .addSubcommand((s) =>
+      s
+        .setName('feedback')
+        .setDescription('Your 👍/👎 ratings and seed papers of a personal digest; undo one')
+        .addIntegerOption(idOption)
+        .addStringOption((o) => o.setName('undo').setDescription('Remove your rating of this paper').setAutocomplete(true).setMaxLength(500)),
+    ),
   ephemeral: true,
 
-  execute: bySubcommand('mydigest', { subscribe, unsubscribe, list, preview }),
+  execute: bySubcommand('mydigest', { subscribe, unsubscribe, list, preview, feedback }),
 
   autocomplete(interaction, ctx): Choice[] {
     const shared = scheduleAutocomplete(interaction, libraryOf(ctx));
     if (shared) return shared;
     const focused = interaction.options.getFocused(true);
+    if (focused.name === 'undo') {
+      const subs = mine(ctx, interaction.user.id);
+      const id = interaction.options.getInteger('id');
+      const sub = id !== null ? subs.find((s) => s.id === id) : subs.length === 1 ? subs[0] : undefined;
+      return undoChoices(ctx, sub, String(focused.value));
+    }
     if (focused.name !== 'id') return [];
     return subscriptionIdChoices(mine(ctx, interaction.user.id), String(focused.value), (s) => `#${s.id} — daily at ${s.time} ${s.timezone}`);
   },

@@ -228,7 +228,10 @@ describe('digests end to end: real discord.js client, stand-in, SQLite file, inj
     const d2 = day2[0]!;
     expect(d2.content.split('\n')[0]).toBe('**Papers for Wed 26 Nov 2025 — 2 new**');
     expect(titlesOf(d2)).toEqual(DROP_1.map((p) => p.title)); // exactly those two, newest first
-    expect(d2.components ?? []).toEqual([]);
+    // Nothing trimmed: no "Show all"; each paper has its 👍/👎 (digest:fb:<subscription>:<u|d>:<paper id>).
+    const d2Ids = (d2.components ?? []).flatMap((r) => (r as { components: { custom_id: string }[] }).components.map((c) => c.custom_id));
+    const d2Papers = bot.ctx.engine.lib.corpus.papers.filter((p) => DROP_1.some((x) => x.title === p.title));
+    expect(d2Ids.sort()).toEqual(d2Papers.flatMap((p) => [`digest:fb:1:u:${p.id}`, `digest:fb:1:d:${p.id}`]).sort());
     say('Wed 26 Nov 08:00Z (09:00 Berlin) — day 2: 1 message posted in #papers:');
     transcript.push(...quote(d2));
 

@@ -134,7 +134,7 @@ describe('papertalk on Discord: real discord.js client against the stand-in', ()
     const subscribe = (digest.options as { name: string; options?: { name: string; type: number; required?: boolean; channel_types?: number[] }[] }[]).find((o) => o.name === 'subscribe')!;
     expect(subscribe.options!.filter((o) => o.required).map((o) => o.name)).toEqual(['channel', 'time', 'timezone']);
     expect(subscribe.options![0]).toMatchObject({ type: 7, channel_types: [0, 5] });
-    expect(subscribe.options!.map((o) => o.name)).toEqual(['channel', 'time', 'timezone', 'categories', 'authors', 'keywords', 'exclude_keywords', 'max_papers', 'post_empty']);
+    expect(subscribe.options!.map((o) => o.name)).toEqual(['channel', 'time', 'timezone', 'categories', 'authors', 'keywords', 'exclude_keywords', 'max_papers', 'post_empty', 'like']);
     expect(standin.findRequests('PUT /applications/:app/guilds/:guild/commands')).toHaveLength(1);
   });
 

@@ -38,7 +38,9 @@ export interface DigestLine {
   category: string | null;
   date: string | null;
   why: string[];
-  /** The rendered line (markdown-light): numbered title, then authors · category · date, then why. */
+  /** The ranking's main reason (`matches your keyword *retrieval*`), shown instead of `why`; null when unranked. */
+  reason: string | null;
+  /** The rendered line (markdown-light): numbered title, then authors · category · date, then why (or the reason). */
   text: string;
 }
 
@@ -117,8 +119,9 @@ function renderLine(n: number, sel: SelectedPaper): DigestLine {
   // Bold only when the title has no markdown characters, so the title text is never altered by escaping.
   const head = MARKDOWN_SPECIAL.test(title) ? `${n}. ${title}` : `**${n}. ${title}**`;
   const meta = clip([authors, p.category, p.date].filter((x): x is string => typeof x === 'string' && x !== '').join(' · '), META_LIMIT);
-  const text = `${head}\n${meta}\n↳ ${clip(sel.why.join('; '), WHY_LIMIT)}`;
-  return { paperId: p.id, title, authors, category: p.category, date: p.date, why: [...sel.why], text };
+  const reason = sel.reason ?? null;
+  const text = `${head}\n${meta}\n↳ ${clip(reason ?? sel.why.join('; '), WHY_LIMIT)}`;
+  return { paperId: p.id, title, authors, category: p.category, date: p.date, why: [...sel.why], reason, text };
 }
 
 function headline(localDate: string, sel: DigestSelection): string {

@@ -23,3 +23,6 @@ export { resolveFollow, topicCategoryOf, arrivedPapers, matchFollows, searchMatc
 export type { ResolvedFollow, ArrivedPaper, AlertPaper, AlertFormatOptions } from './follows.ts';
 export { FollowAlerter, followAlertNonce, alertDueAt, alertItems } from './followAlerts.ts';
 export type { FollowSender, FollowAlerterOptions, AlertOutcome, AlertSkipReason, FollowPass, FollowerStatus } from './followAlerts.ts';
+export { buildProfile, ProfileScorer, libraryTermStats, papersTermStats, profileIsEmpty, precisionAt, shortTitle, DEFAULT_MIN_SCORE, AUTHOR_WEIGHT, LIKE_WEIGHT, DISLIKE_WEIGHT } from './rank.ts';
+export type { InterestProfile, ProfilePaper, ProfileAuthor, TermStats, PaperScore } from './rank.ts';
+export type { RankingInput } from './select.ts';

@@ -15,12 +15,14 @@ import { createHash } from 'node:crypto';
 import { Cron } from 'croner';
 import type { Logger } from 'pino';
 import type { Paper } from '../corpus/schema.ts';
+import type { Library } from '../search/library.ts';
 import type { Store } from '../store/store.ts';
 import type { ClaimResult, DigestRun, Subscription } from '../store/types.ts';
 import { formatDigest } from './format.ts';
 import type { DigestMessage, FormatOptions } from './format.ts';
+import { buildProfile, libraryTermStats, papersTermStats } from './rank.ts';
 import { selectDigest, selectionFromIds } from './select.ts';
-import type { DigestSelection } from './select.ts';
+import type { DigestSelection, RankingInput } from './select.ts';
 import { cronPattern, floorToMinute, localDateOf, scheduledInstant } from './time.ts';
 
 /** What the platform layer (Discord) implements to deliver a digest. */
@@ -49,6 +51,13 @@ export interface DigestSchedulerOptions {
   sender: DigestSender;
   /** The corpus papers as they are now (called at every pass). */
   getPapers: () => readonly Paper[];
+  /**
+   * The library as it is now: its index gives the IDF statistics of relevance ranking. Without it,
+   * they are computed from `getPapers()`.
+   */
+  getLibrary?: () => Library;
+  /** Papers scoring below this are left out of a ranked digest when more match than it shows (rank.ts). */
+  minScore?: number;
   logger: Logger;
   now: () => Date;
   /** A `claimed` run older than this is taken over (its process died). Default 120 000 ms. */
@@ -123,6 +132,8 @@ export class DigestScheduler {
   private readonly store: Store;
   private readonly sender: DigestSender;
   private readonly getPapers: () => readonly Paper[];
+  private readonly getLibrary: (() => Library) | null;
+  private readonly minScore: number | undefined;
   private readonly logger: Logger;
   private readonly now: () => Date;
   private readonly leaseMs: number;
@@ -146,6 +157,8 @@ export class DigestScheduler {
     this.store = options.store;
     this.sender = options.sender;
     this.getPapers = options.getPapers;
+    this.getLibrary = options.getLibrary ?? null;
+    this.minScore = options.minScore;
     this.logger = options.logger.child({ component: 'digest' });
     this.now = options.now;
     this.leaseMs = options.leaseMs ?? 120_000;
@@ -266,6 +279,8 @@ export class DigestScheduler {
       maxPapers: Number.MAX_SAFE_INTEGER,
       since: firstDigest ? null : (since ?? new Date(0)),
       until,
+      // The same papers the digest counted: weak matches left out as the digest left them out.
+      ranking: { ...this.rankingFor(sub), cutAbove: sub.maxPapers },
     });
     return selection;
   }
@@ -318,8 +333,30 @@ export class DigestScheduler {
       maxPapers: opts.maxPapers ?? sub.maxPapers,
       since: sub.lastDigestAt,
       until: now,
+      ranking: this.rankingFor(sub),
     });
     return formatDigest(selection, { ...this.formatOptions, localDate: localDateOf(now, sub.timezone) });
+  }
+
+  /**
+   * The interest profile of a subscription as it is now (keywords, authors, seeds, feedback, and the
+   * owner's author follows for a personal digest) with the IDF statistics to score against it.
+   */
+  rankingFor(sub: Subscription): RankingInput {
+    const papers = this.getPapers();
+    const byId = new Map(papers.map((p) => [p.id, p]));
+    const feedback = this.store.listDigestFeedback(sub.id);
+    let follows: ReturnType<Store['listFollows']> = [];
+    if (sub.guildId === null && sub.userId !== null) {
+      try {
+        follows = this.store.listFollows({ userId: sub.userId });
+      } catch (err) {
+        this.logger.warn({ err, subscriptionId: sub.id }, 'papertalk: could not read follows for ranking');
+      }
+    }
+    const lib = this.getLibrary?.() ?? null;
+    const stats = lib ? libraryTermStats(lib) : papersTermStats(papers);
+    return { profile: buildProfile(sub, feedback, byId, follows), stats, ...(this.minScore !== undefined ? { minScore: this.minScore } : {}) };
   }
 
   // -------------------------------------------------------------------------------------------------
@@ -413,7 +450,7 @@ export class DigestScheduler {
       const papers = this.getPapers();
       let selection: DigestSelection;
       if (run.paperIds !== null) {
-        selection = selectionFromIds(papers, run.paperIds, sub, { firstDigest: run.firstDigest });
+        selection = selectionFromIds(papers, run.paperIds, sub, { firstDigest: run.firstDigest, ranking: this.rankingFor(sub) });
       } else {
         selection = selectDigest({
           papers,
@@ -422,6 +459,7 @@ export class DigestScheduler {
           maxPapers: sub.maxPapers,
           since: sub.lastDigestAt,
           until: now,
+          ranking: this.rankingFor(sub),
         });
         run = this.store.setDigestSelection(run.id, {
           paperIds: selection.papers.map((p) => p.paper.id),

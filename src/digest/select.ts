@@ -1,10 +1,13 @@
 /**
  * Choosing a digest's papers (pure). Candidates are the papers first seen after the subscription's last
  * digest (or, for the first digest, the latest papers by date); the subscription's filters apply; each
- * chosen paper says why it was chosen; newest first; trimmed to the subscription's maximum.
+ * chosen paper says why it was chosen; newest first — or, for a later digest with an interest profile
+ * (`ranking`, see rank.ts), best first with the score's main reason, weak matches left out when more
+ * match than the digest shows; trimmed to the subscription's maximum.
  */
 import type { Paper } from '../corpus/schema.ts';
 import type { SeenPaper, SubscriptionFilters } from '../store/types.ts';
+import { DEFAULT_MIN_SCORE, ProfileScorer, profileHasPositive, profileIsEmpty, type InterestProfile, type TermStats } from './rank.ts';
 
 export interface SelectedPaper {
   paper: Paper;
@@ -12,6 +15,20 @@ export interface SelectedPaper {
   why: string[];
   /** When the store first saw it (null when unknown). */
   firstSeenAt: Date | null;
+  /** Relevance to the subscription's interest profile (ranked digests only). */
+  score?: number;
+  /** The score's main reason, e.g. `matches your keyword *retrieval*` (ranked digests only; null when nothing applies). */
+  reason?: string | null;
+}
+
+/** Ranking a later digest against an interest profile (rank.ts). */
+export interface RankingInput {
+  profile: InterestProfile;
+  stats: TermStats;
+  /** Left out below this when more papers match than `maxPapers` (default `DEFAULT_MIN_SCORE`). */
+  minScore?: number;
+  /** The number of matches above which the minimum score applies (default `maxPapers`; "Show all" passes the subscription's). */
+  cutAbove?: number;
 }
 
 export interface DigestSelection {
@@ -35,6 +52,8 @@ export interface SelectInput {
   since: Date | null;
   /** This digest's cut-off: papers first seen after it wait for the next digest. */
   until: Date;
+  /** Rank later digests by relevance (ignored for a first digest, which lists the latest papers by date). */
+  ranking?: RankingInput;
 }
 
 /** Lower-case, diacritics removed, punctuation → spaces, whitespace collapsed. */
@@ -159,9 +178,26 @@ export function selectDigest(input: SelectInput): DigestSelection {
   }
 
   matched.sort(compareNewest);
+  let ranked = matched;
+  const ranking = input.ranking;
+  if (!firstDigest && ranking && !profileIsEmpty(ranking.profile) && matched.length > 0) {
+    const scorer = new ProfileScorer(ranking.profile, ranking.stats, matched.map((m) => m.paper));
+    for (const m of matched) {
+      const s = scorer.score(m.paper);
+      m.score = s.score;
+      m.reason = s.reason;
+    }
+    // Stable sort: equal scores stay newest first.
+    ranked = [...matched].sort((a, b) => (b.score ?? 0) - (a.score ?? 0));
+    const cutAbove = Math.max(1, Math.floor(ranking.cutAbove ?? input.maxPapers));
+    if (ranked.length > cutAbove && profileHasPositive(ranking.profile)) {
+      const min = ranking.minScore ?? DEFAULT_MIN_SCORE;
+      ranked = ranked.filter((m) => (m.score ?? 0) >= min);
+    }
+  }
   const titleKeys = new Set<string>();
   const unique: SelectedPaper[] = [];
-  for (const m of matched) {
+  for (const m of ranked) {
     const keys = keysOf(m.paper);
     if (keys.some((k) => titleKeys.has(k))) continue;
     for (const k of keys) titleKeys.add(k);
@@ -181,7 +217,7 @@ export function selectionFromIds(
   papers: readonly Paper[],
   paperIds: readonly string[],
   filters: SubscriptionFilters,
-  opts: { firstDigest: boolean; seen?: readonly SeenPaper[] },
+  opts: { firstDigest: boolean; seen?: readonly SeenPaper[]; ranking?: RankingInput },
 ): DigestSelection {
   const byId = new Map(papers.map((p) => [p.id, p]));
   const seenAt = new Map((opts.seen ?? []).map((s) => [s.paperId, s.firstSeenAt]));
@@ -192,6 +228,16 @@ export function selectionFromIds(
     const why = matchPaper(paper, filters) ?? [];
     if (why.length === 0) why.push(opts.firstDigest ? 'latest paper' : 'new paper');
     out.push({ paper, why, firstSeenAt: seenAt.get(id) ?? null });
+  }
+  // The same papers in the same order; the reasons are computed again from the profile as it is now.
+  const ranking = opts.ranking;
+  if (!opts.firstDigest && ranking && !profileIsEmpty(ranking.profile) && out.length > 0) {
+    const scorer = new ProfileScorer(ranking.profile, ranking.stats, out.map((o) => o.paper));
+    for (const o of out) {
+      const s = scorer.score(o.paper);
+      o.score = s.score;
+      o.reason = s.reason;
+    }
   }
   return { papers: out, total: out.length, trimmed: 0, firstDigest: opts.firstDigest };
 }

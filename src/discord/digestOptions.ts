@@ -7,8 +7,10 @@ import { time, TimestampStyles, type AutocompleteInteraction, type ChatInputComm
 import type { DigestScheduler } from '../digest/scheduler.ts';
 import { MAX_PAPERS_MAX, MAX_PAPERS_MIN } from '../digest/subscriptionInput.ts';
 import { UserError } from '../errors.ts';
+import type { Paper } from '../corpus/schema.ts';
 import type { Library } from '../search/library.ts';
 import type { Subscription } from '../store/types.ts';
+import { likeChoices, resolveLikes } from './feedback.ts';
 import type { Choice } from './limits.ts';
 import { authorChoices, categoryChoices, listChoices } from './lookup.ts';
 import { describeSubscription } from './render.ts';
@@ -24,7 +26,7 @@ export function timeZones(): string[] {
   return zones;
 }
 
-/** Adds `time`, `timezone` (required) and the optional filters, in the order the contract lists them. */
+/** Adds `time`, `timezone` (required) and the optional filters, in the order the contract lists them, then `like` (seed papers). */
 export function addScheduleOptions(s: SlashCommandSubcommandBuilder): SlashCommandSubcommandBuilder {
   return s
     .addStringOption((o) => o.setName('time').setDescription('Time of day, 24-hour HH:MM (e.g. 07:30)').setRequired(true).setMaxLength(10))
@@ -34,7 +36,13 @@ export function addScheduleOptions(s: SlashCommandSubcommandBuilder): SlashComma
     .addStringOption((o) => o.setName('keywords').setDescription('Comma-separated keywords (any of them)').setMaxLength(1000))
     .addStringOption((o) => o.setName('exclude_keywords').setDescription('Comma-separated keywords to leave out').setMaxLength(1000))
     .addIntegerOption((o) => o.setName('max_papers').setDescription(`Papers per digest (${MAX_PAPERS_MIN}–${MAX_PAPERS_MAX}, default 10)`).setMinValue(MAX_PAPERS_MIN).setMaxValue(MAX_PAPERS_MAX))
-    .addBooleanOption((o) => o.setName('post_empty').setDescription('Post a short note when nothing is new (default no)'));
+    .addBooleanOption((o) => o.setName('post_empty').setDescription('Post a short note when nothing is new (default no)'))
+    .addStringOption((o) => o.setName('like').setDescription('Papers you like (titles, ; between them): similar new papers are listed first').setAutocomplete(true).setMaxLength(1000));
+}
+
+/** The papers named by `like` (seed papers of the interest profile); a UserError naming unknown ones. */
+export function readLikes(i: ChatInputCommandInteraction, lib: Library): Paper[] {
+  return resolveLikes(lib, i.options.getString('like'));
 }
 
 /** The schedule and filter options as typed (validated later by `parseSubscriptionInput`). */
@@ -68,6 +76,8 @@ export function scheduleAutocomplete(interaction: AutocompleteInteraction, lib: 
       return listChoices(typed, (last) => categoryChoices(lib, last));
     case 'authors':
       return listChoices(typed, (last) => authorChoices(lib, last, 'name'));
+    case 'like':
+      return likeChoices(lib, typed);
     default:
       return null;
   }

@@ -8,7 +8,8 @@
  * title as plain text, one per line; the embeds carry the details (title, first authors,
  * category, date, why it matched). When not every matching paper fits — by max papers or by
  * Discord's limits — a "Show all" button (`digest:all:<subscription>:<local date>`) lists them
- * all, ephemerally, for whoever presses it. A digest is never split into several messages (see
+ * all, ephemerally, for whoever presses it. Every shown paper gets 👍/👎 buttons (`digest:fb:…`,
+ * see feedback.ts) that tune the subscription's ranking. A digest is never split into several messages (see
  * `src/digest/format.ts`), so the run row records exactly one message id.
  *
  * Follow alerts (`/follow`) go out the same way (`DiscordFollowSender`): one message to the
@@ -21,6 +22,7 @@ import type { DigestMessage } from '../digest/format.ts';
 import type { FollowSender } from '../digest/followAlerts.ts';
 import { DigestSendError, type DigestSender } from '../digest/scheduler.ts';
 import type { FollowAlert, Subscription } from '../store/types.ts';
+import { feedbackRows } from './feedback.ts';
 import { COLORS, finish } from './render.ts';
 import type { MessageRow, Reply } from './types.ts';
 
@@ -56,7 +58,11 @@ export function followShowAllId(alertId: number): string {
  * trimmed and `showAll` names the digest (`{ subscriptionId, localDate }`; `localDate: 'next'`
  * for a preview) or gives the button's customId (a follow alert).
  */
-export function renderDigestMessage(m: DigestMessage, showAll?: { subscriptionId: number; localDate: string } | { customId: string } | null): Reply {
+export function renderDigestMessage(
+  m: DigestMessage,
+  showAll?: { subscriptionId: number; localDate: string } | { customId: string } | null,
+  opts: { feedback?: number } = {},
+): Reply {
   const chunks = m.chunks.length ? m.chunks : [m.intro ?? 'No new papers matched this digest today.'];
   const embeds: APIEmbed[] = chunks.map((chunk, i) => ({ ...(i === 0 ? { title: m.title } : {}), description: chunk, color: COLORS.digest }));
   const last = embeds[embeds.length - 1];
@@ -68,6 +74,11 @@ export function renderDigestMessage(m: DigestMessage, showAll?: { subscriptionId
       .setLabel(`Show all ${m.total}`)
       .setStyle(ButtonStyle.Secondary);
     out.components = [new ActionRowBuilder<ButtonBuilder>().addComponents(button).toJSON() as MessageRow];
+  }
+  // 👍/👎 under every shown paper of a digest (below "Show all"), for its subscription's ranking.
+  if (opts.feedback !== undefined && !m.empty) {
+    const rows = feedbackRows(m, opts.feedback, 5 - (out.components?.length ?? 0));
+    if (rows.length) out.components = [...(out.components ?? []), ...rows];
   }
   return finish(out);
 }
@@ -105,7 +116,7 @@ export class DiscordDigestSender implements DigestSender {
   }
 
   async send(subscription: Subscription, message: DigestMessage, nonce: string): Promise<string[]> {
-    const payload = renderDigestMessage(message, { subscriptionId: subscription.id, localDate: message.localDate });
+    const payload = renderDigestMessage(message, { subscriptionId: subscription.id, localDate: message.localDate }, { feedback: subscription.id });
     const id = await postWithNonce(this.client, subscription.channelId, payload, nonce, 'the digest');
     this.logger.debug({ subscriptionId: subscription.id, messageId: id, nonce }, 'digest posted');
     return [id];

@@ -127,6 +127,7 @@ export async function startBot(config: Config, rootLogger: Logger, options: Star
         store,
         sender: new DiscordDigestSender(client, rootLogger),
         getPapers: () => engine.lib.corpus.papers,
+        getLibrary: () => engine.lib,
         logger: rootLogger,
         now,
         timers: options.schedulerTimers ?? true,

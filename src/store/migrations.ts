@@ -146,6 +146,28 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    name: 'digest feedback: digest_feedback (ratings and seed papers per subscription)',
+    up: (db) => {
+      db.exec(`
+        -- One rating per (subscription, paper, person): pressing again is an upsert, never a second row.
+        -- source 'seed': a paper the subscription was created with (/digest subscribe like:); 'button': a 👍/👎 press.
+        CREATE TABLE digest_feedback (
+          subscription_id INTEGER NOT NULL REFERENCES subscriptions (id) ON DELETE CASCADE,
+          paper_id        TEXT NOT NULL,
+          user_id         TEXT NOT NULL,
+          rating          INTEGER NOT NULL CHECK (rating IN (-1, 1)),
+          source          TEXT NOT NULL CHECK (source IN ('seed', 'button')),
+          title           TEXT,
+          created_at      TEXT NOT NULL,
+          updated_at      TEXT NOT NULL,
+          PRIMARY KEY (subscription_id, paper_id, user_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX digest_feedback_updated ON digest_feedback (subscription_id, updated_at);
+      `);
+    },
+  },
 ];
 
 /** The schema version this build understands. */

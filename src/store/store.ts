@@ -10,17 +10,21 @@ import type { Logger } from 'pino';
 import { UserError } from '../errors.ts';
 import { StoreError } from './errors.ts';
 import type { StoreErrorCode } from './errors.ts';
+import { FeedbackTables } from './feedback.ts';
 import { FollowTables } from './follows.ts';
 import type { ClaimFollowAlertInput, FollowMatchQuery, FollowQuery } from './follows.ts';
 import { LATEST_VERSION, MIGRATIONS } from './migrations.ts';
 import type { Migration } from './migrations.ts';
 import type {
   ClaimResult,
+  DigestFeedback,
   DigestRun,
   DigestRunStatus,
   Follow,
   FollowAlert,
+  FeedbackChange,
   FollowMatch,
+  NewDigestFeedback,
   NewFollow,
   NewFollowMatch,
   NewSubscription,
@@ -145,6 +149,14 @@ export interface Store {
   markFollowAlertSent(id: number, res: { messageIds: string[]; at: Date }): FollowAlert;
   markFollowAlertEmpty(id: number, res: { at: Date }): FollowAlert;
   markFollowAlertFailed(id: number, res: { error: string; at: Date; nextAttemptAt: Date | null }): FollowAlert;
+
+  // Digest feedback (src/store/feedback.ts; schema version 3). Ranking lives in src/digest/rank.ts.
+  /** Stores a 👍/👎 (or a seed paper) once per (subscription, paper, person): an upsert; the other rating replaces it. */
+  rateDigestPaper(feedback: NewDigestFeedback, now?: Date): { feedback: DigestFeedback; change: FeedbackChange };
+  /** A subscription's ratings, newest first (only `userId`'s when given). */
+  listDigestFeedback(subscriptionId: number, userId?: string): DigestFeedback[];
+  /** Removes the ratings of a paper (everyone's, or only `userId`'s); returns the rows removed. */
+  removeDigestFeedback(subscriptionId: number, paperId: string, userId?: string): DigestFeedback[];
 
   kvGet(key: string, now?: Date): string | undefined;
   kvSet(key: string, value: string, opts?: { ttlMs?: number; now?: Date }): void;
@@ -458,6 +470,7 @@ class SqliteStore implements Store {
   private seenIds: Set<string> | null = null;
   private closed = false;
   private readonly follows: FollowTables;
+  private readonly feedback: FeedbackTables;
 
   constructor(db: Database.Database, file: string, version: number, options: StoreOptions) {
     this.db = db;
@@ -466,6 +479,25 @@ class SqliteStore implements Store {
     this.now = options.now;
     this.logger = options.logger;
     this.follows = new FollowTables(db, options.logger, (fn) => this.transaction(fn));
+    this.feedback = new FeedbackTables(db, (fn) => this.transaction(fn));
+  }
+
+  // --- digest feedback -----------------------------------------------------------------------------
+
+  rateDigestPaper(feedback: NewDigestFeedback, now: Date = this.now()): { feedback: DigestFeedback; change: FeedbackChange } {
+    const out = this.feedback.rate(feedback, now);
+    if (out.change !== 'same') {
+      this.logger.info({ subscriptionId: feedback.subscriptionId, paperId: feedback.paperId, rating: feedback.rating, source: feedback.source, change: out.change }, 'papertalk: digest feedback stored');
+    }
+    return out;
+  }
+
+  listDigestFeedback(subscriptionId: number, userId?: string): DigestFeedback[] {
+    return this.feedback.list(subscriptionId, userId);
+  }
+
+  removeDigestFeedback(subscriptionId: number, paperId: string, userId?: string): DigestFeedback[] {
+    return this.feedback.remove(subscriptionId, paperId, userId);
   }
 
   transaction<T>(fn: () => T): T {

@@ -176,3 +176,29 @@ export interface FollowAlert {
   /** After a failure: earliest time of the next attempt (null: no more attempts). */
   nextAttemptAt: Date | null;
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Digest feedback (👍/👎 on digest papers, and the papers a subscription was seeded with).
+
+export type FeedbackRating = 1 | -1;
+/** `seed`: named with `like:` when the subscription was created; `button`: a 👍/👎 press. */
+export type FeedbackSource = 'seed' | 'button';
+
+export interface NewDigestFeedback {
+  subscriptionId: number;
+  paperId: string;
+  /** Who rated (for a seed: the subscription's creator). */
+  userId: string;
+  rating: FeedbackRating;
+  source: FeedbackSource;
+  /** The paper's title when rated (so the list still names it if the paper leaves the corpus). */
+  title: string | null;
+}
+
+export interface DigestFeedback extends NewDigestFeedback {
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** What a rating did: a new row, a changed rating, or nothing (the same rating again). */
+export type FeedbackChange = 'new' | 'changed' | 'same';
