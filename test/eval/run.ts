@@ -15,6 +15,7 @@ import { FEATURES } from '../../src/conversation/rephrase/index.ts';
 import { fit, type Weights, type WeightsFile } from '../../src/conversation/rephrase/scorer.ts';
 import { Library } from '../../src/search/library.ts';
 import { evaluateSingle, loadQuestions, report } from './single.ts';
+import { rankingPrecision } from '../helpers/rankingDay.ts';
 import { collectExamples, evaluate, loadDialogues, summarize, type Summary, type Timing, type TurnResult } from './evaluate.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -114,3 +115,7 @@ if (!quiet) {
   process.stdout.write(`single-turn held-out failures: ${heldQ.filter((r) => r.problems.length).length} (not listed: the set stays blind; read them with --show-held-out)\n`);
   if (args.has('--show-held-out')) for (const r of heldQ.filter((x) => x.problems.length)) process.stdout.write(`  [${r.question.id} ${r.question.class}] “${r.question.q}” → ${r.answer.intent}: ${r.problems.join('; ')}\n`);
 }
+
+// Digest ranking: precision@5 per profile kind on a generated day of 300 new papers (30 relevant).
+const precision = rankingPrecision();
+process.stdout.write(`\ndigest ranking, precision@5 on a generated 300-paper day: ${Object.entries(precision).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}\n`);
