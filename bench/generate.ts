@@ -876,7 +876,8 @@ export function generatedDir(papers: number, seed: number): string {
 // ---------------------------------------------------------------------------------------------
 // CLI
 
-function argValue(args: string[], name: string): string | undefined {
+/** `--name value` or `--name=value` from a command line (the bench scripts' one argument reader). */
+export function argValue(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
   if (i >= 0) return args[i + 1];
   return args.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1);

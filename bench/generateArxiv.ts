@@ -35,7 +35,7 @@ import { once } from 'node:events';
 import { pathToFileURL } from 'node:url';
 import { CATEGORY_NAMES, arxivCategoryCode } from '../src/corpus/categories.ts';
 import { createProgress } from '../src/progress.ts';
-import { DEFAULT_DATA_DIR, WeightedPicker, World, chance, int, loadVocabulary, pick, type Person, type Rng, type Vocabulary } from './generate.ts';
+import { DEFAULT_DATA_DIR, argValue, WeightedPicker, World, chance, int, loadVocabulary, pick, type Person, type Rng, type Vocabulary } from './generate.ts';
 
 /** Bump when the generator's output changes, so cached generated dumps are regenerated. */
 export const ARXIV_GENERATOR_VERSION = 1;
@@ -414,12 +414,6 @@ export function generatedArxivDir(lines: number, seed: number): string {
 
 // ---------------------------------------------------------------------------------------------
 // CLI
-
-function argValue(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  if (i >= 0) return args[i + 1];
-  return args.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1);
-}
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);

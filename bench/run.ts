@@ -23,7 +23,7 @@ import { arch, cpus, freemem, loadavg, platform, tmpdir, totalmem } from 'node:o
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createProgress } from '../src/progress.ts';
-import { GENERATOR_VERSION, generatedDir } from './generate.ts';
+import { GENERATOR_VERSION, argValue, generatedDir } from './generate.ts';
 import { ARXIV_GENERATOR_VERSION, generatedArxivDir, type ArxivDumpStats } from './generateArxiv.ts';
 import type { ArxivIngestResult, BaselineResult, ColdResult, WarmResult } from './measure.ts';
 
@@ -60,12 +60,6 @@ interface SizeResult {
   /** The arXiv-dump input; null when skipped (`--no-arxiv`). */
   arxiv: ArxivPart | null;
   errors: string[];
-}
-
-function argValue(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  if (i >= 0) return args[i + 1];
-  return args.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1);
 }
 
 function runChild(args: string[], options: { captureStdout?: boolean } = {}): Promise<{ code: number | null; stdout: string }> {
