@@ -73,6 +73,11 @@ function yesNo(f: Frame, yes: boolean): string {
   return f.yesno ? (yes ? 'Yes. ' : 'No. ') : '';
 }
 
+/** Blog posts that cite at least one paper of the corpus. */
+export function postsCitingCorpus(lib: Library): Post[] {
+  return [...lib.posts.values()].filter((p) => p.mentions.length);
+}
+
 /** search / latest / papers_by with every filter. */
 /** Blog posts that match every word of a plain topic search (shown after the papers). */
 function matchingPosts(f: Frame, lib: Library, topic: string): Post[] {
@@ -122,7 +127,7 @@ export function countAnswer(b: Builder, f: Frame, lib: Library, size: number): v
   const filtered = !!(f.topic || f.authors || f.category || f.year !== undefined || f.from || f.to || f.venue || f.org || f.hasCode !== undefined || f.within || f.excludeTopic);
   if (of === 'posts') {
     if (f.citing) {
-      const citing = [...lib.posts.values()].filter((p) => p.mentions.length);
+      const citing = postsCitingCorpus(lib);
       b.posts = citing.slice(0, size);
       b.total = citing.length;
       b.text = `${yesNo(f, citing.length > 0)}${citing.length === 1 ? '1 blog post cites' : `${citing.length} blog posts cite`} papers in the corpus${citing.length ? `: ${citing.map((p) => p.title).join('; ')}` : ''}.`;

@@ -6,7 +6,7 @@ import type { Author, Paper, Post } from '../corpus/schema.ts';
 import { byDateDesc, type Library } from '../search/library.ts';
 import type { Snippet } from '../search/snippet.ts';
 import type { Answer, Frame, PaperRef, PostRef } from './types.ts';
-import { attributeAnswer, breakdownAnswer, countAnswer, listPapers, topAuthorsAnswer, verifyAnswer } from './answer-more.ts';
+import { attributeAnswer, breakdownAnswer, countAnswer, listPapers, postsCitingCorpus, topAuthorsAnswer, verifyAnswer } from './answer-more.ts';
 
 export interface AnswerOptions {
   /** Results listed per answer. */
@@ -262,16 +262,6 @@ export function answerFrame(frame: Frame, lib: Library, options: AnswerOptions =
       break;
     case 'post': {
       const post = frame.post ? lib.posts.get(frame.post) : undefined;
-      if (!post && !frame.unresolved) {
-        const citing = [...lib.posts.values()].filter((x) => x.mentions.length);
-        b.posts = citing;
-        b.papers = [...new Set(citing.flatMap((x) => x.mentions))].map((id) => lib.papers.get(id)!).filter(Boolean).slice(0, size);
-        b.total = citing.length;
-        b.text = citing.length
-          ? `${citing.length === 1 ? '1 blog post cites' : `${citing.length} blog posts cite`} papers in the corpus:\n${citing.map((x, i) => `${i + 1}. ${x.title} — cites ${x.mentions.map((id) => lib.papers.get(id)?.title ?? id).join('; ')}`).join('\n')}`
-          : 'No blog post cites a paper in the corpus.';
-        break;
-      }
       if (!post) {
         notFound(b, lib, frame.unresolved ?? '', 'any');
         break;
@@ -342,7 +332,7 @@ export function answerFrame(frame: Frame, lib: Library, options: AnswerOptions =
     case 'post_citations': {
       const post = frame.post ? lib.posts.get(frame.post) : undefined;
       if (!post && !frame.unresolved) {
-        const citing = [...lib.posts.values()].filter((x) => x.mentions.length);
+        const citing = postsCitingCorpus(lib);
         b.posts = citing;
         b.papers = [...new Set(citing.flatMap((x) => x.mentions))].map((id) => lib.papers.get(id)!).filter(Boolean).slice(0, size);
         b.total = citing.length;
