@@ -29,7 +29,7 @@ import type { Follow, FollowAlert, FollowAlertItem, FollowMatch } from '../store
 import type { DigestMessage } from './format.ts';
 import { ALERT_MAX_SHOWN, arrivedPapers, formatFollowAlert, matchFollows } from './follows.ts';
 import type { AlertPaper } from './follows.ts';
-import { DigestSendError } from './scheduler.ts';
+import { DigestSendError, retryDelayMs } from './scheduler.ts';
 
 /** What the platform layer (Discord) implements to deliver an alert. */
 export interface FollowSender {
@@ -359,7 +359,7 @@ export class FollowAlerter {
   private recordFailure(alert: FollowAlert, err: unknown, log: Logger): AlertOutcome {
     const at = this.now();
     const retryable = !(err instanceof DigestSendError && !err.retryable);
-    const retryAt = retryable && alert.attempts < this.maxAttempts ? new Date(at.getTime() + Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** Math.max(0, alert.attempts - 1))) : null;
+    const retryAt = retryable && alert.attempts < this.maxAttempts ? new Date(at.getTime() + retryDelayMs(alert.attempts, this.retryBaseMs, this.retryMaxMs)) : null;
     const error = errorText(err);
     try {
       this.store.markFollowAlertFailed(alert.id, { error, at, nextAttemptAt: retryAt });

@@ -79,6 +79,11 @@ export interface DigestSchedulerOptions {
 }
 
 /** Why a due subscription was not delivered by this pass (`error`: the store failed; logged). */
+/** Exponential backoff of deliveries (digests, follow alerts): `base` after the first failure, doubling, at most `max`. */
+export function retryDelayMs(attempts: number, baseMs: number, maxMs: number): number {
+  return Math.min(maxMs, baseMs * 2 ** Math.max(0, attempts - 1));
+}
+
 export type SkipReason = 'not-due' | 'done' | 'in-flight' | 'backoff' | 'exhausted' | 'inactive' | 'stopped' | 'error';
 
 export type RunOutcome =
@@ -413,7 +418,7 @@ export class DigestScheduler {
   }
 
   private backoffMs(attempts: number): number {
-    return Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** Math.max(0, attempts - 1));
+    return retryDelayMs(attempts, this.retryBaseMs, this.retryMaxMs);
   }
 
   private async deliver(subscriptionId: number, now: Date): Promise<RunOutcome> {
