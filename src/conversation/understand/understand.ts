@@ -510,9 +510,10 @@ function pickNamesake(frame: Frame, people: Span[], tokens: Token[], words: stri
 function describedPaper(words: string, frame: Frame, lib: Library, loose: boolean): string | null {
   if (!words.trim()) return null;
   const filtered = frame.year !== undefined || frame.from || frame.to || frame.category || frame.authors?.length || frame.venue || frame.org;
+  // The question's own filters (year, period, category, people, venue, …; never its words or papers).
+  const keep = paperFilter(frame, lib);
   if (filtered) {
     // "the OSDI paper that …": the filters alone may leave one paper.
-    const keep = paperFilter({ ...frame, intent: 'search', topic: undefined as never, excludeTopic: undefined as never, papers: undefined as never }, lib);
     if (keep && (frame.venue || frame.org)) {
       const left = [...lib.papers.values()].filter(keep);
       if (left.length === 1) return left[0]!.id;
@@ -528,7 +529,6 @@ function describedPaper(words: string, frame: Frame, lib: Library, loose: boolea
   const unknownCapital = [...words.matchAll(/[\p{L}\p{N}]+/gu)].some((m, i) => i > 0 && /^\p{Lu}/u.test(m[0]) && queryTerms(m[0]).some((t) => lib.documentFrequency(t) === 0));
   if (unknownCapital && want.filter((t) => lib.documentFrequency(t) === 0).length / Math.max(1, want.length) >= 0.5) return null;
   if (want.length >= 2) {
-    const keep = paperFilter({ ...frame, intent: 'search', topic: undefined as never, excludeTopic: undefined as never }, lib);
     const ranked = lib.closestTitles(words, 5).filter((p) => !keep || keep(p)).map((p) => {
       const title = new Set(queryTerms(p.title ?? ''));
       return { id: p.id, n: want.filter((t) => title.has(t)).length };
@@ -555,7 +555,6 @@ function describedPaper(words: string, frame: Frame, lib: Library, loose: boolea
   const [a, b] = hits;
   {
     // A word only one title has ("the gmail autocomplete paper") names that paper.
-    const keep = paperFilter({ ...frame, intent: 'search', topic: undefined as never, excludeTopic: undefined as never, papers: undefined as never }, lib);
     const one = [...new Set(want.filter((t) => lib.documentFrequency(t) <= 2).map((t) => titlesWith(lib, t)).filter((x) => x.length === 1).map((x) => x[0]!))];
     if (one.length === 1 && (!keep || keep(lib.papers.get(one[0]!)!))) return one[0]!;
   }
