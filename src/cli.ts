@@ -120,7 +120,9 @@ export async function main(argv: string[]): Promise<number> {
   const logger = createLogger({ level: config.logLevel, secrets: config.discordToken ? [config.discordToken] : [] });
   // A progress bar on stderr for long loads (only on a terminal; never on stdout).
   const progress = createProgress({ label: 'loading corpus' });
-  const service = new CorpusService({ dataDir: config.dataDir, ...(config.cacheDir !== undefined ? { cacheDir: config.cacheDir } : {}), logger, onProgress: (done, total) => progress.update(done, total) });
+  // One-shot commands load in this thread (nothing else to keep answering); the console, which
+  // keeps running and reloads on data changes, loads in the corpus worker.
+  const service = new CorpusService({ dataDir: config.dataDir, ...(config.cacheDir !== undefined ? { cacheDir: config.cacheDir } : {}), logger, worker: command === 'console', onProgress: (done, total) => progress.update(done, total) });
   let loaded;
   try {
     loaded = await service.load();

@@ -1,169 +1,105 @@
 /**
- * The corpus service: loads the data directory into a `Library`, and reloads it when files
- * are added or changed (fs.watch with debounce, or `reload()` on SIGHUP) without a restart.
- * The old library keeps serving until the new one is ready. A file that turns empty, binary,
- * unrecognised or loses most of its entries (half-written) keeps its last good version, with a
- * warning naming it. Records from other sources (the optional arXiv feed) are set with
- * `setExtraPapers` and merged with the files' papers at every load (same paper → one record).
+ * The corpus service: the data directory as a `Library`, reloaded when files change, with all
+ * heavy work off the main thread. A worker thread (src/corpusWorker.ts) reads, parses (a parse
+ * cache per file content: a reload parses only what changed), merges, indexes and writes the
+ * snapshot cache (see `CorpusLoader` in corpusLoader.ts for the loading rules: last good
+ * versions of broken files, snapshots, extra records). It sends each new library in small parts
+ * (src/search/transfer.ts); this side assembles them between its other work — one part per turn
+ * of the event loop — and swaps the new library in when it is complete, so the previous one
+ * keeps answering meanwhile and no step holds the thread for long at any corpus size.
  *
- * Index snapshot cache (`cacheDir`, see src/search/snapshot.ts): every load first looks for a
- * snapshot of the current data files (keyed by their content hashes, the manifest, the ranking
- * options and the corpus/search code). A usable one serves the corpus and its indexes without
- * parsing or indexing (its files and issues are the ones of the parse that wrote it). Otherwise
- * the files are parsed and indexed, and a snapshot of the result is written afterwards, once the
- * new corpus is serving (a failed write is a warning, e.g. a read-only directory). Serialising
- * the indexes is synchronous (measured: ~1.1 s of event loop at 10k papers, ~3.4 s at 30k), once
- * per data change. A corrupt snapshot is a
- * warning and a rebuild. Loads with extra papers set (the arXiv feed) neither read nor write
- * snapshots: the snapshot holds the files' corpus alone, and records merged from elsewhere change
- * the merge (ids, authors, duplicates), so such a load always parses, merges and indexes.
- * A load that had to keep a broken file's last good version writes no snapshot either (it would
- * not describe the directory as it is).
+ * `worker: false` runs the loader in this thread instead (one-shot tools, where there is nothing
+ * else to keep answering).
  */
-import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { watch, type FSWatcher } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { Logger } from 'pino';
-import { buildCorpus, detectFormat, isCorpusCandidate, type FileReport, type SourceFile } from './corpus/load.ts';
-import { MANIFEST_FILE, ManifestSchema, type Manifest } from './corpus/manifest.ts';
-import type { LoadIssue, RawPaper } from './corpus/schema.ts';
-import { DEFAULT_RANKING, Library } from './search/library.ts';
-import { loadOrBuildLibrary, saveSnapshot, snapshotKey, type FileHash } from './search/snapshot.ts';
+import { Worker } from 'node:worker_threads';
+import { adoptPrepared } from './conversation/understand/understand.ts';
+import { isCorpusCandidate } from './corpus/load.ts';
+import { MANIFEST_FILE } from './corpus/manifest.ts';
+import type { RawPaper } from './corpus/schema.ts';
+import { CorpusLoader, type CorpusServiceEvents, type CorpusServiceOptions, type LoadedCorpus } from './corpusLoader.ts';
+import type { ToMain, ToWorker, WorkerInit } from './corpusWorkerProtocol.ts';
+import { LibraryAssembler } from './search/transfer.ts';
 
-export interface LoadedCorpus {
-  library: Library;
-  issues: LoadIssue[];
-  files: FileReport[];
-  loadedAt: Date;
-  /**
-   * Milliseconds spent parsing + merging, and indexing (from a snapshot: hashing the files +
-   * reading the snapshot + decoding the corpus, and loading the indexes).
-   */
-  timings: { parseMs: number; indexMs: number };
-  /** `snapshot`: served from the index snapshot cache; `files`: parsed and indexed now. */
-  from?: 'snapshot' | 'files';
+export type { CorpusServiceEvents, CorpusServiceOptions, LoadedCorpus } from './corpusLoader.ts';
+
+/** Where the loading stands (for "still loading" answers before the first library). */
+export interface LoadingStatus {
+  /** A load is running (parsing in the worker, or parts arriving). */
+  loading: boolean;
+  /** Parts received of the library being assembled, and its progress in the worker (files). */
+  progress: { done: number; total: number } | null;
+  /** Milliseconds since the running load started. */
+  elapsedMs: number;
 }
 
-export interface CorpusServiceOptions {
-  dataDir: string;
-  logger: Logger;
-  now?: () => Date;
-  /** Quiet period after the last file event before reloading. */
-  debounceMs?: number;
-  /** A file whose entry count drops below this share of its last good count is kept at that version. */
-  shrinkTolerance?: number;
-  /** Progress of a (re)load: `done` of `total` steps (files, then the merge). */
-  onProgress?: (done: number, total: number) => void;
-  /**
-   * Directory of the index snapshot cache; `null` turns the cache off. Default
-   * `<dataDir>/.cache` (git-ignored; the loader and the watcher skip dot-names).
-   */
-  cacheDir?: string | null;
-  /** Stands in for the code fingerprint in the snapshot key (tests); leave unset. */
-  codeVersion?: string;
+interface Pending {
+  resolve: (l: LoadedCorpus) => void;
+  reject: (e: Error) => void;
 }
 
-export interface CorpusServiceEvents {
-  reloaded: [LoadedCorpus];
-}
-
-/** Thrown by the snapshot-only `load` of `loadOrBuildLibrary`: there is no usable snapshot. */
-const NO_SNAPSHOT = new Error('papertalk: no index snapshot');
-
-/** A file's content hash as `hashDataDir` computes it (binary files as one NUL). */
-function contentHash(buf: Buffer): string {
-  return createHash('sha256').update(buf.includes(0) ? '\u0000' : buf).digest('hex');
-}
-
-function logIssues(logger: Logger, issues: LoadIssue[]): void {
-  for (const i of issues) {
-    const msg = `${i.file}${i.line ? `:${i.line}` : ''}: ${i.message}`;
-    if (i.level === 'error') logger.error({ file: i.file, line: i.line }, msg);
-    else if (/recovered as/.test(i.message)) logger.info({ file: i.file, line: i.line }, msg);
-    else logger.warn({ file: i.file, line: i.line }, msg);
-  }
-}
 
 export class CorpusService extends EventEmitter<CorpusServiceEvents> {
   private readonly options: CorpusServiceOptions;
+  private readonly inner: CorpusLoader | null;
+  private worker: Worker | null = null;
   private loaded: LoadedCorpus | null = null;
-  private readonly lastGood = new Map<string, { text: string; entries: number }>();
+  private nextId = 1;
+  private readonly pendingLoads = new Map<number, Pending>();
+  private readonly pendingIdle = new Map<number, () => void>();
+  /** Libraries by generation, from their last part until their load is answered. */
+  private readonly byGen = new Map<number, LoadedCorpus | Error>();
+  private assembling: { gen: number; assembler: LibraryAssembler; parts: number } | null = null;
+  private extraRecords: readonly RawPaper[] = [];
   private watcher: FSWatcher | null = null;
   private timer: NodeJS.Timeout | null = null;
-  private reloading: Promise<LoadedCorpus> | null = null;
-  private queued: Promise<LoadedCorpus> | null = null;
-  private extraPapers: readonly RawPaper[] = [];
-  private readonly cacheDir: string | null;
-  /** Snapshot writes, one after the other (a later one prunes the earlier one's file). */
-  private saving: Promise<void> = Promise.resolve();
-  /** Reading the files' texts after a start from a snapshot (the last good versions). */
-  private fillingLastGood: Promise<void> = Promise.resolve();
-  /** Bumped by every load: a snapshot write that a newer load overtook is skipped. */
-  private generation = 0;
+  private loadStarted = 0;
+  private progress: { done: number; total: number } | null = null;
+  /** The watcher is off (`close`); the worker ends when idle unless a load comes first. */
   private closed = false;
+  private retire: NodeJS.Timeout | null = null;
 
-  constructor(options: CorpusServiceOptions) {
+  constructor(options: CorpusServiceOptions & { worker?: boolean }) {
     super();
     this.options = options;
-    this.cacheDir = options.cacheDir === null ? null : (options.cacheDir ?? join(options.dataDir, '.cache'));
-  }
-
-  /** Resolves when background work (snapshot writes, reading files after a snapshot start) is done. */
-  async idle(): Promise<void> {
-    let before: Promise<void>[] = [];
-    // A write may queue another behind it: wait until nothing new was queued.
-    while (before[0] !== this.saving || before[1] !== this.fillingLastGood) {
-      before = [this.saving, this.fillingLastGood];
-      await Promise.all(before);
-    }
+    this.inner = options.worker === false ? new CorpusLoader(options) : null;
+    this.inner?.on('reloaded', (l) => this.emit('reloaded', l));
   }
 
   get current(): LoadedCorpus {
+    if (this.inner) return this.inner.current;
     if (!this.loaded) throw new Error('papertalk: corpus not loaded yet');
     return this.loaded;
   }
 
-  /** Records from other sources, merged at the next `load()` (and every one after, until replaced). */
+  /** Whether a library is being loaded, and how far along. */
+  status(now = performance.now()): LoadingStatus {
+    const loading = this.pendingLoads.size > 0 || this.assembling !== null;
+    return { loading, progress: this.progress, elapsedMs: loading ? now - this.loadStarted : 0 };
+  }
+
   setExtraPapers(records: readonly RawPaper[]): void {
-    this.extraPapers = [...records];
+    this.extraRecords = [...records];
+    if (this.inner) this.inner.setExtraPapers(records);
+    else this.post({ t: 'extra', records: this.extraRecords as unknown[] });
   }
 
   get extraPaperCount(): number {
-    return this.extraPapers.length;
+    return this.extraRecords.length;
   }
 
-  private async readManifest(issues: LoadIssue[], hashes?: FileHash[]): Promise<Manifest> {
-    try {
-      const buf = await readFile(join(this.options.dataDir, MANIFEST_FILE));
-      hashes?.push({ name: MANIFEST_FILE, sha256: contentHash(buf) });
-      const parsed = ManifestSchema.safeParse(JSON.parse(buf.toString('utf8')));
-      if (parsed.success) return parsed.data;
-      issues.push({ level: 'warn', file: MANIFEST_FILE, message: 'invalid manifest; ignored' });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') issues.push({ level: 'warn', file: MANIFEST_FILE, message: `cannot read manifest: ${(err as Error).message}` });
-    }
-    return { sources: [] };
-  }
-
-  private async readFiles(issues: LoadIssue[], hashes?: FileHash[]): Promise<SourceFile[]> {
-    const dir = this.options.dataDir;
-    const names = (await readdir(dir)).filter(isCorpusCandidate).sort();
-    const files: SourceFile[] = [];
-    for (const name of names) {
-      try {
-        const info = await stat(join(dir, name));
-        if (!info.isFile()) continue;
-        const buf = await readFile(join(dir, name));
-        // Hashed as `hashDataDir` hashes it, so that the snapshot written now is found at the next start.
-        hashes?.push({ name, sha256: contentHash(buf) });
-        files.push({ name, text: buf.includes(0) ? '\u0000' : buf.toString('utf8') });
-      } catch (err) {
-        issues.push({ level: 'warn', file: name, message: `cannot read: ${(err as Error).message}` });
-      }
-    }
-    return files;
+  /** Resolves when background work (snapshot writes, reading files after a snapshot start) is done. */
+  async idle(): Promise<void> {
+    if (this.inner) return this.inner.idle();
+    if (!this.worker) return;
+    const id = this.nextId++;
+    await new Promise<void>((done) => {
+      this.pendingIdle.set(id, done);
+      this.updateRef();
+      this.post({ t: 'idle', id });
+    });
   }
 
   /**
@@ -171,161 +107,164 @@ export class CorpusService extends EventEmitter<CorpusServiceEvents> {
    * call made meanwhile) and resolves with it, so what changed before the call is in the result.
    */
   load(): Promise<LoadedCorpus> {
-    if (this.reloading) {
-      this.queued ??= this.reloading
-        .catch(() => undefined)
-        .then(() => {
-          this.queued = null;
-          return this.load();
-        });
-      return this.queued;
+    if (this.inner) return this.inner.load();
+    if (this.retire) clearTimeout(this.retire);
+    this.retire = null;
+    const id = this.nextId++;
+    if (!this.pendingLoads.size && !this.assembling) {
+      this.loadStarted = performance.now();
+      this.progress = null;
     }
-    this.reloading = this.doLoad().finally(() => {
-      this.reloading = null;
+    return new Promise<LoadedCorpus>((resolvePromise, reject) => {
+      this.pendingLoads.set(id, { resolve: resolvePromise, reject });
+      this.updateRef();
+      this.post({ t: 'load', id });
     });
-    return this.reloading;
   }
 
-  private async doLoad(): Promise<LoadedCorpus> {
-    const generation = ++this.generation;
-    const fromSnapshot = await this.loadSnapshot();
-    if (fromSnapshot) return fromSnapshot;
-    const logger = this.options.logger;
-    const pre: LoadIssue[] = [];
-    const hashes: FileHash[] = [];
-    const manifest = await this.readManifest(pre, hashes);
-    let files = await this.readFiles(pre, hashes);
-    // Keep the last good version of a file that broke (empty, binary, unrecognised, half-written).
-    await this.fillingLastGood;
-    const tolerance = this.options.shrinkTolerance ?? 0.5;
-    let substituted = false;
-    files = files.map((f) => {
-      const good = this.lastGood.get(f.name);
-      // Unchanged since its last good version: nothing to check (and no parse of it alone).
-      if (!good || good.text === f.text) return f;
-      const format = f.text.trim() && !f.text.includes('\u0000') ? detectFormat(f.text) : null;
-      const single = format ? buildCorpus([f], manifest).files[0] : undefined;
-      const entries = single ? single.papers + single.posts : 0;
-      if (!format || entries < good.entries * tolerance) {
-        pre.push({ level: 'warn', file: f.name, message: `file is ${format ? `down to ${entries} of ${good.entries} entries (half-written?)` : 'no longer readable as corpus'}; keeping its last good version` });
-        substituted = true;
-        return { name: f.name, text: good.text };
-      }
-      return f;
+  private spawn(): Worker {
+    const o = this.options;
+    const init: WorkerInit = {
+      dataDir: o.dataDir,
+      logLevel: o.logger.level ?? 'info',
+      progress: !!o.onProgress,
+      ...(o.debounceMs !== undefined ? { debounceMs: o.debounceMs } : {}),
+      ...(o.shrinkTolerance !== undefined ? { shrinkTolerance: o.shrinkTolerance } : {}),
+      ...(o.cacheDir !== undefined ? { cacheDir: o.cacheDir } : {}),
+      ...(o.codeVersion !== undefined ? { codeVersion: o.codeVersion } : {}),
+    };
+    // A small ESM entry that registers tsx, then imports the TypeScript worker (corpusWorker.ts).
+    const worker = new Worker(new URL('./corpusWorker.boot.mjs', import.meta.url), { workerData: init, execArgv: [] });
+    worker.on('message', (msg: ToMain) => this.onMessage(msg));
+    worker.on('error', (err) => {
+      o.logger.error({ err }, 'corpus worker failed; the previous corpus keeps serving');
     });
-    const t0 = performance.now();
-    const result = buildCorpus(files, manifest, { papers: this.extraPapers, ...(this.options.onProgress ? { onProgress: this.options.onProgress } : {}) });
-    const t1 = performance.now();
-    const library = Library.build(result.corpus);
-    const t2 = performance.now();
-    const issues = [...pre, ...result.issues];
-    for (const f of files) {
-      const report = result.files.find((r) => r.name === f.name);
-      if (report?.format) this.lastGood.set(f.name, { text: f.text, entries: report.papers + report.posts });
-    }
-    logIssues(logger, issues);
-    const loaded: LoadedCorpus = { library, issues, files: result.files, loadedAt: this.options.now?.() ?? new Date(), timings: { parseMs: t1 - t0, indexMs: t2 - t1 }, from: 'files' };
-    const first = !this.loaded;
-    this.loaded = loaded;
-    logger.info({ papers: result.corpus.papers.length, extraRecords: this.extraPapers.length, posts: result.corpus.posts.length, authors: result.corpus.authors.length, parseMs: Math.round(t1 - t0), indexMs: Math.round(t2 - t1) }, first ? 'corpus loaded' : 'corpus reloaded');
-    if (!first) this.emit('reloaded', loaded);
-    if (this.cacheDir && !this.extraPapers.length && !substituted) this.queueSave(generation, hashes, loaded);
-    return loaded;
+    worker.on('exit', (code) => {
+      if (this.worker !== worker) return;
+      this.worker = null;
+      this.assembling = null;
+      const err = new Error(`papertalk: corpus worker stopped (exit code ${code})`);
+      for (const p of this.pendingLoads.values()) p.reject(err);
+      this.pendingLoads.clear();
+      for (const done of this.pendingIdle.values()) done();
+      this.pendingIdle.clear();
+      if (!this.closed) o.logger.error({ code }, 'corpus worker stopped; the next load starts a new one');
+    });
+    if (this.extraRecords.length) worker.postMessage({ t: 'extra', records: this.extraRecords as unknown[] } satisfies ToWorker);
+    return worker;
   }
 
-  /**
-   * The corpus from the snapshot of the data files as they are now; null when the cache is
-   * off, extra papers are set, or there is no usable snapshot (a corrupt one is logged and
-   * removed by `loadOrBuildLibrary`).
-   */
-  private async loadSnapshot(): Promise<LoadedCorpus | null> {
-    const cacheDir = this.cacheDir;
-    if (!cacheDir || this.extraPapers.length) return null;
+  private post(msg: ToWorker): void {
+    if (msg.t === 'ack' && !this.worker) return;
+    this.worker ??= this.spawn();
+    this.worker.postMessage(msg);
+  }
+
+  /** The worker keeps the process alive only while something waits for it. */
+  private updateRef(): void {
+    if (!this.worker) return;
+    if (this.pendingLoads.size || this.pendingIdle.size || this.assembling) this.worker.ref();
+    else this.worker.unref();
+  }
+
+  private onMessage(msg: ToMain): void {
     const logger = this.options.logger;
-    let result;
-    try {
-      result = await loadOrBuildLibrary({
-        dataDir: this.options.dataDir,
-        cacheDir,
-        logger,
-        write: false,
-        ...(this.options.codeVersion !== undefined ? { codeVersion: this.options.codeVersion } : {}),
-        // Only the snapshot is wanted here: without one, `doLoad` parses with its own checks.
-        load: () => Promise.reject(NO_SNAPSHOT),
-      });
-    } catch (err) {
-      if (err !== NO_SNAPSHOT) logger.warn({ err, cacheDir }, 'cannot use the index snapshot cache; loading the files');
-      return null;
-    }
-    if (result.from !== 'snapshot' || !result.files) return null;
-    const { library, issues, files } = result;
-    // A snapshot written elsewhere (another process) with a file broken that this process still
-    // has a good version of: the build path keeps that version instead.
-    const tolerance = this.options.shrinkTolerance ?? 0.5;
-    for (const f of files) {
-      const good = this.lastGood.get(f.name);
-      if (good && (!f.format || f.papers + f.posts < good.entries * tolerance)) return null;
-    }
-    logIssues(logger, issues);
-    const t = result.timings;
-    const loaded: LoadedCorpus = { library, issues, files, loadedAt: this.options.now?.() ?? new Date(), timings: { parseMs: t.hashMs + t.readMs + t.corpusMs, indexMs: t.indexMs }, from: 'snapshot' };
-    const first = !this.loaded;
-    this.loaded = loaded;
-    const c = library.corpus;
-    logger.info({ papers: c.papers.length, posts: c.posts.length, authors: c.authors.length, parseMs: Math.round(loaded.timings.parseMs), indexMs: Math.round(t.indexMs), snapshot: result.path }, first ? 'corpus loaded from the index snapshot' : 'corpus reloaded from the index snapshot');
-    if (!first) this.emit('reloaded', loaded);
-    this.fillLastGood(files);
-    return loaded;
-  }
-
-  /**
-   * After a start from a snapshot, reads the files in the background to keep their last good
-   * versions (what a file that breaks later falls back to). A file that changed since the
-   * snapshot is left out: the next load parses it anyway.
-   */
-  private fillLastGood(files: readonly FileReport[]): void {
-    const dir = this.options.dataDir;
-    this.fillingLastGood = (async () => {
-      for (const f of files) {
-        if (!f.format || this.closed) continue;
-        try {
-          const buf = await readFile(join(dir, f.name));
-          const text = buf.includes(0) ? '\u0000' : buf.toString('utf8');
-          if (createHash('sha256').update(text).digest('hex') === f.sha256) this.lastGood.set(f.name, { text, entries: f.papers + f.posts });
-        } catch {
-          // Gone or unreadable: the next load reports it.
+    switch (msg.t) {
+      case 'ready':
+        return;
+      case 'log':
+        if (msg.msg !== undefined) logger[msg.level](msg.obj, msg.msg);
+        else logger[msg.level](msg.obj);
+        return;
+      case 'progress':
+        this.progress = { done: msg.done, total: msg.total };
+        this.options.onProgress?.(msg.done, msg.total);
+        return;
+      case 'begin':
+        this.assembling = { gen: msg.gen, assembler: new LibraryAssembler(), parts: 0 };
+        this.updateRef();
+        return;
+      case 'part': {
+        const a = this.assembling;
+        if (a?.gen === msg.gen) {
+          try {
+            a.assembler.add(msg.part);
+            a.parts++;
+          } catch (err) {
+            logger.error({ err }, 'corpus worker sent an unreadable library part; keeping the previous corpus');
+            this.byGen.set(msg.gen, err as Error);
+            this.assembling = null;
+          }
         }
+        // The next part after this turn of the event loop: other work runs in between.
+        setImmediate(() => this.post({ t: 'ack' }));
+        return;
       }
-    })();
+      case 'end':
+        this.finishAssembly(msg.gen, msg.meta, msg.sendMs);
+        return;
+      case 'loaded': {
+        const pending = this.pendingLoads.get(msg.id);
+        this.pendingLoads.delete(msg.id);
+        if ('error' in msg) pending?.reject(new Error(msg.error));
+        else {
+          const got = this.byGen.get(msg.gen);
+          if (!got) pending?.reject(new Error('papertalk: corpus worker answered with an unknown library'));
+          else if (got instanceof Error) pending?.reject(got);
+          else pending?.resolve(got);
+          // Generations before the newest answered are no longer needed.
+          for (const gen of this.byGen.keys()) if (gen < msg.gen) this.byGen.delete(gen);
+        }
+        this.updateRef();
+        return;
+      }
+      case 'idle': {
+        const done = this.pendingIdle.get(msg.id);
+        this.pendingIdle.delete(msg.id);
+        done?.();
+        this.updateRef();
+        return;
+      }
+    }
   }
 
-  /** Writes the snapshot of `loaded` after the answer path is free; never throws. */
-  private queueSave(generation: number, hashes: readonly FileHash[], loaded: LoadedCorpus): void {
-    const cacheDir = this.cacheDir!;
-    const logger = this.options.logger;
-    this.saving = this.saving
-      .then(() => new Promise<void>((done) => setImmediate(done)))
-      .then(async () => {
-        // Overtaken by a newer load (its own write follows), or closed: nothing to write.
-        if (generation !== this.generation || this.closed) return;
-        const t = performance.now();
-        const key = await snapshotKey(hashes, DEFAULT_RANKING, this.options.codeVersion);
-        const path = await saveSnapshot(cacheDir, key, loaded.library, { issues: loaded.issues, files: loaded.files });
-        logger.debug({ path, ms: Math.round(performance.now() - t) }, 'index snapshot written');
-      })
-      .catch((err: unknown) => {
-        logger.warn({ cacheDir, err: err instanceof Error ? err.message : String(err) }, 'cannot write the index snapshot; continuing without');
+  private finishAssembly(gen: number, meta: { issues: LoadedCorpus['issues']; files: LoadedCorpus['files']; timings: LoadedCorpus['timings']; from?: LoadedCorpus['from'] }, sendMs: number): void {
+    const a = this.assembling;
+    this.assembling = null;
+    if (!a || a.gen !== gen) return;
+    const t0 = performance.now();
+    let loaded: LoadedCorpus;
+    try {
+      const library = a.assembler.finish();
+      const x = a.assembler.extras;
+      adoptPrepared(library, {
+        lexicon: { dict: (x.get('dict') ?? []) as never, maxLen: (x.get('maxLen') ?? 1) as number, venues: (x.get('venues') ?? []) as never, orgs: (x.get('orgs') ?? []) as never },
+        titleTerms: (x.get('titleTerms') ?? []) as [string, string[]][],
       });
+      loaded = { library, issues: meta.issues, files: meta.files, timings: meta.timings, loadedAt: this.options.now?.() ?? new Date(), ...(meta.from ? { from: meta.from } : {}) };
+    } catch (err) {
+      this.options.logger.error({ err }, 'cannot assemble the library the corpus worker sent; keeping the previous corpus');
+      this.byGen.set(gen, err as Error);
+      return;
+    }
+    this.byGen.set(gen, loaded);
+    const first = !this.loaded;
+    this.loaded = loaded;
+    this.options.logger.debug({ gen, parts: a.parts, transferMs: Math.round(sendMs), finishMs: Math.round(performance.now() - t0) }, 'library received from the corpus worker');
+    this.updateRef();
+    if (!first) this.emit('reloaded', loaded);
   }
 
   /** Watches the data directory; reloads after `debounceMs` of quiet. */
   watch(): void {
+    if (this.inner) return this.inner.watch();
     if (this.watcher) return;
     const debounce = this.options.debounceMs ?? 500;
+    const cacheDir = this.options.cacheDir === null ? null : (this.options.cacheDir ?? join(this.options.dataDir, '.cache'));
     try {
       // A cache directory configured inside the data directory under a plain name is no corpus
       // input: its creation must not look like a data change (dot-names are skipped anyway).
-      const cacheName = this.cacheDir && resolve(dirname(this.cacheDir)) === resolve(this.options.dataDir) ? basename(this.cacheDir) : null;
+      const cacheName = cacheDir && resolve(dirname(cacheDir)) === resolve(this.options.dataDir) ? basename(cacheDir) : null;
       this.watcher = watch(this.options.dataDir, (_event, name) => {
         if (name && String(name) === cacheName) return;
         if (name && !isCorpusCandidate(String(name)) && String(name) !== MANIFEST_FILE) return;
@@ -333,7 +272,7 @@ export class CorpusService extends EventEmitter<CorpusServiceEvents> {
         this.timer = setTimeout(() => {
           this.timer = null;
           this.options.logger.info({ file: name ? String(name) : undefined }, 'data directory changed; reloading');
-          void this.load().catch((err) => this.options.logger.error({ err }, 'corpus reload failed; the previous corpus keeps serving'));
+          void this.load().catch((err: unknown) => this.options.logger.error({ err }, 'corpus reload failed; the previous corpus keeps serving'));
         }, debounce);
       });
       this.watcher.on('error', (err) => this.options.logger.warn({ err }, 'data directory watch failed'));
@@ -343,10 +282,24 @@ export class CorpusService extends EventEmitter<CorpusServiceEvents> {
   }
 
   close(): void {
-    this.closed = true;
+    if (this.inner) return this.inner.close();
     this.watcher?.close();
     this.watcher = null;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    if (this.closed) return;
+    this.closed = true;
+    // The worker never holds the process open; unless a load is asked for meanwhile (an explicit
+    // reload after the watcher is off), it ends once its background work (a snapshot write) is done.
+    this.updateRef();
+    this.retire = setTimeout(() => {
+      void this.idle().then(() => {
+        if (!this.closed || this.pendingLoads.size || this.assembling || !this.worker) return;
+        const w = this.worker;
+        this.worker = null;
+        w.postMessage({ t: 'close' } satisfies ToWorker);
+      });
+    }, 1000);
+    this.retire.unref();
   }
 }

@@ -150,7 +150,7 @@ describe('CorpusService with the index snapshot cache', () => {
     expect((await s.load()).from).toBe('files');
   });
 
-  it('with extra papers set, loads neither read nor write the snapshot; the extra records are merged', async () => {
+  it('extra records (the arXiv feed) are part of the snapshot key: merged, snapshotted, and served from the snapshot at the next start', async () => {
     const dir = copyOfData();
     const cacheDir = join(tempDir('papertalk-cache-'), 'c');
     const first = service(dir, cacheDir);
@@ -167,11 +167,21 @@ describe('CorpusService with the index snapshot cache', () => {
     expect(withExtra.from).toBe('files');
     expect(withExtra.library.corpus.papers.length).toBe(cold.library.corpus.papers.length + 1);
     await s.idle();
-    expect(snaps(cacheDir)).toEqual([snap]);
-    // Back to the files alone: the snapshot serves again.
+    const [snapWithExtra] = snaps(cacheDir);
+    expect(snapWithExtra).not.toBe(snap);
+    // A new start with the same records kept: served from the snapshot, the record included.
+    const again = service(dir, cacheDir);
+    again.setExtraPapers([{ ...extra }]);
+    const warm = await again.load();
+    expect(warm.from).toBe('snapshot');
+    expect(corpusOf(warm)).toBe(corpusOf(withExtra));
+    expect(warm.library.findPaper('A Completely New Paper About Sparse Routing')?.paper.authors).toEqual(['Ada Example']);
+    // Other records: another key, parsed again.
+    again.setExtraPapers([{ ...extra, title: 'Another New Paper' }]);
+    expect((await again.load()).from).toBe('files');
+    // Back to the files alone: the same corpus as without any.
     s.setExtraPapers([]);
     const plain = await s.load();
-    expect(plain.from).toBe('snapshot');
     expect(corpusOf(plain)).toBe(corpusOf(cold));
   });
 

@@ -80,8 +80,51 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 export interface BuildExtras {
   /** Records from outside the data directory (the arXiv feed), merged like any source's. */
   papers?: readonly RawPaper[];
+  /**
+   * Parse results by file content, format and page owner, reused across builds (pass the same
+   * map each time): a reload parses only what changed. Entries of files no longer given are
+   * dropped at the end of a build. Inline listings are always parsed (their reading depends on
+   * the names and words of every other file).
+   */
+  cache?: ParseCache;
+  /** Leave the cache's other entries alone (a build of some of the files only). */
+  keepCache?: boolean;
   /** Called after each file and once after the merge: `done` of `total` steps. */
   onProgress?: (done: number, total: number) => void;
+}
+
+/** One file's parse, as `buildCorpus` caches it. Its records are never modified afterwards. */
+export interface CachedParse {
+  papers: RawPaper[];
+  posts: RawPost[];
+  profile: AuthorProfile | null;
+  issues: LoadIssue[];
+}
+
+export type ParseCache = Map<string, CachedParse>;
+
+/** Parses one file of a cacheable format (everything but inline listings). */
+function parseOne(format: Exclude<SourceFormat, 'inline-listing'>, file: SourceFile, owner: string | undefined): CachedParse {
+  switch (format) {
+    case 'blog-archive': {
+      const r = parseBlogArchive(file.text, file.name);
+      return { papers: [], posts: r.records, profile: null, issues: r.issues };
+    }
+    case 'author-page': {
+      const r = parseAuthorPage(file.text, file.name);
+      if (owner) for (const rec of r.records) rec.pageOwner = owner;
+      return { papers: r.records, posts: [], profile: null, issues: r.issues };
+    }
+    case 'line-listing': {
+      const r = parseLineListing(file.text, file.name);
+      if (owner) for (const rec of r.records) rec.pageOwner = owner;
+      return { papers: r.records, posts: [], profile: r.profile ?? null, issues: r.issues };
+    }
+    default: {
+      const r = PARSE_BIBLIOGRAPHY[format](file.text, file.name);
+      return { papers: r.records, posts: [], profile: null, issues: r.issues };
+    }
+  }
 }
 
 export function buildCorpus(files: SourceFile[], manifest: Manifest = { sources: [] }, extra?: BuildExtras): LoadResult {
@@ -91,6 +134,7 @@ export function buildCorpus(files: SourceFile[], manifest: Manifest = { sources:
   const profiles: AuthorProfile[] = [];
   const reports: FileReport[] = [];
   const deferred: { file: SourceFile; report: FileReport; owner: string | null }[] = [];
+  const used = new Set<string>();
   const sorted = [...files].sort((a, b) => a.name.localeCompare(b.name));
   const steps = sorted.length + 1;
   let step = 0;
@@ -109,52 +153,31 @@ export function buildCorpus(files: SourceFile[], manifest: Manifest = { sources:
     const format = detectFormat(file.text);
     report.format = format;
     const entry = manifestEntryFor(manifest, { name: file.name, sha256: report.sha256, text: file.text });
-    switch (format) {
-      case 'blog-archive': {
-        const r = parseBlogArchive(file.text, file.name);
-        posts.push(...r.records);
-        issues.push(...r.issues);
-        report.posts = r.records.length;
-        break;
-      }
-      case 'author-page': {
-        const r = parseAuthorPage(file.text, file.name);
-        const owner = entry?.pageOwner;
-        if (owner) for (const rec of r.records) rec.pageOwner = owner;
-        papers.push(...r.records);
-        issues.push(...r.issues);
-        report.papers = r.records.length;
-        break;
-      }
-      case 'line-listing': {
-        const r = parseLineListing(file.text, file.name);
-        const owner = entry?.pageOwner;
-        if (owner) for (const rec of r.records) rec.pageOwner = owner;
-        papers.push(...r.records);
-        issues.push(...r.issues);
-        if (r.profile) profiles.push(r.profile);
-        report.papers = r.records.length;
-        break;
-      }
-      case 'inline-listing': {
-        const owner = entry?.pageOwner ?? null;
-        if (!owner) issues.push({ level: 'warn', file: file.name, line: 1, message: `listing has no header and no page owner in ${MANIFEST_FILE}; its papers get no page owner` });
-        deferred.push({ file, report, owner });
-        break;
-      }
-      case 'bibtex':
-      case 'ris':
-      case 'csl-json':
-      case 'arxiv-dump': {
-        const r = PARSE_BIBLIOGRAPHY[format](file.text, file.name);
-        papers.push(...r.records);
-        issues.push(...r.issues);
-        report.papers = r.records.length;
-        break;
-      }
-      default:
-        issues.push({ level: 'warn', file: file.name, line: 1, message: 'format not recognised (not an aggregator listing, author page, blog archive, BibTeX, RIS, CSL-JSON or arXiv metadata); skipped' });
+    if (format === 'inline-listing') {
+      const owner = entry?.pageOwner ?? null;
+      if (!owner) issues.push({ level: 'warn', file: file.name, line: 1, message: `listing has no header and no page owner in ${MANIFEST_FILE}; its papers get no page owner` });
+      deferred.push({ file, report, owner });
+      continue;
     }
+    if (!format) {
+      issues.push({ level: 'warn', file: file.name, line: 1, message: 'format not recognised (not an aggregator listing, author page, blog archive, BibTeX, RIS, CSL-JSON or arXiv metadata); skipped' });
+      continue;
+    }
+    // The file's name is part of the key: records and issues name the file they came from.
+    const owner = entry?.pageOwner;
+    const cacheKey = `${format}\u0000${report.sha256}\u0000${owner ?? ''}\u0000${file.name}`;
+    let parsed = extra?.cache?.get(cacheKey);
+    if (!parsed) {
+      parsed = parseOne(format, file, owner);
+      extra?.cache?.set(cacheKey, parsed);
+    }
+    used.add(cacheKey);
+    papers.push(...parsed.papers);
+    posts.push(...parsed.posts);
+    if (parsed.profile) profiles.push(parsed.profile);
+    issues.push(...parsed.issues);
+    report.papers = parsed.papers.length;
+    report.posts = parsed.posts.length;
   }
   // Glued title+author lines split best with names and vocabulary from everything else.
   if (deferred.length) {
@@ -181,6 +204,7 @@ export function buildCorpus(files: SourceFile[], manifest: Manifest = { sources:
       report.papers = r.records.length;
     }
   }
+  if (extra?.cache && !extra.keepCache) for (const key of extra.cache.keys()) if (!used.has(key)) extra.cache.delete(key);
   if (extra?.papers?.length) papers.push(...extra.papers);
   extra?.onProgress?.(step, steps);
   const merged = mergeCorpus({ papers, posts, profiles });

@@ -161,54 +161,130 @@ export function dumpIndex(ms: MiniSearch<any>): IndexDump {
   return { format: 1, documentCount: v.documentCount, nextId: v.nextId, dirtCount: m._dirtCount ?? 0, fieldIds: { ...v.fieldIds }, averageFieldLength: [...v.avgFieldLength], ids, lengths, stored, storeFields, index };
 }
 
+/** What an index dump holds besides its documents and terms. */
+export type IndexDumpHead = Pick<IndexDump, 'format' | 'documentCount' | 'nextId' | 'dirtCount' | 'fieldIds' | 'averageFieldLength' | 'storeFields'> & { stored: boolean };
+
+/** One piece of an index dump, small enough to send between threads or restore in one step. */
+export type IndexDumpPart =
+  | { kind: 'head'; head: IndexDumpHead }
+  | { kind: 'docs'; first: number; ids: unknown[]; lengths: number[]; stored: unknown[][] | null }
+  | { kind: 'terms'; entries: IndexDump['index'] };
+
+/**
+ * Cuts a dump into parts of at most about `cells` numbers each (documents in runs, terms in
+ * runs whose postings add up to about that), in the order `IndexRestorer` takes them.
+ */
+export function* indexDumpParts(dump: IndexDump, cells = 100_000): Generator<IndexDumpPart> {
+  const { index, ids, lengths, stored, ...rest } = dump;
+  yield { kind: 'head', head: { ...rest, stored: stored !== null } };
+  const nFields = Object.keys(dump.fieldIds).length || 1;
+  const perRun = Math.max(1, Math.floor(cells / (nFields + 2)));
+  for (let first = 0; first < ids.length; first += perRun) {
+    const end = Math.min(ids.length, first + perRun);
+    yield { kind: 'docs', first, ids: ids.slice(first, end), lengths: lengths.slice(first * nFields, end * nFields), stored: stored ? stored.slice(first, end) : null };
+  }
+  let run: IndexDump['index'] = [];
+  let size = 0;
+  for (const entry of index) {
+    run.push(entry);
+    for (let i = 1; i < entry.length; i++) size += (entry[i] as number[]).length;
+    size += 1;
+    if (size >= cells) {
+      yield { kind: 'terms', entries: run };
+      run = [];
+      size = 0;
+    }
+  }
+  if (run.length) yield { kind: 'terms', entries: run };
+}
+
+/**
+ * Rebuilds a MiniSearch index from `dumpIndex` output given in parts (`indexDumpParts`), one
+ * part at a time, so that a large index can be restored in small steps between other work.
+ * `finish()` installs what was restored into the index (it is not usable before).
+ */
+export class IndexRestorer<T> {
+  private readonly ms: MiniSearch<T>;
+  private readonly nFields: number;
+  private head: IndexDumpHead | null = null;
+  private readonly documentIds = new Map<number, unknown>();
+  private readonly idToShortId = new Map<unknown, number>();
+  private readonly fieldLength = new Map<number, number[]>();
+  private readonly storedFields = new Map<number, Record<string, unknown>>();
+  private readonly tree: { set(term: string, value: FieldPostings): void };
+
+  constructor(create: () => MiniSearch<T>) {
+    this.ms = create();
+    const v = indexView(this.ms);
+    this.nFields = v.fields.length;
+    this.tree = v.terms as unknown as { set(term: string, value: FieldPostings): void };
+  }
+
+  add(part: IndexDumpPart): void {
+    if (part.kind === 'head') {
+      if (!part.head || part.head.format !== 1) throw new Error('papertalk: unreadable index dump');
+      this.head = part.head;
+      return;
+    }
+    const head = this.head;
+    if (!head) throw new Error('papertalk: index dump part before its head');
+    if (part.kind === 'docs') {
+      const nFields = this.nFields;
+      for (let i = 0; i < part.ids.length; i++) {
+        const id = part.ids[i];
+        if (id === null || id === undefined) continue;
+        const doc = part.first + i;
+        this.documentIds.set(doc, id);
+        this.idToShortId.set(id, doc);
+        this.fieldLength.set(doc, part.lengths.slice(i * nFields, i * nFields + nFields));
+        if (part.stored) {
+          const values = part.stored[i] ?? [];
+          const s: Record<string, unknown> = {};
+          head.storeFields.forEach((f, k) => {
+            if (values[k] !== null && values[k] !== undefined) s[f] = values[k];
+          });
+          this.storedFields.set(doc, s);
+        }
+      }
+      return;
+    }
+    if (!Array.isArray(part.entries)) throw new Error('papertalk: unreadable index dump');
+    for (const entry of part.entries) {
+      const fp: FieldPostings = new Map();
+      for (let i = 1; i < entry.length; i++) {
+        const flat = entry[i] as number[];
+        const postings: Postings = new Map();
+        for (let k = 1; k < flat.length; k += 2) postings.set(flat[k]!, flat[k + 1]!);
+        fp.set(flat[0]!, postings);
+      }
+      this.tree.set(entry[0] as string, fp);
+    }
+  }
+
+  finish(): MiniSearch<T> {
+    const head = this.head;
+    if (!head) throw new Error('papertalk: unreadable index dump');
+    const m = this.ms as unknown as Writable;
+    m._documentCount = head.documentCount;
+    m._nextId = head.nextId;
+    m._dirtCount = head.dirtCount;
+    m._fieldIds = head.fieldIds;
+    m._avgFieldLength = head.averageFieldLength;
+    m._documentIds = this.documentIds;
+    m._idToShortId = this.idToShortId;
+    m._fieldLength = this.fieldLength;
+    m._storedFields = this.storedFields;
+    indexView(this.ms);
+    return this.ms;
+  }
+}
+
 /** A MiniSearch index rebuilt from `dumpIndex` output, with the options it was created with. */
 export function restoreIndex<T>(dump: IndexDump, create: () => MiniSearch<T>): MiniSearch<T> {
   if (!dump || dump.format !== 1 || !Array.isArray(dump.index) || !Array.isArray(dump.ids)) throw new Error('papertalk: unreadable index dump');
-  const ms = create();
-  const v = indexView(ms);
-  const m = ms as unknown as Writable;
-  const nFields = v.fields.length;
-  const documentIds = new Map<number, unknown>();
-  const idToShortId = new Map<unknown, number>();
-  const fieldLength = new Map<number, number[]>();
-  const storedFields = new Map<number, Record<string, unknown>>();
-  for (let doc = 0; doc < dump.ids.length; doc++) {
-    const id = dump.ids[doc];
-    if (id === null || id === undefined) continue;
-    documentIds.set(doc, id);
-    idToShortId.set(id, doc);
-    fieldLength.set(doc, dump.lengths.slice(doc * nFields, doc * nFields + nFields));
-    if (dump.stored) {
-      const values = dump.stored[doc] ?? [];
-      const s: Record<string, unknown> = {};
-      dump.storeFields.forEach((f, i) => {
-        if (values[i] !== null && values[i] !== undefined) s[f] = values[i];
-      });
-      storedFields.set(doc, s);
-    }
-  }
-  const tree = v.terms as unknown as { set(term: string, value: FieldPostings): void };
-  for (const entry of dump.index) {
-    const fp: FieldPostings = new Map();
-    for (let i = 1; i < entry.length; i++) {
-      const flat = entry[i] as number[];
-      const postings: Postings = new Map();
-      for (let k = 1; k < flat.length; k += 2) postings.set(flat[k]!, flat[k + 1]!);
-      fp.set(flat[0]!, postings);
-    }
-    tree.set(entry[0] as string, fp);
-  }
-  m._documentCount = dump.documentCount;
-  m._nextId = dump.nextId;
-  m._dirtCount = dump.dirtCount;
-  m._fieldIds = dump.fieldIds;
-  m._avgFieldLength = dump.averageFieldLength;
-  m._documentIds = documentIds;
-  m._idToShortId = idToShortId;
-  m._fieldLength = fieldLength;
-  m._storedFields = storedFields;
-  indexView(ms);
-  return ms;
+  const r = new IndexRestorer(create);
+  for (const part of indexDumpParts(dump, Infinity)) r.add(part);
+  return r.finish();
 }
 
 /**

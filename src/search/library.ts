@@ -70,7 +70,7 @@ export interface SearchPage {
   expansions: string[];
 }
 
-interface IndexedDoc {
+export interface IndexedDoc {
   uid: string;
   kind: DocKind;
   id: string;
@@ -131,82 +131,162 @@ export type LibrarySnapshot =
   | { version: 1; main: string; titles: string; authors: string }
   | { version: 2; main: string; titles: string; authors: string; acronyms: [string, string][] };
 
+/** Lookups derived from a corpus at build time (a worker computes them; see `transfer.ts`). */
+export interface LibraryLookups {
+  papers: Map<string, Paper>;
+  posts: Map<string, Post>;
+  authors: Map<string, Author>;
+  /** Papers by exact title key (titles and aliases). */
+  byTitleKey: Map<string, string>;
+  /** Ids a paper had under its other titles (a new source can change which title wins). */
+  aliasIds: Map<string, string>;
+  /** Papers by short name (`GPipe`, `GLaM`: the part of a title before the colon). */
+  byShortName: Map<string, string[]>;
+  authorsByKey: Map<string, Author[]>;
+  postsByPaper: Map<string, Post[]>;
+  categories: string[];
+}
+
+/** The lookups of a corpus (linear in its size). */
+export function libraryLookups(corpus: Corpus): LibraryLookups {
+  const l: LibraryLookups = { papers: new Map(), posts: new Map(), authors: new Map(), byTitleKey: new Map(), aliasIds: new Map(), byShortName: new Map(), authorsByKey: new Map(), postsByPaper: new Map(), categories: [] };
+  for (const p of corpus.papers) l.papers.set(p.id, p);
+  for (const p of corpus.posts) l.posts.set(p.id, p);
+  for (const a of corpus.authors) {
+    l.authors.set(a.id, a);
+    for (const v of new Set([a.name, ...a.variants].map(nameKey))) {
+      const list = l.authorsByKey.get(v);
+      if (list) list.push(a);
+      else l.authorsByKey.set(v, [a]);
+    }
+  }
+  for (const p of corpus.papers) {
+    for (const t of [p.title, ...p.aliases]) {
+      if (!t) continue;
+      l.byTitleKey.set(titleKey(t), p.id);
+      const other = paperId(t, p.abstract);
+      if (other !== p.id) l.aliasIds.set(other, p.id);
+      const short = /^([^:]{2,40}):/.exec(t)?.[1];
+      if (short) {
+        const k = titleKey(short);
+        const list = l.byShortName.get(k);
+        if (list) list.push(p.id);
+        else l.byShortName.set(k, [p.id]);
+      }
+    }
+  }
+  for (const post of corpus.posts) {
+    for (const pid of post.mentions) {
+      const list = l.postsByPaper.get(pid);
+      if (list) list.push(post);
+      else l.postsByPaper.set(pid, [post]);
+    }
+  }
+  const cats = new Set(corpus.papers.map((p) => p.category).filter((c): c is string => !!c));
+  l.categories = [...cats].sort();
+  return l;
+}
+
+/** The three MiniSearch indexes of a library. */
+export interface LibraryIndexes {
+  main: MiniSearch<IndexedDoc>;
+  titles: MiniSearch<{ id: string; title: string; aliases: string }>;
+  authors: MiniSearch<{ id: string; name: string; variants: string }>;
+}
+
+/** Empty indexes with the library's options (to restore dumps into). */
+export const createIndex = {
+  main: (): LibraryIndexes['main'] => new MiniSearch<IndexedDoc>(miniSearchOptions()),
+  titles: (): LibraryIndexes['titles'] => new MiniSearch(titleIndexOptions()),
+  authors: (): LibraryIndexes['authors'] => new MiniSearch(authorIndexOptions()),
+};
+
+/** The acronyms a corpus defines (scans every abstract, title and post). */
+export function corpusAcronyms(corpus: Corpus): AcronymMap {
+  const acronymTexts = function* () {
+    for (const p of corpus.papers) {
+      if (p.abstract) yield p.abstract;
+      if (p.title) yield p.title;
+    }
+    for (const p of corpus.posts) yield p.body;
+  };
+  return findAcronyms(acronymTexts());
+}
+
+/** Everything a library is made of, computed elsewhere (a worker thread; see `transfer.ts`). */
+export interface LibraryParts {
+  lookups: LibraryLookups;
+  indexes: LibraryIndexes;
+  acronyms: AcronymMap;
+}
+
 export class Library {
   readonly corpus: Corpus;
-  readonly papers = new Map<string, Paper>();
-  readonly posts = new Map<string, Post>();
-  readonly authors = new Map<string, Author>();
+  readonly papers: Map<string, Paper>;
+  readonly posts: Map<string, Post>;
+  readonly authors: Map<string, Author>;
   readonly acronyms: AcronymMap;
   readonly ranking: RankingOptions;
-  /** Papers by exact title key (titles and aliases). */
-  private readonly byTitleKey = new Map<string, string>();
-  /** Ids a paper had under its other titles (a new source can change which title wins). */
-  private readonly aliasIds = new Map<string, string>();
-  /** Papers by short name (`GPipe`, `GLaM`: the part of a title before the colon). */
-  private readonly byShortName = new Map<string, string[]>();
-  private readonly authorsByKey = new Map<string, Author[]>();
-  private readonly postsByPaper = new Map<string, Post[]>();
-  private readonly main: MiniSearch<IndexedDoc>;
-  private readonly titleIndex: MiniSearch<{ id: string; title: string; aliases: string }>;
-  private readonly authorIndex: MiniSearch<{ id: string; name: string; variants: string }>;
+  private readonly byTitleKey: Map<string, string>;
+  private readonly aliasIds: Map<string, string>;
+  private readonly byShortName: Map<string, string[]>;
+  private readonly authorsByKey: Map<string, Author[]>;
+  private readonly postsByPaper: Map<string, Post[]>;
+  private readonly main: LibraryIndexes['main'];
+  private readonly titleIndex: LibraryIndexes['titles'];
+  private readonly authorIndex: LibraryIndexes['authors'];
   readonly categories: string[];
 
-  private constructor(corpus: Corpus, ranking: RankingOptions, snapshot?: LibrarySnapshot) {
+  private constructor(corpus: Corpus, ranking: RankingOptions, snapshot?: LibrarySnapshot, parts?: LibraryParts) {
     this.corpus = corpus;
     this.ranking = ranking;
-    for (const p of corpus.papers) this.papers.set(p.id, p);
-    for (const p of corpus.posts) this.posts.set(p.id, p);
-    for (const a of corpus.authors) {
-      this.authors.set(a.id, a);
-      for (const v of new Set([a.name, ...a.variants].map(nameKey))) {
-        const list = this.authorsByKey.get(v) ?? [];
-        list.push(a);
-        this.authorsByKey.set(v, list);
-      }
-    }
-    for (const p of corpus.papers) {
-      for (const t of [p.title, ...p.aliases]) {
-        if (!t) continue;
-        this.byTitleKey.set(titleKey(t), p.id);
-        const other = paperId(t, p.abstract);
-        if (other !== p.id) this.aliasIds.set(other, p.id);
-        const short = /^([^:]{2,40}):/.exec(t)?.[1];
-        if (short) {
-          const k = titleKey(short);
-          this.byShortName.set(k, [...(this.byShortName.get(k) ?? []), p.id]);
-        }
-      }
-    }
-    for (const post of corpus.posts) {
-      for (const pid of post.mentions) this.postsByPaper.set(pid, [...(this.postsByPaper.get(pid) ?? []), post]);
-    }
-    const cats = new Set(corpus.papers.map((p) => p.category).filter((c): c is string => !!c));
-    this.categories = [...cats].sort();
-    if (snapshot?.version === 2) {
-      this.main = restoreIndex(JSON.parse(snapshot.main) as IndexDump, () => new MiniSearch<IndexedDoc>(miniSearchOptions()));
-      this.titleIndex = restoreIndex(JSON.parse(snapshot.titles) as IndexDump, () => new MiniSearch(titleIndexOptions()));
-      this.authorIndex = restoreIndex(JSON.parse(snapshot.authors) as IndexDump, () => new MiniSearch(authorIndexOptions()));
+    const l = parts?.lookups ?? libraryLookups(corpus);
+    this.papers = l.papers;
+    this.posts = l.posts;
+    this.authors = l.authors;
+    this.byTitleKey = l.byTitleKey;
+    this.aliasIds = l.aliasIds;
+    this.byShortName = l.byShortName;
+    this.authorsByKey = l.authorsByKey;
+    this.postsByPaper = l.postsByPaper;
+    this.categories = l.categories;
+    if (parts) {
+      this.main = parts.indexes.main;
+      this.titleIndex = parts.indexes.titles;
+      this.authorIndex = parts.indexes.authors;
+    } else if (snapshot?.version === 2) {
+      this.main = restoreIndex(JSON.parse(snapshot.main) as IndexDump, createIndex.main);
+      this.titleIndex = restoreIndex(JSON.parse(snapshot.titles) as IndexDump, createIndex.titles);
+      this.authorIndex = restoreIndex(JSON.parse(snapshot.authors) as IndexDump, createIndex.authors);
     } else if (snapshot) {
       this.main = MiniSearch.loadJSON<IndexedDoc>(snapshot.main, miniSearchOptions());
       this.titleIndex = MiniSearch.loadJSON(snapshot.titles, titleIndexOptions());
       this.authorIndex = MiniSearch.loadJSON(snapshot.authors, authorIndexOptions());
     } else {
-      this.main = new MiniSearch<IndexedDoc>(miniSearchOptions());
+      this.main = createIndex.main();
       addAllCached(this.main, [...this.documents()]);
-      this.titleIndex = new MiniSearch(titleIndexOptions());
+      this.titleIndex = createIndex.titles();
       addAllCached(this.titleIndex, corpus.papers.filter((p) => p.title).map((p) => ({ id: p.id, title: p.title!, aliases: p.aliases.join(' ') })));
-      this.authorIndex = new MiniSearch(authorIndexOptions());
+      this.authorIndex = createIndex.authors();
       addAllCached(this.authorIndex, corpus.authors.map((a) => ({ id: a.id, name: a.name, variants: a.variants.join(' ') })));
     }
-    const acronymTexts = function* () {
-      for (const p of corpus.papers) {
-        if (p.abstract) yield p.abstract;
-        if (p.title) yield p.title;
-      }
-      for (const p of corpus.posts) yield p.body;
-    };
     // Acronyms come with a version-2 snapshot (scanning every abstract is a large part of a start).
-    this.acronyms = snapshot?.version === 2 && Array.isArray(snapshot.acronyms) ? new Map(snapshot.acronyms) : findAcronyms(acronymTexts());
+    this.acronyms = parts?.acronyms ?? (snapshot?.version === 2 && Array.isArray(snapshot.acronyms) ? new Map(snapshot.acronyms) : corpusAcronyms(corpus));
+  }
+
+  /** A library from parts computed elsewhere (they must describe `corpus`). */
+  static fromParts(corpus: Corpus, parts: LibraryParts, ranking: RankingOptions = DEFAULT_RANKING): Library {
+    return new Library(corpus, ranking, undefined, parts);
+  }
+
+  /** The indexes' dumps (for sending to another thread; see `transfer.ts`). */
+  indexDumps(): { main: IndexDump; titles: IndexDump; authors: IndexDump } {
+    return { main: dumpIndex(this.main), titles: dumpIndex(this.titleIndex), authors: dumpIndex(this.authorIndex) };
+  }
+
+  /** The lookups this library was built with. */
+  lookups(): LibraryLookups {
+    return { papers: this.papers, posts: this.posts, authors: this.authors, byTitleKey: this.byTitleKey, aliasIds: this.aliasIds, byShortName: this.byShortName, authorsByKey: this.authorsByKey, postsByPaper: this.postsByPaper, categories: this.categories };
   }
 
   static build(corpus: Corpus, ranking: RankingOptions = DEFAULT_RANKING): Library {

@@ -69,6 +69,11 @@ export interface LoadOrBuildOptions {
   issues?: readonly LoadIssue[] | undefined;
   ranking?: RankingOptions | undefined;
   logger?: SnapshotLogger | undefined;
+  /**
+   * Inputs from outside the data directory that shape the corpus (the arXiv feed's records, as
+   * one hash), added to the key like files.
+   */
+  extraHashes?: readonly FileHash[] | undefined;
   /** Write a snapshot after building (default true). */
   write?: boolean | undefined;
   /**
@@ -487,6 +492,7 @@ export async function loadOrBuildLibrary(options: LoadOrBuildOptions): Promise<L
   } else {
     hashes = await hashDataDir(dataDir, cacheDir, logger);
   }
+  hashes.push(...(options.extraHashes ?? []));
   let key = await snapshotKey(hashes, ranking, options.codeVersion);
   timings.hashMs = performance.now() - t;
 
@@ -538,6 +544,7 @@ export async function loadOrBuildLibrary(options: LoadOrBuildOptions): Promise<L
     const m = await manifestHash(dataDir);
     const readHashes: FileHash[] = loaded.files.map((f) => ({ name: f.name, sha256: f.sha256 }));
     if (m) readHashes.push(m);
+    readHashes.push(...(options.extraHashes ?? []));
     key = await snapshotKey(readHashes, ranking, options.codeVersion);
   }
   timings.corpusMs = performance.now() - t;

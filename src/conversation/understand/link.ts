@@ -146,9 +146,17 @@ export function lexicon(lib: Library): Lexicon {
       }
     }
   }
+  /** Author ids by the key of their display name (namesakes share one). */
+  const idsByName = new Map<string, string[]>();
+  for (const a of lib.authors.values()) {
+    const k = nameKey(a.name);
+    const ids = idsByName.get(k);
+    if (ids) ids.push(a.id);
+    else idsByName.set(k, [a.id]);
+  }
   for (const [last, names] of families) {
     if (names.size !== 1 || last.length < 3 || STOP_WORDS.has(last)) continue;
-    const ids = [...lib.authors.values()].filter((a) => nameKey(a.name) === [...names][0]).map((a) => a.id);
+    const ids = [...(idsByName.get([...names][0]!) ?? [])];
     add(dict, last, { type: 'author', ids, quality: 0.7, how: 'family name', needsUpper: true });
   }
   for (const code of lib.categories) {
@@ -256,4 +264,22 @@ export function greedy(spans: Span[], prefer: readonly SpanType[] = ['date', 'au
     out.push(s);
   }
   return out.sort((a, b) => a.tokStart - b.tokStart);
+}
+
+/** The linking dictionaries of a library as plain data (built in a worker thread, then sent). */
+export interface LexiconData {
+  dict: [string, Entry[]][];
+  maxLen: number;
+  venues: [string, string][];
+  orgs: [string, string][];
+}
+
+export function lexiconData(lib: Library): LexiconData {
+  const lex = lexicon(lib);
+  return { dict: [...lex.dict], maxLen: lex.maxLen, venues: [...lex.venues], orgs: [...lex.orgs] };
+}
+
+/** Installs dictionaries built elsewhere (`lexiconData` of a library with the same corpus). */
+export function adoptLexicon(lib: Library, data: LexiconData): void {
+  lexicons.set(lib, { dict: new Map(data.dict), maxLen: data.maxLen, venues: new Map(data.venues), orgs: new Map(data.orgs) });
 }

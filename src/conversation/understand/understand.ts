@@ -11,7 +11,7 @@ import type { Frame, GroupBy, Intent } from '../types.ts';
 import { paperFilter, selectPapers } from '../execute.ts';
 import { intersect, numberWord } from './dates.ts';
 import { features, maskedWords, predict, type IntentLabel, type IntentModel } from './intents.ts';
-import { greedy, lexicon, link, type Span, type SpanType } from './link.ts';
+import { adoptLexicon, greedy, lexicon, lexiconData, link, type LexiconData, type Span, type SpanType } from './link.ts';
 import { tokenize, type Token } from './tokens.ts';
 import model from './intent-model.json' with { type: 'json' };
 
@@ -439,7 +439,13 @@ function titlesWith(lib: Library, term: string): string[] {
   let map = titleTerms.get(lib);
   if (!map) {
     map = new Map();
-    for (const p of lib.papers.values()) for (const t of new Set(queryTerms(p.title ?? ''))) map.set(t, [...(map.get(t) ?? []), p.id]);
+    for (const p of lib.papers.values()) {
+      for (const t of new Set(queryTerms(p.title ?? ''))) {
+        const ids = map.get(t);
+        if (ids) ids.push(p.id);
+        else map.set(t, [p.id]);
+      }
+    }
     titleTerms.set(lib, map);
   }
   return map.get(term) ?? [];
@@ -697,4 +703,23 @@ function finish(c: Candidate, tokens: Token[]): Frame {
   if (f.intent === 'search' && f.authors?.length) f.intent = 'papers_by';
   else if (f.intent === 'search' && f.sort === 'newest') f.intent = 'latest';
   return f;
+}
+
+/**
+ * What `prepare` builds for a library, as plain data: computed in the corpus worker thread and
+ * installed with `adoptPrepared` on the library the main thread assembles (see corpusService.ts).
+ */
+export interface PreparedData {
+  lexicon: LexiconData;
+  titleTerms: [string, string[]][];
+}
+
+export function preparedData(lib: Library): PreparedData {
+  prepare(lib);
+  return { lexicon: lexiconData(lib), titleTerms: [...(titleTerms.get(lib) ?? new Map<string, string[]>())] };
+}
+
+export function adoptPrepared(lib: Library, data: PreparedData): void {
+  adoptLexicon(lib, data.lexicon);
+  titleTerms.set(lib, new Map(data.titleTerms));
 }

@@ -1,0 +1,35 @@
+/** Messages between `CorpusService` (main thread) and the corpus worker (src/corpusWorker.ts). */
+import type { LoadedCorpus } from './corpusLoader.ts';
+import type { LibraryPart } from './search/transfer.ts';
+
+/** The worker's options (plain data: functions stay on the main thread). */
+export interface WorkerInit {
+  dataDir: string;
+  logLevel: string;
+  debounceMs?: number;
+  shrinkTolerance?: number;
+  cacheDir?: string | null;
+  codeVersion?: string;
+  /** Forward load progress. */
+  progress: boolean;
+}
+
+export type ToWorker =
+  | { t: 'load'; id: number }
+  | { t: 'extra'; records: unknown[] }
+  | { t: 'idle'; id: number }
+  | { t: 'ack' }
+  | { t: 'close' };
+
+export type LoadedMeta = Pick<LoadedCorpus, 'issues' | 'files' | 'timings' | 'from'>;
+
+export type ToMain =
+  | { t: 'ready' }
+  | { t: 'log'; level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'; obj: Record<string, unknown>; msg?: string }
+  | { t: 'progress'; done: number; total: number }
+  | { t: 'begin'; gen: number }
+  | { t: 'part'; gen: number; part: LibraryPart }
+  | { t: 'end'; gen: number; meta: LoadedMeta; parts: number; sendMs: number }
+  | { t: 'loaded'; id: number; gen: number }
+  | { t: 'loaded'; id: number; error: string }
+  | { t: 'idle'; id: number };

@@ -1,0 +1,165 @@
+/**
+ * A library sent between threads in small parts. The corpus worker (src/corpusWorker.ts) builds a
+ * `Library` and cuts it into parts (`libraryParts`): records in runs, the lookups, each index
+ * dump in runs of documents and terms, the acronyms, and any extra data other layers derive from
+ * the library (the understanding layer's dictionaries). The main thread feeds them one at a time
+ * to a `LibraryAssembler`, yielding to its event loop between parts, so that receiving a library
+ * of any size never holds the thread for long: each part costs about the same (a few ms).
+ *
+ * Structured cloning keeps every record exactly as built (property order included), so the
+ * assembled corpus serialises byte-identically to the worker's.
+ */
+import type { Author, Corpus, Paper, Post } from '../corpus/schema.ts';
+import { IndexRestorer, indexDumpParts, type IndexDump, type IndexDumpPart } from './internals.ts';
+import { Library, createIndex, type LibraryIndexes, type LibraryLookups, type RankingOptions } from './library.ts';
+
+type IndexName = keyof LibraryIndexes;
+type LookupName = 'byTitleKey' | 'aliasIds' | 'byShortName' | 'authorsByKey' | 'postsByPaper';
+
+export type LibraryPart =
+  | { t: 'papers'; items: Paper[] }
+  | { t: 'posts'; items: Post[] }
+  | { t: 'authors'; items: Author[] }
+  | { t: 'lookup'; name: LookupName; entries: [string, string | string[]][] }
+  | { t: 'categories'; items: string[] }
+  | { t: 'index'; which: IndexName; part: IndexDumpPart }
+  | { t: 'acronyms'; entries: [string, string][] }
+  /** Extra data: arrays arrive in runs (concatenated), anything else whole. */
+  | { t: 'extra'; key: string; items?: unknown[]; value?: unknown };
+
+export interface PartOptions {
+  /** Records per run (papers, posts, authors, lookup entries). Default 1000. */
+  records?: number;
+  /** Numbers per index part (see `indexDumpParts`). Default 60,000. */
+  cells?: number;
+}
+
+function* runs<T>(items: readonly T[], size: number): Generator<T[]> {
+  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
+}
+
+/**
+ * The parts of `lib` (and of `extras`, whose array values are sent in runs), in the order the
+ * assembler takes them. Index dumps are taken when the generator reaches them.
+ */
+export function* libraryParts(lib: Library, extras: Record<string, unknown> = {}, options: PartOptions = {}): Generator<LibraryPart> {
+  const size = options.records ?? 1000;
+  const c = lib.corpus;
+  for (const items of runs(c.papers, size)) yield { t: 'papers', items };
+  for (const items of runs(c.posts, size)) yield { t: 'posts', items };
+  for (const items of runs(c.authors, size)) yield { t: 'authors', items };
+  const l = lib.lookups();
+  const lookups: [LookupName, [string, string | string[]][]][] = [
+    ['byTitleKey', [...l.byTitleKey]],
+    ['aliasIds', [...l.aliasIds]],
+    ['byShortName', [...l.byShortName]],
+    ['authorsByKey', [...l.authorsByKey].map(([k, as]) => [k, as.map((a) => a.id)])],
+    ['postsByPaper', [...l.postsByPaper].map(([k, ps]) => [k, ps.map((p) => p.id)])],
+  ];
+  for (const [name, entries] of lookups) for (const run of runs(entries, size)) yield { t: 'lookup', name, entries: run };
+  yield { t: 'categories', items: [...l.categories] };
+  const dumps = lib.indexDumps();
+  for (const which of ['main', 'titles', 'authors'] as const) {
+    const dump: IndexDump = dumps[which];
+    for (const part of indexDumpParts(dump, options.cells ?? 60_000)) yield { t: 'index', which, part };
+  }
+  for (const run of runs([...lib.acronyms], size * 10)) yield { t: 'acronyms', entries: run };
+  for (const [key, value] of Object.entries(extras)) {
+    if (Array.isArray(value)) {
+      yield { t: 'extra', key, items: [] };
+      for (const items of runs(value, size)) yield { t: 'extra', key, items };
+    } else {
+      yield { t: 'extra', key, value };
+    }
+  }
+}
+
+/** Builds a library from its parts, one part per `add`. */
+export class LibraryAssembler {
+  private readonly papers: Paper[] = [];
+  private readonly posts: Post[] = [];
+  private readonly authors: Author[] = [];
+  private readonly lookups: LibraryLookups = {
+    papers: new Map(),
+    posts: new Map(),
+    authors: new Map(),
+    byTitleKey: new Map(),
+    aliasIds: new Map(),
+    byShortName: new Map(),
+    authorsByKey: new Map(),
+    postsByPaper: new Map(),
+    categories: [],
+  };
+  private readonly restorers = {
+    main: new IndexRestorer(createIndex.main),
+    titles: new IndexRestorer(createIndex.titles),
+    authors: new IndexRestorer(createIndex.authors),
+  };
+  private readonly acronyms = new Map<string, string>();
+  /** Extra data received, by key. */
+  readonly extras = new Map<string, unknown>();
+
+  add(part: LibraryPart): void {
+    const l = this.lookups;
+    switch (part.t) {
+      case 'papers':
+        for (const p of part.items) {
+          this.papers.push(p);
+          l.papers.set(p.id, p);
+        }
+        return;
+      case 'posts':
+        for (const p of part.items) {
+          this.posts.push(p);
+          l.posts.set(p.id, p);
+        }
+        return;
+      case 'authors':
+        for (const a of part.items) {
+          this.authors.push(a);
+          l.authors.set(a.id, a);
+        }
+        return;
+      case 'lookup':
+        for (const [k, v] of part.entries) {
+          if (part.name === 'byTitleKey' || part.name === 'aliasIds') l[part.name].set(k, v as string);
+          else if (part.name === 'byShortName') l.byShortName.set(k, v as string[]);
+          else if (part.name === 'authorsByKey') l.authorsByKey.set(k, (v as string[]).map((id) => this.known(l.authors, id)));
+          else l.postsByPaper.set(k, (v as string[]).map((id) => this.known(l.posts, id)));
+        }
+        return;
+      case 'categories':
+        l.categories = part.items;
+        return;
+      case 'index':
+        this.restorers[part.which].add(part.part);
+        return;
+      case 'acronyms':
+        for (const [k, v] of part.entries) this.acronyms.set(k, v);
+        return;
+      case 'extra':
+        if (part.items) {
+          const have = this.extras.get(part.key);
+          if (Array.isArray(have)) for (const item of part.items) have.push(item);
+          else this.extras.set(part.key, [...part.items]);
+        } else {
+          this.extras.set(part.key, part.value);
+        }
+        return;
+      default:
+        throw new Error(`papertalk: unknown library part ${(part as { t?: unknown }).t as string}`);
+    }
+  }
+
+  private known<T>(map: Map<string, T>, id: string): T {
+    const v = map.get(id);
+    if (v === undefined) throw new Error(`papertalk: library part refers to unknown record ${id}`);
+    return v;
+  }
+
+  finish(ranking?: RankingOptions): Library {
+    const corpus: Corpus = { papers: this.papers, posts: this.posts, authors: this.authors };
+    const indexes: LibraryIndexes = { main: this.restorers.main.finish(), titles: this.restorers.titles.finish(), authors: this.restorers.authors.finish() };
+    return Library.fromParts(corpus, { lookups: this.lookups, indexes, acronyms: this.acronyms }, ranking);
+  }
+}
