@@ -319,3 +319,32 @@ export function addAllCached<T>(ms: MiniSearch<T>, docs: readonly T[]): void {
     delete inner.addTerm;
   }
 }
+
+/**
+ * Sets the index's average field lengths to what adding its documents in `order` (their ids) to
+ * an empty index gives. MiniSearch keeps them as running means in which a document without a
+ * field still counts (so they depend on the order documents were added in); after documents were
+ * removed and added in place, this makes them — and so every score — those of a fresh build
+ * in that order, bit for bit (the same operations in the same order as `addFieldLength`).
+ */
+export function replayAverages(ms: MiniSearch<any>, order: Iterable<unknown>): void {
+  const m = ms as unknown as Writable;
+  const v = indexView(ms);
+  const idToShortId = m._idToShortId;
+  if (!(idToShortId instanceof Map)) changed('_idToShortId');
+  const avg: number[] = [];
+  let count = 0;
+  for (const id of order) {
+    const doc = idToShortId.get(id);
+    if (doc === undefined) throw new Error(`papertalk: replayAverages: ${String(id)} is not in the index`);
+    const lengths = v.fieldLength.get(doc) ?? [];
+    for (let f = 0; f < lengths.length; f++) {
+      const length = lengths[f];
+      if (length === undefined) continue;
+      avg[f] = ((avg[f] || 0) * count + length) / (count + 1);
+    }
+    count++;
+  }
+  if (count !== v.documentCount) throw new Error(`papertalk: replayAverages: ${count} ids for ${v.documentCount} documents`);
+  m._avgFieldLength = avg;
+}

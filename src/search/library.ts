@@ -11,7 +11,8 @@ import { paperId } from '../corpus/merge.ts';
 import { expandQuery, findAcronyms, type AcronymMap } from './acronyms.ts';
 import { coverageOf } from './coverage.ts';
 import { QueryExecutor, type ExecOptions, type RawResults } from './executor.ts';
-import { addAllCached, dumpIndex, restoreIndex, type IndexDump } from './internals.ts';
+import type { LibraryDiff } from './diff.ts';
+import { addAllCached, dumpIndex, replayAverages, restoreIndex, type IndexDump } from './internals.ts';
 import { topDocuments } from './rank.ts';
 import { topK } from './select.ts';
 import { makeSnippet, type Snippet } from './snippet.ts';
@@ -187,6 +188,37 @@ export function libraryLookups(corpus: Corpus): LibraryLookups {
   return l;
 }
 
+function paperDoc(p: Paper): IndexedDoc {
+  return {
+    uid: `paper:${p.id}`,
+    kind: 'paper',
+    id: p.id,
+    title: p.title ?? '',
+    aliases: p.aliases.join(' \n '),
+    authors: p.authors.join(' \n '),
+    abstract: p.abstract ?? '',
+    categoryName: p.categoryName ?? '',
+    venue: p.venue ?? '',
+    orgs: p.orgs.join(' '),
+  };
+}
+
+function postDoc(p: Post): IndexedDoc {
+  return { uid: `post:${p.id}`, kind: 'post', id: p.id, title: p.title, body: p.body };
+}
+
+function authorDoc(a: Author): IndexedDoc {
+  return { uid: `author:${a.id}`, kind: 'author', id: a.id, name: [a.name, ...a.variants].join(' \n ') };
+}
+
+function titleDoc(p: Paper): { id: string; title: string; aliases: string } {
+  return { id: p.id, title: p.title!, aliases: p.aliases.join(' ') };
+}
+
+function authorNameDoc(a: Author): { id: string; name: string; variants: string } {
+  return { id: a.id, name: a.name, variants: a.variants.join(' ') };
+}
+
 /** The three MiniSearch indexes of a library. */
 export interface LibraryIndexes {
   main: MiniSearch<IndexedDoc>;
@@ -266,9 +298,9 @@ export class Library {
       this.main = createIndex.main();
       addAllCached(this.main, [...this.documents()]);
       this.titleIndex = createIndex.titles();
-      addAllCached(this.titleIndex, corpus.papers.filter((p) => p.title).map((p) => ({ id: p.id, title: p.title!, aliases: p.aliases.join(' ') })));
+      addAllCached(this.titleIndex, corpus.papers.filter((p) => p.title).map(titleDoc));
       this.authorIndex = createIndex.authors();
-      addAllCached(this.authorIndex, corpus.authors.map((a) => ({ id: a.id, name: a.name, variants: a.variants.join(' ') })));
+      addAllCached(this.authorIndex, corpus.authors.map(authorNameDoc));
     }
     // Acronyms come with a version-2 snapshot (scanning every abstract is a large part of a start).
     this.acronyms = parts?.acronyms ?? (snapshot?.version === 2 && Array.isArray(snapshot.acronyms) ? new Map(snapshot.acronyms) : corpusAcronyms(corpus));
@@ -310,22 +342,99 @@ export class Library {
   }
 
   private *documents(): Generator<IndexedDoc> {
-    for (const p of this.corpus.papers) {
-      yield {
-        uid: `paper:${p.id}`,
-        kind: 'paper',
-        id: p.id,
-        title: p.title ?? '',
-        aliases: p.aliases.join(' \n '),
-        authors: p.authors.join(' \n '),
-        abstract: p.abstract ?? '',
-        categoryName: p.categoryName ?? '',
-        venue: p.venue ?? '',
-        orgs: p.orgs.join(' '),
-      };
+    for (const p of this.corpus.papers) yield paperDoc(p);
+    for (const p of this.corpus.posts) yield postDoc(p);
+    for (const a of this.corpus.authors) yield authorDoc(a);
+  }
+
+  /** This library was replaced by `patched` (its indexes and lookups now describe the new corpus). */
+  private retired = false;
+
+  /** Drops everything cached from the indexes (they changed under this library). */
+  private retire(): void {
+    this.retired = true;
+    this.searchCache.clear();
+    this.memo.clear();
+    this.executors.clear();
+    this.docs = null;
+    this.byDate = null;
+    this.papersOfCache.clear();
+    this.paperCounts = null;
+  }
+
+  /**
+   * The library of the corpus after `diff` (see diff.ts), made of this library's indexes and
+   * lookups updated in place; this library is retired (its caches are dropped, and it should
+   * no longer be used: its corpus arrays describe the old corpus).
+   */
+  patched(diff: LibraryDiff, ranking: RankingOptions = this.ranking): Library {
+    if (this.retired) throw new Error('papertalk: a retired library cannot be patched');
+    const l = this.lookups();
+    const out = <T>(ms: MiniSearch<T>, doc: T & { id?: string; uid?: string }) => {
+      const id = doc.uid ?? doc.id;
+      if (id !== undefined && ms.has(id)) ms.remove(doc);
+    };
+    // Out with the documents as they were indexed (an exact removal), then in with the new ones.
+    for (const id of [...diff.papers.remove, ...diff.papers.upsert.map((p) => p.id)]) {
+      const old = l.papers.get(id);
+      if (!old) continue;
+      out(this.main, paperDoc(old));
+      if (old.title) out(this.titleIndex, titleDoc(old));
     }
-    for (const p of this.corpus.posts) yield { uid: `post:${p.id}`, kind: 'post', id: p.id, title: p.title, body: p.body };
-    for (const a of this.corpus.authors) yield { uid: `author:${a.id}`, kind: 'author', id: a.id, name: [a.name, ...a.variants].join(' \n ') };
+    for (const id of [...diff.posts.remove, ...diff.posts.upsert.map((p) => p.id)]) {
+      const old = l.posts.get(id);
+      if (old) out(this.main, postDoc(old));
+    }
+    for (const id of [...diff.authors.remove, ...diff.authors.upsert.map((a) => a.id)]) {
+      const old = l.authors.get(id);
+      if (!old) continue;
+      out(this.main, authorDoc(old));
+      out(this.authorIndex, authorNameDoc(old));
+    }
+    for (const id of diff.papers.remove) l.papers.delete(id);
+    for (const id of diff.posts.remove) l.posts.delete(id);
+    for (const id of diff.authors.remove) l.authors.delete(id);
+    for (const p of diff.papers.upsert) {
+      l.papers.set(p.id, p);
+      this.main.add(paperDoc(p));
+      if (p.title) this.titleIndex.add(titleDoc(p));
+    }
+    for (const p of diff.posts.upsert) {
+      l.posts.set(p.id, p);
+      this.main.add(postDoc(p));
+    }
+    for (const a of diff.authors.upsert) {
+      l.authors.set(a.id, a);
+      this.main.add(authorDoc(a));
+      this.authorIndex.add(authorNameDoc(a));
+    }
+    for (const change of diff.lookups) {
+      const map = l[change.name] as Map<string, unknown>;
+      for (const k of change.remove) map.delete(k);
+      for (const [k, v] of change.set) {
+        if (change.name === 'authorsByKey') map.set(k, (v as string[]).map((id) => l.authors.get(id)!));
+        else if (change.name === 'postsByPaper') map.set(k, (v as string[]).map((id) => l.posts.get(id)!));
+        else map.set(k, v);
+      }
+    }
+    const pick = <T>(map: Map<string, T>, order: string[]): T[] =>
+      order.map((id) => {
+        const r = map.get(id);
+        if (r === undefined) throw new Error(`papertalk: library diff orders an unknown record ${id}`);
+        return r;
+      });
+    const corpus: Corpus = { papers: pick(l.papers, diff.papers.order), posts: pick(l.posts, diff.posts.order), authors: pick(l.authors, diff.authors.order) };
+    // Average field lengths as a fresh build in corpus order has them (the scores depend on them).
+    replayAverages(this.main, (function* () {
+      for (const p of corpus.papers) yield `paper:${p.id}`;
+      for (const p of corpus.posts) yield `post:${p.id}`;
+      for (const a of corpus.authors) yield `author:${a.id}`;
+    })());
+    replayAverages(this.titleIndex, corpus.papers.filter((p) => p.title).map((p) => p.id));
+    replayAverages(this.authorIndex, corpus.authors.map((a) => a.id));
+    const indexes: LibraryIndexes = { main: this.main, titles: this.titleIndex, authors: this.authorIndex };
+    this.retire();
+    return new Library(corpus, ranking, undefined, { lookups: { ...l, categories: diff.categories }, indexes, acronyms: new Map(diff.acronyms) });
   }
 
   /** Recent searches (the library never changes, so results stay valid). */

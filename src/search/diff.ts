@@ -1,0 +1,115 @@
+/**
+ * Incremental library updates. When a reload changes a few records (a dropped file with new
+ * papers, an edited entry), the corpus worker sends only what changed (`LibraryDiff`: records
+ * added, changed and removed, the new record order, the lookup entries that changed, the
+ * acronyms) instead of the whole library, and the main thread applies it to the library it
+ * serves (`applyLibraryDiff`): the changed documents are removed from and added to the
+ * MiniSearch indexes in place (`remove` with the document as it was indexed, then `add`: no
+ * discarded documents left behind), the lookups are patched, and a new `Library` takes over the
+ * indexes and lookups (the old one is retired: its caches are dropped). The result equals a fresh
+ * build of the new corpus: the same records in the same order, the same lookups, the same search
+ * results (scores within floating-point tolerance: MiniSearch keeps average field lengths as
+ * running means).
+ *
+ * `RecordState` is what the worker keeps of the library the main thread has, to diff against.
+ */
+import type { Author, Corpus, Paper, Post } from '../corpus/schema.ts';
+import { Library, corpusAcronyms, libraryLookups, type LibraryLookups, type RankingOptions } from './library.ts';
+
+type LookupName = 'byTitleKey' | 'aliasIds' | 'byShortName' | 'authorsByKey' | 'postsByPaper';
+const LOOKUPS: LookupName[] = ['byTitleKey', 'aliasIds', 'byShortName', 'authorsByKey', 'postsByPaper'];
+
+export interface RecordsDiff<T> {
+  upsert: T[];
+  remove: string[];
+  /** Ids of all records in corpus order (after the change). */
+  order: string[];
+}
+
+export interface LibraryDiff {
+  papers: RecordsDiff<Paper>;
+  posts: RecordsDiff<Post>;
+  authors: RecordsDiff<Author>;
+  /** Lookup entries set (values as ids) or removed. */
+  lookups: { name: LookupName; set: [string, string | string[]][]; remove: string[] }[];
+  categories: string[];
+  acronyms: [string, string][];
+}
+
+/** What the worker keeps of a library to diff the next one against (records as JSON, lookups as ids). */
+export interface RecordState {
+  papers: Map<string, string>;
+  posts: Map<string, string>;
+  authors: Map<string, string>;
+  lookups: Record<LookupName, Map<string, string>>;
+}
+
+/** Lookups with records as ids, each value as JSON (for comparison). */
+function lookupIds(l: LibraryLookups): Record<LookupName, Map<string, string>> {
+  const out = {} as Record<LookupName, Map<string, string>>;
+  out.byTitleKey = new Map([...l.byTitleKey].map(([k, v]) => [k, JSON.stringify(v)]));
+  out.aliasIds = new Map([...l.aliasIds].map(([k, v]) => [k, JSON.stringify(v)]));
+  out.byShortName = new Map([...l.byShortName].map(([k, v]) => [k, JSON.stringify(v)]));
+  out.authorsByKey = new Map([...l.authorsByKey].map(([k, v]) => [k, JSON.stringify(v.map((a) => a.id))]));
+  out.postsByPaper = new Map([...l.postsByPaper].map(([k, v]) => [k, JSON.stringify(v.map((p) => p.id))]));
+  return out;
+}
+
+function byId<T extends { id: string }>(items: readonly T[]): Map<string, string> {
+  return new Map(items.map((r) => [r.id, JSON.stringify(r)]));
+}
+
+/** The state of a library's corpus and lookups (lookups computed when not given). */
+export function recordState(corpus: Corpus, lookups: LibraryLookups = libraryLookups(corpus)): RecordState {
+  return { papers: byId(corpus.papers), posts: byId(corpus.posts), authors: byId(corpus.authors), lookups: lookupIds(lookups) };
+}
+
+function diffRecords<T extends { id: string }>(before: Map<string, string>, items: readonly T[], now: Map<string, string>): RecordsDiff<T> {
+  const upsert = items.filter((r) => before.get(r.id) !== now.get(r.id));
+  const remove = [...before.keys()].filter((id) => !now.has(id));
+  return { upsert, remove, order: items.map((r) => r.id) };
+}
+
+/**
+ * The diff from `before` to `corpus`, and the state after it; null when more than `maxShare` of
+ * the records changed (sending the whole library is then as cheap, and simpler).
+ */
+export function diffLibrary(before: RecordState, corpus: Corpus, maxShare = 0.05): { diff: LibraryDiff; state: RecordState } | null {
+  const lookups = libraryLookups(corpus);
+  const state = recordState(corpus, lookups);
+  const papers = diffRecords(before.papers, corpus.papers, state.papers);
+  const posts = diffRecords(before.posts, corpus.posts, state.posts);
+  const authors = diffRecords(before.authors, corpus.authors, state.authors);
+  const changed = papers.upsert.length + papers.remove.length + posts.upsert.length + posts.remove.length + authors.upsert.length + authors.remove.length;
+  const total = corpus.papers.length + corpus.posts.length + corpus.authors.length;
+  if (changed > Math.max(50, total * maxShare)) return null;
+  // Entries holding records that changed are sent again even when their ids did not change (the
+  // main thread's lookups hold the record objects).
+  const touched = { authorsByKey: new Set(authors.upsert.map((a) => a.id)), postsByPaper: new Set(posts.upsert.map((p) => p.id)) };
+  const lookupDiffs: LibraryDiff['lookups'] = [];
+  for (const name of LOOKUPS) {
+    const was = before.lookups[name];
+    const is = state.lookups[name];
+    const set: [string, string | string[]][] = [];
+    for (const [k, v] of is) {
+      const holds = name === 'authorsByKey' || name === 'postsByPaper' ? (JSON.parse(v) as string[]).some((id) => touched[name].has(id)) : false;
+      if (was.get(k) !== v || holds) set.push([k, JSON.parse(v) as string | string[]]);
+    }
+    const remove = [...was.keys()].filter((k) => !is.has(k));
+    if (set.length || remove.length) lookupDiffs.push({ name, set, remove });
+  }
+  return {
+    diff: { papers, posts, authors, lookups: lookupDiffs, categories: lookups.categories, acronyms: [...corpusAcronyms(corpus)] },
+    state,
+  };
+}
+
+/** Number of records a diff adds, changes or removes. */
+export function diffSize(d: LibraryDiff): number {
+  return d.papers.upsert.length + d.papers.remove.length + d.posts.upsert.length + d.posts.remove.length + d.authors.upsert.length + d.authors.remove.length;
+}
+
+/** Applies a diff to the library being served; returns the new library (the old one is retired). */
+export function applyLibraryDiff(lib: Library, diff: LibraryDiff, ranking?: RankingOptions): Library {
+  return lib.patched(diff, ranking);
+}

@@ -1,0 +1,122 @@
+/**
+ * Incremental library updates (src/search/diff.ts): for random sequences of files added, changed
+ * and removed, the library patched step by step equals a fresh build of the same files — the
+ * same corpus byte for byte, the same lookups, the same search results (scores within float
+ * tolerance) — and the retired library refuses a second patch.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildCorpus, type ParseCache, type SourceFile } from '../src/corpus/load.ts';
+import { ManifestSchema } from '../src/corpus/manifest.ts';
+import { diffLibrary, diffSize, recordState } from '../src/search/diff.ts';
+import { Library } from '../src/search/library.ts';
+
+const dataDir = new URL('../data/', import.meta.url).pathname;
+const manifest = ManifestSchema.parse(JSON.parse(readFileSync(join(dataDir, 'sources.json'), 'utf8')));
+const shipped: SourceFile[] = readdirSync(dataDir)
+  .filter((f) => f.endsWith('.txt'))
+  .sort()
+  .map((name) => ({ name, text: readFileSync(join(dataDir, name), 'utf8') }));
+
+/** sfc-like small PRNG (deterministic). */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const WORDS = ['sparse', 'routing', 'quasar', 'experts', 'speech', 'translation', 'pipeline', 'retrieval', 'vision', 'graph', 'latent', 'diffusion', 'tokens', 'scaling'];
+const PEOPLE = ['Ada Example', 'Bo Sample', 'Nan Du', 'Yanqi Zhou', 'Chen Liang', 'Zhifeng Chen'];
+const SHIPPED_TITLES = ['GPipe: Efficient Training of Giant Neural Networks using Pipeline Parallelism', 'GLaM: Efficient Scaling of Language Models with Mixture-of-Experts'];
+
+function bib(r: () => number, n: number, tag: string): string {
+  const pick = <T>(xs: T[]) => xs[Math.floor(r() * xs.length)]!;
+  const entries: string[] = [];
+  for (let i = 0; i < n; i++) {
+    // Some entries are another listing of a shipped paper (they merge with it), others new.
+    const title = r() < 0.25 ? pick(SHIPPED_TITLES) : `${pick(WORDS)} ${pick(WORDS)} for ${pick(WORDS)} ${tag}${i}`;
+    const authors = [pick(PEOPLE), pick(PEOPLE)].filter((a, k, xs) => xs.indexOf(a) === k).map((a) => a.split(' ').reverse().join(', '));
+    const abstract = Array.from({ length: 12 }, () => pick(WORDS)).join(' ');
+    entries.push(`@article{k${tag}${i},\n  title = {${title}},\n  author = {${authors.join(' and ')}},\n  year = {${2018 + Math.floor(r() * 7)}},\n  abstract = {${abstract}.}\n}\n`);
+  }
+  return entries.join('\n');
+}
+
+const QUERIES = ['sparse routing', 'quasar experts', 'speech', 'pipeline parallelism', 'Nan Du', 'Ada Example', 'mixture of experts', 'diffusion tokens', 'GPipe'];
+
+function expectSameLibrary(got: Library, want: Library): void {
+  expect(JSON.stringify(got.corpus)).toBe(JSON.stringify(want.corpus));
+  const [x, y] = [want.lookups(), got.lookups()];
+  const ids = <T extends { id: string }>(m: Map<string, T[]>) => [...m].map(([k, v]) => [k, v.map((r) => r.id)]).sort();
+  expect([...y.byTitleKey].sort()).toEqual([...x.byTitleKey].sort());
+  expect([...y.aliasIds].sort()).toEqual([...x.aliasIds].sort());
+  expect([...y.byShortName].sort()).toEqual([...x.byShortName].sort());
+  expect(ids(y.authorsByKey)).toEqual(ids(x.authorsByKey));
+  expect(ids(y.postsByPaper)).toEqual(ids(x.postsByPaper));
+  expect(y.categories).toEqual(x.categories);
+  for (const q of QUERIES) {
+    const a = want.search(q, {}, { limit: 10, cache: false });
+    const b = got.search(q, {}, { limit: 10, cache: false });
+    expect(b.total, q).toBe(a.total);
+    expect(b.hits.length, q).toBe(a.hits.length);
+    b.hits.forEach((h, i) => {
+      const w = a.hits[i]!;
+      // Equal up to float drift; a different id only between two hits that score the same.
+      expect(Math.abs(h.score - w.score), q).toBeLessThan(1e-9 * Math.max(1, w.score));
+      if (h.id !== w.id) expect(Math.abs((a.hits.find((k) => k.id === h.id)?.score ?? Infinity) - h.score), q).toBeLessThan(1e-9 * Math.max(1, w.score));
+    });
+    expect(got.suggestTitles(q.slice(0, 5)), q).toEqual(want.suggestTitles(q.slice(0, 5)));
+    expect(got.findAuthors(q).map((au) => au.id).sort(), q).toEqual(want.findAuthors(q).map((au) => au.id).sort());
+  }
+}
+
+describe('incremental library updates', () => {
+  for (const seed of [1, 2, 3]) {
+    it(`seed ${seed}: a patched library equals a fresh build after every step of random adds, changes and removals`, () => {
+      const r = rng(seed);
+      const files = new Map(shipped.map((f) => [f.name, f.text]));
+      const cache: ParseCache = new Map();
+      const build = () => buildCorpus([...files].map(([name, text]) => ({ name, text })), manifest, { cache }).corpus;
+      let lib = Library.build(build());
+      let state = recordState(lib.corpus);
+      let patches = 0;
+      for (let step = 0; step < 8; step++) {
+        const op = r();
+        const bibs = [...files.keys()].filter((n) => n.endsWith('.bib'));
+        if (op < 0.45 || !bibs.length) files.set(`drop-${seed}-${step}.bib`, bib(r, 1 + Math.floor(r() * 3), `s${seed}x${step}`));
+        else if (op < 0.75) files.set(bibs[Math.floor(r() * bibs.length)]!, bib(r, 1 + Math.floor(r() * 2), `s${seed}c${step}`));
+        else if (op < 0.9) files.delete(bibs[Math.floor(r() * bibs.length)]!);
+        else {
+          // A whole shipped page removed, then back later: many records at once.
+          const name = shipped[Math.floor(r() * shipped.length)]!.name;
+          if (files.has(name)) files.delete(name);
+          else files.set(name, shipped.find((f) => f.name === name)!.text);
+        }
+        const corpus = build();
+        const fresh = Library.build(corpus);
+        const d = diffLibrary(state, corpus, 1);
+        expect(d).not.toBeNull();
+        const next = lib.patched(d!.diff);
+        expect(() => lib.patched(d!.diff)).toThrow(/^papertalk: /);
+        expectSameLibrary(next, fresh);
+        if (diffSize(d!.diff)) patches++;
+        lib = next;
+        state = d!.state;
+      }
+      expect(patches).toBeGreaterThan(3);
+    });
+  }
+
+  it('a diff that changes most records is refused (the whole library is sent instead)', () => {
+    const corpus = buildCorpus(shipped.slice(0, 1), manifest).corpus;
+    const all = buildCorpus(shipped, manifest).corpus;
+    expect(diffLibrary(recordState(corpus), all)).toBeNull();
+    expect(diffLibrary(recordState(all), all)?.diff.papers.upsert).toEqual([]);
+  });
+});
