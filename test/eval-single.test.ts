@@ -1,7 +1,7 @@
 /**
  * Floors on the single-turn question sets (measured by `npm run eval`; a regression fails here):
- * the dev sets ≥ 95%; the first held-out set (blind score 91.9%, since tuned on) ≥ 95%; the second,
- * still blind, held-out set ≥ 90% (its first blind score was 90.0%).
+ * just below what they reach (dev 98.2%, dev2 97.0%, the first held-out set 99.4% — blind score 91.9%,
+ * since tuned on —, the second, still blind, held-out set 92.8% — its first blind score was 90.0%).
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,8 +22,8 @@ const share = (file: string) => {
 };
 
 describe('single-turn understanding floors', () => {
-  it('dev ≥ 95%', () => expect(share('dev.jsonl')).toBeGreaterThanOrEqual(0.95), 60_000);
-  it('dev2 ≥ 93%', () => expect(share('dev2.jsonl')).toBeGreaterThanOrEqual(0.93), 60_000);
-  it('held-out (first set) ≥ 95%', () => expect(share('heldout.jsonl')).toBeGreaterThanOrEqual(0.95), 60_000);
-  it('held-out (second set, blind) ≥ 90%', () => expect(share('heldout2.jsonl')).toBeGreaterThanOrEqual(0.9), 60_000);
+  it('dev ≥ 97.5%', () => expect(share('dev.jsonl')).toBeGreaterThanOrEqual(0.975), 60_000);
+  it('dev2 ≥ 96.5%', () => expect(share('dev2.jsonl')).toBeGreaterThanOrEqual(0.965), 60_000);
+  it('held-out (first set) ≥ 98.5%', () => expect(share('heldout.jsonl')).toBeGreaterThanOrEqual(0.985), 60_000);
+  it('held-out (second set, blind) ≥ 92%', () => expect(share('heldout2.jsonl')).toBeGreaterThanOrEqual(0.92), 60_000);
 });

@@ -58,7 +58,8 @@ describe('"Did you mean" only when two readings are close', () => {
   it('offers the runner-up reading of an ambiguous question, never for a clear one', () => {
     expect(ask('who wrote GPipe?').text).not.toMatch(/Did you mean/);
     expect(ask('papers about speech recognition').suggestions).toEqual([]);
-    const a = ask('show me the chain of thought post');
+    // A yes/no question that is also a listing: whether there are any, and which.
+    const a = ask('are there any papers from 2026?');
     expect(a.text).toMatch(/Did you mean: “.+”\?$/);
     expect(a.suggestions[0]).toBeTruthy();
   });

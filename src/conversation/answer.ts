@@ -397,6 +397,16 @@ export function answerFrame(frame: Frame, lib: Library, options: AnswerOptions =
     default:
       b.text = 'I did not understand that. Try “help”.';
   }
+  if (frame.also?.length && b.papers.length) {
+    // "who wrote X and when?": each further attribute of the same papers, in turn.
+    const { also, described, ...base } = frame;
+    void described;
+    for (const intent of also) {
+      const more = answerFrame({ ...base, intent }, lib, options);
+      b.text += `\n${more.text}`;
+      for (const n of more.authors) if (!b.authorNames.includes(n)) b.authorNames.push(n);
+    }
+  }
   if (frame.described && b.papers.length === 1) b.text = `(Reading “${frame.described}” as ${b.papers[0]!.title}.)\n${b.text}`;
   if (frame.intent !== 'authors_of' && !b.authorNames.length) b.authorNames = b.authors.map((a) => a.name);
   return {

@@ -7,7 +7,7 @@ import type { Library } from '../search/library.ts';
 import { answerFrame, type AnswerOptions } from './answer.ts';
 import { ConversationMemory, type MemoryOptions } from './memory.ts';
 import { cleanInput, understandQuery } from './parse.ts';
-import { prepare, withClock } from './understand/understand.ts';
+import { prepare, SCORE_WEIGHTS, withClock } from './understand/understand.ts';
 import { verbalize } from './verbalize.ts';
 import { createRephraser } from './rephrase/index.ts';
 import type { Rephraser } from './rephraser.ts';
@@ -25,14 +25,14 @@ export interface EngineOptions extends AnswerOptions {
   clock?: () => Date;
 }
 
-/** Score gap under which a second reading is offered as "Did you mean …?". */
+/** Score gap under which a second reading is offered as "Did you mean …?", in units of the intent model's log-probability (about 1.3× as likely). */
 const CLOSE_READINGS = 0.25;
 
 /** The second reading of a question when it scores close to the first and means something else. */
 function closeReading(text: string, lib: Library): string | null {
   const u = understandQuery(text, lib);
   const [a, b] = u.candidates;
-  if (!a || !b || a.score - b.score > CLOSE_READINGS || a.intent === b.intent) return null;
+  if (!a || !b || a.score - b.score > CLOSE_READINGS * Math.max(1, SCORE_WEIGHTS.logProb) || a.intent === b.intent) return null;
   if (b.features['entityMissing'] || b.features['severalPeople']) return null;
   const said = verbalize(b.frame, lib);
   return said && said !== verbalize(a.frame, lib) ? said : null;

@@ -156,6 +156,22 @@ function correctNow(topic: string, lib: Library): string {
   });
 }
 
+/**
+ * Whether a frame's lead paper may lead its listing: it passes the filters, except that a fact its
+ * record does not give (no organisation, no venue) does not rule it out.
+ */
+function leads(frame: Frame, lib: Library): boolean {
+  const p = lib.papers.get(frame.lead ?? '');
+  if (!p) return false;
+  const { org, venue, ...rest } = frame;
+  const keep = paperFilter(rest, lib);
+  if (keep && !keep(p)) return false;
+  if (org && p.orgs.length && !p.orgs.includes(org)) return false;
+  if (venue && p.venue && !p.venue.toLowerCase().includes(venue.toLowerCase())) return false;
+  if (frame.excludeTopic && lib.search(frame.excludeTopic, { kinds: ['paper'], within: new Set([p.id]) }, { limit: 1 }).hits.length) return false;
+  return true;
+}
+
 /** The papers a frame selects; `limit` per page (Infinity for aggregates). */
 export function selectPapers(frame: Frame, lib: Library, limit: number): Selection {
   const filter = paperFilter(frame, lib);
@@ -189,10 +205,14 @@ export function selectPapers(frame: Frame, lib: Library, limit: number): Selecti
     // Words the corpus never uses (after typo correction) match nothing, however loosely the index matches them.
     const distinct = [...new Set(terms)];
     const unknown = distinct.length ? distinct.filter((t) => lib.documentFrequency(t) === 0).length / distinct.length : 0;
-    if (terms.length >= 2 && (best <= 0.5 || unknown >= 0.5)) return { papers: [], total: 0, hits: [], expansions: res.expansions, partial: res.hits.map((h) => lib.papers.get(h.id)!).filter(Boolean) };
+    if (terms.length >= 2 && (best <= 0.5 || unknown >= 0.5) && !(frame.lead && !frame.sort && leads(frame, lib))) return { papers: [], total: 0, hits: [], expansions: res.expansions, partial: res.hits.map((h) => lib.papers.get(h.id)!).filter(Boolean) };
     let papers = res.hits.map((h) => lib.papers.get(h.id)!).filter(Boolean);
     if (frame.sort) papers = papers.sort(sort);
-    return { papers: Number.isFinite(limit) ? papers.slice(0, limit) : papers, total: res.total, hits: frame.sort ? [] : res.hits, expansions: res.expansions, ...(fixed !== original ? { corrected: fixed } : {}) };
+    else if (frame.lead && leads(frame, lib)) {
+      // The words describe one paper: it comes first, whatever its rank.
+      papers = [lib.papers.get(frame.lead)!, ...papers.filter((p) => p.id !== frame.lead)];
+    }
+    return { papers: Number.isFinite(limit) ? papers.slice(0, limit) : papers, total: Math.max(res.total, papers.length), hits: frame.sort ? [] : res.hits, expansions: res.expansions, ...(fixed !== original ? { corrected: fixed } : {}) };
   }
   if (!set) {
     if (frame.sort !== 'oldest' && Number.isFinite(limit)) return { papers: lib.latest(limit), total: lib.papers.size, hits: [], expansions: [] };

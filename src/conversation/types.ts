@@ -91,6 +91,10 @@ export interface Frame {
   yesno?: boolean;
   /** How a paper named by description was found ("the paper about flip angles"). */
   described?: string;
+  /** Further attributes asked of the same paper(s) ("what year and what category is X?"), answered after the first. */
+  also?: Intent[];
+  /** A listing's words single out this paper (they read as its description): it is listed first. */
+  lead?: string;
   /** The reading was a low-confidence fallback (shown as "Interpreted as …"). */
   fallback?: boolean;
 }

@@ -15,6 +15,8 @@ import { FEATURES } from '../../src/conversation/rephrase/index.ts';
 import { fit, type Weights, type WeightsFile } from '../../src/conversation/rephrase/scorer.ts';
 import { Library } from '../../src/search/library.ts';
 import { evaluateSingle, loadQuestions, report } from './single.ts';
+import { fitUnderstanding, pickAccuracy, UNDERSTAND_FIT, understandExamples } from './understandFit.ts';
+import { SCORE_WEIGHTS, setScoreWeights } from '../../src/conversation/understand/understand.ts';
 import { rankingPrecision } from '../helpers/rankingDay.ts';
 import { collectExamples, evaluate, loadDialogues, summarize, type Summary, type Timing, type TurnResult } from './evaluate.ts';
 
@@ -22,6 +24,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const args = new Set(process.argv.slice(2));
 const quiet = args.has('--quiet');
 const WEIGHTS_FILE = path.join(root, 'src/conversation/rephrase/weights.json');
+const SCORE_WEIGHTS_FILE = path.join(root, 'src/conversation/understand/score-weights.json');
 
 const t0 = performance.now();
 const loaded = await loadCorpusDir(process.env['PAPERTALK_DATA_DIR'] ?? path.join(root, 'data'));
@@ -32,6 +35,24 @@ process.stdout.write(`corpus: ${lib.papers.size} papers, ${lib.posts.size} posts
 
 let weights: Weights | undefined;
 if (args.has('--fit')) {
+  // First the understanding scorer (the rephraser's candidates are built on its readings).
+  const q = (f: string) => loadQuestions(path.join(root, 'test/fixtures/utterances', f));
+  const fitSet = [...q('dev.jsonl'), ...q('dev2.jsonl')];
+  const checkSet = q('heldout.jsonl');
+  const trainEx = understandExamples(fitSet, lib);
+  const checkEx = understandExamples(checkSet, lib);
+  const before = pickAccuracy(checkEx, SCORE_WEIGHTS);
+  const partial = fitUnderstanding(trainEx);
+  const after = pickAccuracy(checkEx, partial.weights);
+  process.stdout.write(`\nunderstanding scorer, held-out check (fitted on dev + dev2, picked on heldout.jsonl): ${after.right}/${after.reachable} questions with a right reading (current weights: ${before.right})\n`);
+  const all = [...trainEx, ...checkEx];
+  const u = fitUnderstanding(all);
+  const ufile = { fittedOn: `test/fixtures/utterances/dev.jsonl + dev2.jsonl + heldout.jsonl (${all.length} questions)`, examples: u.used, ...UNDERSTAND_FIT, weights: u.weights };
+  fs.writeFileSync(SCORE_WEIGHTS_FILE, `${JSON.stringify(ufile, null, 2)}\n`);
+  setScoreWeights(u.weights);
+  const got = pickAccuracy(all, u.weights);
+  process.stdout.write(`understanding scorer fitted on ${u.used} informative questions of ${all.length}; mean log-loss ${u.loss.toFixed(4)}; ${got.right}/${got.reachable} picked right; written to ${path.relative(root, SCORE_WEIGHTS_FILE)}\n`);
+
   const { examples, missed } = collectExamples(dev, lib);
   const l2 = 0.01;
   const iterations = 3000;

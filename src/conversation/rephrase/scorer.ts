@@ -41,18 +41,38 @@ export interface FitOptions {
 
 /** Fits the weights; examples without a right candidate (or with only right ones) carry no signal and are skipped. */
 export function fit(examples: readonly Example[], options: FitOptions = {}): { weights: Weights; used: number; loss: number } {
+  const r = fitLogit(examples, FEATURES, options);
+  return { ...r, weights: toWeights(r.weights) };
+}
+
+/** One example for `fitLogit`: candidates as named feature values (absent = 0), and which are right. */
+export interface NamedExample {
+  vectors: readonly Readonly<Partial<Record<string, number>>>[];
+  correct: readonly boolean[];
+}
+
+/**
+ * The conditional logit over any named features: a softmax over each example's candidates,
+ * maximising the probability of its right ones, with L2 regularisation and plain batch
+ * gradient ascent (deterministic). Weights are rounded to 3 decimals.
+ */
+export function fitLogit<F extends string>(examples: readonly NamedExample[], features: readonly F[], options: FitOptions = {}): { weights: Record<F, number>; used: number; loss: number } {
   const l2 = options.l2 ?? 0.01;
   const iterations = options.iterations ?? 3000;
   const rate = options.rate ?? 0.5;
   const usable = examples.filter((e) => e.correct.some(Boolean) && e.correct.some((c) => !c));
-  const w = toWeights({});
+  const k = features.length;
+  // Dense vectors, once.
+  const dense = usable.map((e) => e.vectors.map((v) => features.map((f) => v[f] ?? 0)));
+  const w = new Array<number>(k).fill(0);
   const n = Math.max(1, usable.length);
   let loss = 0;
   for (let it = 0; it < iterations; it++) {
-    const grad = toWeights({});
+    const grad = new Array<number>(k).fill(0);
     loss = 0;
-    for (const e of usable) {
-      const s = e.vectors.map((v) => score(v, w));
+    usable.forEach((e, ei) => {
+      const xs = dense[ei]!;
+      const s = xs.map((x) => x.reduce((a, v, j) => a + v * w[j]!, 0));
       const max = Math.max(...s);
       const exp = s.map((x) => Math.exp(x - max));
       const z = exp.reduce((a, b) => a + b, 0);
@@ -60,19 +80,15 @@ export function fit(examples: readonly Example[], options: FitOptions = {}): { w
       const pc = p.reduce((a, x, i) => a + (e.correct[i] ? x : 0), 0);
       loss -= Math.log(Math.max(pc, 1e-12));
       // d log(Σ_correct p) / dw = E_{p | correct}[f] − E_p[f]
-      for (const f of FEATURES) {
-        let eAll = 0;
-        let eCorrect = 0;
-        for (let i = 0; i < p.length; i++) {
-          const x = e.vectors[i]![f];
-          eAll += p[i]! * x;
-          if (e.correct[i]) eCorrect += (p[i]! / pc) * x;
-        }
-        grad[f] += eCorrect - eAll;
+      for (let i = 0; i < p.length; i++) {
+        const coef = (e.correct[i] ? p[i]! / pc : 0) - p[i]!;
+        if (!coef) continue;
+        const x = xs[i]!;
+        for (let j = 0; j < k; j++) grad[j]! += coef * x[j]!;
       }
-    }
-    for (const f of FEATURES) w[f] += rate * (grad[f] / n - l2 * w[f]);
+    });
+    for (let j = 0; j < k; j++) w[j]! += rate * (grad[j]! / n - l2 * w[j]!);
   }
-  for (const f of FEATURES) w[f] = Math.round(w[f] * 1000) / 1000;
-  return { weights: w, used: usable.length, loss: loss / n };
+  const weights = Object.fromEntries(features.map((f, j) => [f, Math.round(w[j]! * 1000) / 1000])) as Record<F, number>;
+  return { weights, used: usable.length, loss: loss / n };
 }

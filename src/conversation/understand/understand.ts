@@ -5,7 +5,8 @@
  * answer says "Interpreted as …". Follow-ups that need the conversation are the rephraser's
  * job; it calls this for every stand-alone reading it considers.
  */
-import type { Library } from '../../search/library.ts';
+import type { Hit, Library } from '../../search/library.ts';
+import type { Paper } from '../../corpus/schema.ts';
 import { queryTerms, STOP_WORDS } from '../../search/terms.ts';
 import type { Frame, GroupBy, Intent } from '../types.ts';
 import { paperFilter, selectPapers } from '../execute.ts';
@@ -14,32 +15,55 @@ import { features, maskedWords, predict, type IntentLabel, type IntentModel } fr
 import { adoptLexicon, greedy, lexicon, lexiconData, link, type LexiconData, type Span, type SpanType } from './link.ts';
 import { tokenize, type Token } from './tokens.ts';
 import model from './intent-model.json' with { type: 'json' };
+import scoreWeights from './score-weights.json' with { type: 'json' };
 
 const MODEL = model as unknown as IntentModel;
 const VOCABULARY: ReadonlySet<string> = new Set(MODEL.vocabulary);
 const INTENT_WORDS: ReadonlySet<string> = new Set(MODEL.intentWords ?? MODEL.vocabulary);
 
-/** Weights of the candidate scorer's named features (hand-set; see README "Understanding"). */
-export const SCORE_WEIGHTS = {
+/** The candidate scorer's named features, what each means (weights in score-weights.json). */
+export const SCORE_FEATURES = {
   /** log P(intent | words) from the intent model. */
-  logProb: 1,
+  logProb: 'log P(intent | words) from the intent model',
   /** The intent's required entity (a paper for "who wrote", a person for "who is") was linked. */
-  entityPresent: 0.5,
+  entityPresent: 'the entity the intent needs was linked',
   /** …was not linked, and the words left over do not name one either. */
-  entityMissing: -1.5,
+  entityMissing: 'the entity the intent needs was not found',
   /** The required entity was found from a description ("the paper about flip angles"). */
-  entityDescribed: -0.6,
+  entityDescribed: 'the paper was found from a description',
   /** Mean match quality of the spans the reading uses (1 exact … 0.6 partial). */
-  spanQuality: 0.4,
+  spanQuality: 'mean match quality of the spans used',
   /** Topic words left over by a reading about one named paper (0…3). */
-  topicLeftOver: -0.4,
+  topicLeftOver: 'topic words left over by a one-paper reading (0…3)',
   /** A listing reading of a question with an order word (oldest, newest, latest, earliest). */
-  sortWord: 1,
+  sortWord: 'a listing reading of a question with an order word',
   /** An aggregate reading of a question that names one paper by description ("who wrote the … paper"). */
-  onePaperAsked: -1,
+  onePaperAsked: 'an aggregate reading of a question about one paper',
   /** A reading about one person ("who is", "co-authors of") given several different names. */
-  severalPeople: -1,
+  severalPeople: 'a one-person reading given several names',
 } as const;
+
+export type ScoreFeature = keyof typeof SCORE_FEATURES;
+
+/** Weights of the candidate scorer, fitted as a conditional logit on the single-turn sets (`npm run eval -- --fit`). */
+export const SCORE_WEIGHTS: Record<ScoreFeature, number> = Object.fromEntries(
+  (Object.keys(SCORE_FEATURES) as ScoreFeature[]).map((k) => [k, (scoreWeights as { weights: Partial<Record<string, number>> }).weights[k] ?? 0]),
+) as Record<ScoreFeature, number>;
+
+let weightsVersion = 0;
+
+/** Replaces the scorer's weights in this process (the fitter's; readings memoised before are not reused). */
+export function setScoreWeights(w: Readonly<Partial<Record<ScoreFeature, number>>>): void {
+  for (const k of Object.keys(SCORE_FEATURES) as ScoreFeature[]) SCORE_WEIGHTS[k] = w[k] ?? 0;
+  weightsVersion++;
+}
+
+/** Σ weight·feature of one candidate's features. */
+export function scoreFeatures(f: Readonly<Record<string, number>>, w: Readonly<Record<string, number>> = SCORE_WEIGHTS): number {
+  let score = 0;
+  for (const [k, v] of Object.entries(f)) score += (w[k] ?? 0) * v;
+  return score;
+}
 
 /** "the … paper", "that … one": a question about a single paper. */
 const ONE_PAPER = /\b(?:the|that|this)\s+(?:[\w'’.-]+\s+){0,8}?(?:paper|report|one|thing|article|preprint)\b(?!s)/i;
@@ -98,9 +122,9 @@ const COUNT_CUES: [NonNullable<Frame['countOf']>, RegExp][] = [
 
 let clock: () => Date = () => new Date();
 
-/** The current day (readings of relative periods depend on it, so memoised readings are per day). */
+/** The current day and the scorer's weights (readings depend on both, so memoised readings are per day and weights). */
 export function clockKey(): string {
-  return clock().toISOString().slice(0, 10);
+  return `${clock().toISOString().slice(0, 10)}#${weightsVersion}`;
 }
 
 /**
@@ -136,6 +160,8 @@ export interface Understanding {
   intents: [IntentLabel, number][];
   spans: Span[];
   candidates: Candidate[];
+  /** The text as read (cleaned), for `resolve`. */
+  text?: string;
 }
 
 const PREFER: Record<'paper' | 'post' | 'author' | 'list', SpanType[]> = {
@@ -559,18 +585,85 @@ function describedPaper(words: string, frame: Frame, lib: Library, loose: boolea
     })
     .sort((x, y) => y.score - x.score);
   const [a, b] = hits;
+  const pick = pickDescribed(hits, a, b, want, lib, loose, keep);
+  if (pick !== undefined) return pick;
+  // The words' rarest terms, weighed by how few papers use them ("formally", "Lean", "theorems" over "LLMs").
+  return rareWordMatch(words, frame, lib, loose);
+}
+
+function pickDescribed(hits: Hit[], a: Hit | undefined, b: Hit | undefined, want: string[], lib: Library, loose: boolean, keep: ((p: Paper) => boolean) | null): string | null | undefined {
   {
     // A word only one title has ("the gmail autocomplete paper") names that paper.
     const one = [...new Set(want.filter((t) => lib.documentFrequency(t) <= 2).map((t) => titlesWith(lib, t)).filter((x) => x.length === 1).map((x) => x[0]!))];
     if (one.length === 1 && (!keep || keep(lib.papers.get(one[0]!)!))) return one[0]!;
   }
-  if (!a) return null;
+  if (!a) return undefined;
   // Far ahead of the rest: a half-remembered description rarely uses the paper's own words.
   if (a.coverage >= 0.5 && (!b || a.score >= 3 * b.score)) return a.id;
-  if (a.coverage < 0.6) return null;
+  if (a.coverage < 0.6) return undefined;
   if (!b || (a.score >= 1.4 * b.score && a.coverage >= b.coverage)) return a.id;
   if (loose && a.coverage >= 0.75 && a.score >= 1.15 * b.score && a.coverage >= b.coverage) return a.id;
-  return null;
+  return undefined;
+}
+
+const paperTerms = new WeakMap<Library, Map<string, Set<string>>>();
+
+/** A paper's (processed) title and abstract terms, memoised per library. */
+function termsOfPaper(lib: Library, p: Paper): Set<string> {
+  let map = paperTerms.get(lib);
+  if (!map) paperTerms.set(lib, (map = new Map()));
+  let set = map.get(p.id);
+  if (!set) {
+    set = new Set(queryTerms(`${p.title ?? ''} ${(p.aliases ?? []).join(' ')} ${p.abstract ?? ''}`));
+    map.set(p.id, set);
+    if (map.size > 4096) map.delete(map.keys().next().value as string);
+  }
+  return set;
+}
+
+/**
+ * A description matched by its rare words: each paper the search finds for the words (and for
+ * each rare word alone) scores the share of the description's IDF weight its title and abstract
+ * hold. One paper holding most of it, clearly more than the next, is the paper described. Facts
+ * a paper's record does not give (its organisation, its venue) do not rule it out.
+ */
+function rareWordMatch(words: string, frame: Frame, lib: Library, loose: boolean): string | null {
+  const m = describeByRareWords(words, frame, lib);
+  if (!m) return null;
+  return m.share >= 0.5 && m.share - m.next >= (loose ? 0.15 : 0.2) ? m.id : null;
+}
+
+/** Another form of the word in the set ("translating" → translate, translation): the same first letters, all but the last three of 8+. */
+function hasVariant(have: ReadonlySet<string>, t: string): boolean {
+  if (t.length < 8) return false;
+  const key = t.slice(0, t.length - 3);
+  for (const x of have) if (x.startsWith(key)) return true;
+  return false;
+}
+
+export function describeByRareWords(words: string, frame: Frame, lib: Library): { id: string; share: number; next: number } | null {
+  const terms = [...new Set(queryTerms(words))].filter((t) => lib.documentFrequency(t) > 0);
+  if (terms.length < 2) return null;
+  const n = lib.papers.size + lib.posts.size;
+  const idf = new Map(terms.map((t) => [t, Math.log(1 + n / lib.documentFrequency(t))]));
+  const total = [...idf.values()].reduce((x, y) => x + y, 0);
+  const { org, venue, ...hard } = frame;
+  const keep = paperFilter({ ...hard, intent: 'search' }, lib);
+  const fits = (p: Paper) => (!keep || keep(p)) && (!org || !p.orgs.length || p.orgs.includes(org)) && (!venue || !p.venue || p.venue.toLowerCase().includes(venue.toLowerCase()));
+  const pool = new Set<string>();
+  for (const h of lib.search(words, { kinds: ['paper'] }, { limit: 10, cache: true }).hits) pool.add(h.id);
+  // The rarest words alone reach papers a long description's commoner words outrank.
+  for (const t of [...terms].sort((x, y) => lib.documentFrequency(x) - lib.documentFrequency(y)).slice(0, 3)) {
+    for (const h of lib.search(t, { kinds: ['paper'] }, { limit: 5, cache: true }).hits) pool.add(h.id);
+  }
+  const ranked = [...pool].map((id) => lib.papers.get(id)!).filter((p) => p && fits(p)).map((p) => {
+    const have = termsOfPaper(lib, p);
+    let w = 0;
+    for (const [t, v] of idf) if (have.has(t) || hasVariant(have, t)) w += v;
+    return { id: p.id, share: w / total };
+  }).sort((x, y) => y.share - x.share || (x.id < y.id ? -1 : 1));
+  const [a, b] = ranked;
+  return a ? { id: a.id, share: a.share, next: b?.share ?? 0 } : null;
 }
 
 function scoreReading(intent: IntentLabel, p: number, r: Reading, tokens: Token[], lib: Library, raw: string): Candidate {
@@ -641,10 +734,25 @@ function scoreReading(intent: IntentLabel, p: number, r: Reading, tokens: Token[
   // "who wrote the … paper", "how many authors are on the … one": one paper is asked about, not an aggregate.
   if ((intent === 'top_authors' || intent === 'count' || intent === 'breakdown') && ONE_PAPER.test(raw) && !frame.sort) f['onePaperAsked'] = 1;
   if (r.used.length) f['spanQuality'] = r.used.reduce((a, s) => a + s.quality, 0) / r.used.length;
-  let score = 0;
-  for (const [k, v] of Object.entries(f)) score += (SCORE_WEIGHTS[k as keyof typeof SCORE_WEIGHTS] ?? 0) * v;
-  return { intent, frame, score, features: f };
+  return { intent, frame, score: scoreFeatures(f), features: f };
 }
+
+/**
+ * A listing whose words describe one paper rather than a topic ("compiler-based auto
+ * parallelization with a few sharding annotations"): the paper holding most of the words' rare
+ * terms, clearly more than any other, is listed first.
+ */
+function leadPaper(f: Frame, lib: Library): string | null {
+  if (!f.topic || f.papers?.length || f.post || f.sort) return null;
+  const words = f.topic;
+  const known = new Set(queryTerms(words).filter((t) => lib.documentFrequency(t) > 0)).size;
+  if (known < 4) return null;
+  const m = describeByRareWords(words, f, lib);
+  return m && m.share >= LEAD.share && m.share - m.next >= LEAD.margin ? m.id : null;
+}
+
+/** How clearly a listing's words must single out one paper for it to lead (share of the IDF weight, lead over the next). */
+const LEAD = { share: 0.5, margin: 0.15 };
 
 /** Reads one stand-alone question. */
 export function understand(text: string, lib: Library, now: Date = clock()): Understanding {
@@ -668,7 +776,48 @@ export function understand(text: string, lib: Library, now: Date = clock()): Und
   const best = candidates[0]!;
   const z = candidates.map((c) => Math.exp(c.score - best.score));
   const confidence = 1 / z.reduce((a, b) => a + b, 0);
+  const frame = resolve(best, tokens, text, lib, confidence);
+  return { frame, confidence, intents: ranked.slice(0, 4), spans, candidates, text };
+}
+
+/** Attributes of a paper a question can ask for, and the words that ask for each. */
+const ATTRIBUTE_CUES: [Intent, RegExp][] = [
+  ['authors_of', /^(?:who|authors?|wrote|written|authored)$/],
+  ['date_of', /^(?:when|year|date|dated)$/],
+  ['venue_of', /^(?:where|venues?|conferences?|journals?)$/],
+  ['category_of', /^(?:categor(?:y|ies)|field|area|subject)$/],
+  ['code_of', /^(?:code|github|implementation|repo|repository)$/],
+];
+const ATTRIBUTE_INTENTS = new Set<Intent>(ATTRIBUTE_CUES.map(([i]) => i));
+/** What an attribute's answer already says besides (a date's answer gives the venue and category). */
+const SAYS_ALSO: Partial<Record<Intent, Intent[]>> = { date_of: ['venue_of', 'category_of'], category_of: ['date_of', 'venue_of'], venue_of: ['date_of'] };
+
+/**
+ * "what year and what category is X?", "who wrote X and when?": the other attributes a question
+ * joins to the first ("and", a comma), each asked by its own words outside the names.
+ */
+function otherAttributes(intent: Intent, tokens: Token[]): Intent[] {
+  const words = tokens.map((t) => t.norm);
+  if (!words.includes('and') && !tokens.some((t, i) => i > 0 && /,\s*$/.test(t.raw))) return [];
+  const asked = ATTRIBUTE_CUES.filter(([, re]) => words.some((w) => re.test(w))).map(([i]) => i);
+  if (!asked.includes(intent)) return [];
+  const covered = new Set<Intent>([intent, ...(SAYS_ALSO[intent] ?? [])]);
+  const out: Intent[] = [];
+  for (const i of asked) {
+    if (covered.has(i)) continue;
+    out.push(i);
+    for (const c of SAYS_ALSO[i] ?? []) covered.add(c);
+  }
+  return out;
+}
+
+/** The frame a candidate stands for once chosen: its finishing touches, and the fallback search when it lacks what it needs. */
+export function resolve(best: Candidate, tokens: Token[], text: string, lib: Library, confidence = 1): Frame {
   let frame = finish(best, tokens);
+  if (frame.intent === 'search' && !frame.authors?.length) {
+    const lead = leadPaper(frame, lib);
+    if (lead) frame.lead = lead;
+  }
   const listable = best.intent === 'paper' || best.intent === 'about' || best.intent === 'similar';
   if (best.features['entityMissing'] && listable && frame.topic && !REFERENCE.test(text)) {
     // Nothing the question needs was found: search for its words with the filters that were found.
@@ -677,7 +826,7 @@ export function understand(text: string, lib: Library, now: Date = clock()): Und
     void post;
     frame = { ...rest, intent: 'search', fallback: true, topic: rest.topic ?? unresolved ?? '' };
   } else if (confidence < MIN_CONFIDENCE && LIST_INTENTS.has(best.intent)) frame.fallback = true;
-  return { frame, confidence, intents: ranked.slice(0, 4), spans, candidates };
+  return frame;
 }
 
 /** Intent-specific touches that do not change the reading's score. */
@@ -696,6 +845,10 @@ function finish(c: Candidate, tokens: Token[]): Frame {
   if (f.intent === 'post_citations' && !f.post && f.papers?.length) f.intent = 'posts_about';
   if (f.intent === 'post' && !f.post) f.intent = 'posts_about';
   if (f.intent === 'similar' && !f.papers?.length && f.topic) f.intent = 'search';
+  if (f.papers?.length && ATTRIBUTE_INTENTS.has(f.intent)) {
+    const also = otherAttributes(f.intent, tokens);
+    if (also.length) f.also = also;
+  }
   // A listing with nothing to list by, from words that ask for nothing ("#3", "and the third?"): not understood.
   const bare = f.intent === 'search' && !f.topic && !f.category && f.year === undefined && !f.from && !f.to && !f.venue && !f.org && f.hasCode === undefined && !f.authors && !f.sort && !f.excludeTopic;
   if (bare && !tokens.some((t) => /^(?:papers?|publications?|articles?|works?|stuff|anything|everything|all|corpus|list|show)$/.test(t.norm))) f.intent = 'unknown';
