@@ -129,12 +129,14 @@ if (!quiet) {
 // Single-turn understanding: the dev questions and the blind held-out questions, asked alone.
 const devQ = evaluateSingle([...loadQuestions(path.join(root, 'test/fixtures/utterances/dev.jsonl')), ...loadQuestions(path.join(root, 'test/fixtures/utterances/dev2.jsonl')), ...loadQuestions(path.join(root, 'test/fixtures/utterances/heldout.jsonl'))], lib);
 const heldQ = evaluateSingle(loadQuestions(path.join(root, 'test/fixtures/utterances/heldout2.jsonl')), lib);
-process.stdout.write(`\n${report('dev (dev.jsonl + dev2.jsonl + heldout.jsonl, the first blind set, now tuned on)', devQ)}\n\n${report('held-out (heldout2.jsonl, written blind)', heldQ)}\n`);
+const held3 = evaluateSingle(loadQuestions(path.join(root, 'test/fixtures/utterances/heldout3.jsonl')), lib);
+process.stdout.write(`\n${report('dev (dev.jsonl + dev2.jsonl + heldout.jsonl, the first blind set, now tuned on)', devQ)}\n\n${report('held-out (heldout2.jsonl, written blind; its score was watched while tuning)', heldQ)}\n\n${report('held-out 3 (heldout3.jsonl, written blind by a helper who saw only the corpus and README; never tuned on)', held3)}\n`);
 if (!quiet) {
   const bad = devQ.filter((r) => r.problems.length);
   if (bad.length) process.stdout.write(`\nsingle-turn dev failures (${bad.length}):\n${bad.map((r) => `  [${r.question.id} ${r.question.class}] “${r.question.q}” → ${r.answer.intent}: ${r.problems.join('; ')}`).join('\n')}\n`);
   process.stdout.write(`single-turn held-out failures: ${heldQ.filter((r) => r.problems.length).length} (not listed: the set stays blind; read them with --show-held-out)\n`);
-  if (args.has('--show-held-out')) for (const r of heldQ.filter((x) => x.problems.length)) process.stdout.write(`  [${r.question.id} ${r.question.class}] “${r.question.q}” → ${r.answer.intent}: ${r.problems.join('; ')}\n`);
+  process.stdout.write(`single-turn held-out 3 failures: ${held3.filter((r) => r.problems.length).length} (not listed either)\n`);
+  if (args.has('--show-held-out')) for (const r of [...heldQ, ...held3].filter((x) => x.problems.length)) process.stdout.write(`  [${r.question.id} ${r.question.class}] “${r.question.q}” → ${r.answer.intent}: ${r.problems.join('; ')}\n`);
 }
 
 // Digest ranking: precision@5 per profile kind on a generated day of 300 new papers (30 relevant).
