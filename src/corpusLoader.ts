@@ -28,7 +28,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { buildCorpus, detectFormat, isCorpusCandidate, type FileReport, type ParseCache, type SourceFile } from './corpus/load.ts';
+import { buildCorpus, detectFormat, isCorpusCandidate, type FileReport, type LoadResult, type ParseCache, type SourceFile } from './corpus/load.ts';
 import { MANIFEST_FILE, ManifestSchema, type Manifest } from './corpus/manifest.ts';
 import type { LoadIssue, RawPaper } from './corpus/schema.ts';
 import { DEFAULT_RANKING, Library } from './search/library.ts';
@@ -58,6 +58,11 @@ export interface CorpusServiceOptions {
   shrinkTolerance?: number;
   /** Progress of a (re)load: `done` of `total` steps (files, then the merge). */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Called with each corpus parsed from the files, after the merge and before it is indexed
+   * (the corpus worker sends what changed from here, before the slower indexing).
+   */
+  onCorpus?: (result: LoadResult, timings: { parseMs: number }) => void;
   /**
    * Directory of the index snapshot cache; `null` turns the cache off. Default
    * `<dataDir>/.cache` (git-ignored; the loader and the watcher skip dot-names).
@@ -235,14 +240,16 @@ export class CorpusLoader extends EventEmitter<CorpusServiceEvents> {
     const t0 = performance.now();
     const result = buildCorpus(files, manifest, { papers: this.extraPapers, cache: this.parseCache, ...(this.options.onProgress ? { onProgress: this.options.onProgress } : {}) });
     const t1 = performance.now();
+    const issues = [...pre, ...result.issues];
+    // Logged before the corpus is handed on (a diff swaps the library before the indexing here).
+    logIssues(logger, issues);
+    this.options.onCorpus?.({ ...result, issues }, { parseMs: t1 - t0 });
     const library = Library.build(result.corpus);
     const t2 = performance.now();
-    const issues = [...pre, ...result.issues];
     for (const f of files) {
       const report = result.files.find((r) => r.name === f.name);
       if (report?.format) this.lastGood.set(f.name, { text: f.text, entries: report.papers + report.posts });
     }
-    logIssues(logger, issues);
     const loaded: LoadedCorpus = { library, issues, files: result.files, loadedAt: this.options.now?.() ?? new Date(), timings: { parseMs: t1 - t0, indexMs: t2 - t1 }, from: 'files' };
     const first = !this.hasLoaded;
     this.loaded = loaded;

@@ -15,12 +15,13 @@ import { EventEmitter } from 'node:events';
 import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { adoptPrepared } from './conversation/understand/understand.ts';
+import { adoptPrepared, inheritPrepared, type PreparedData } from './conversation/understand/understand.ts';
 import { isCorpusCandidate } from './corpus/load.ts';
 import { MANIFEST_FILE } from './corpus/manifest.ts';
 import type { RawPaper } from './corpus/schema.ts';
 import { CorpusLoader, type CorpusServiceEvents, type CorpusServiceOptions, type LoadedCorpus } from './corpusLoader.ts';
-import type { ToMain, ToWorker, WorkerInit } from './corpusWorkerProtocol.ts';
+import type { LoadedMeta, ToMain, ToWorker, WorkerInit } from './corpusWorkerProtocol.ts';
+import { diffSize, type LibraryDiff } from './search/diff.ts';
 import { LibraryAssembler } from './search/transfer.ts';
 
 export type { CorpusServiceEvents, CorpusServiceOptions, LoadedCorpus } from './corpusLoader.ts';
@@ -51,7 +52,9 @@ export class CorpusService extends EventEmitter<CorpusServiceEvents> {
   private readonly pendingIdle = new Map<number, () => void>();
   /** Libraries by generation, from their last part until their load is answered. */
   private readonly byGen = new Map<number, LoadedCorpus | Error>();
-  private assembling: { gen: number; assembler: LibraryAssembler; parts: number } | null = null;
+  private assembling: { gen: number; kind: 'library' | 'prepared'; assembler: LibraryAssembler; parts: number } | null = null;
+  /** Generation of the library being served. */
+  private loadedGen = 0;
   private extraRecords: readonly RawPaper[] = [];
   private watcher: FSWatcher | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -181,8 +184,11 @@ export class CorpusService extends EventEmitter<CorpusServiceEvents> {
         this.options.onProgress?.(msg.done, msg.total);
         return;
       case 'begin':
-        this.assembling = { gen: msg.gen, assembler: new LibraryAssembler(), parts: 0 };
+        this.assembling = { gen: msg.gen, kind: msg.kind, assembler: new LibraryAssembler(), parts: 0 };
         this.updateRef();
+        return;
+      case 'diff':
+        this.applyDiff(msg.gen, msg.diff, msg.meta);
         return;
       case 'part': {
         const a = this.assembling;
@@ -228,31 +234,77 @@ export class CorpusService extends EventEmitter<CorpusServiceEvents> {
     }
   }
 
-  private finishAssembly(gen: number, meta: { issues: LoadedCorpus['issues']; files: LoadedCorpus['files']; timings: LoadedCorpus['timings']; from?: LoadedCorpus['from'] }, sendMs: number): void {
+  private finishAssembly(gen: number, meta: LoadedMeta, sendMs: number): void {
     const a = this.assembling;
     this.assembling = null;
     if (!a || a.gen !== gen) return;
     const t0 = performance.now();
+    const x = a.assembler.extras;
+    const prepared: PreparedData = {
+      lexicon: { dict: (x.get('dict') ?? []) as PreparedData['lexicon']['dict'], maxLen: (x.get('maxLen') ?? 1) as number, venues: (x.get('venues') ?? []) as [string, string][], orgs: (x.get('orgs') ?? []) as [string, string][] },
+      titleTerms: (x.get('titleTerms') ?? []) as [string, string[]][],
+    };
+    if (a.kind === 'prepared') {
+      // The dictionaries of the library that arrived as a diff: they replace the inherited ones.
+      if (this.loaded && this.loadedGen === gen) adoptPrepared(this.loaded.library, prepared);
+      this.options.logger.debug({ gen, parts: a.parts, transferMs: Math.round(sendMs) }, 'dictionaries received from the corpus worker');
+      this.updateRef();
+      return;
+    }
     let loaded: LoadedCorpus;
     try {
       const library = a.assembler.finish();
-      const x = a.assembler.extras;
-      adoptPrepared(library, {
-        lexicon: { dict: (x.get('dict') ?? []) as never, maxLen: (x.get('maxLen') ?? 1) as number, venues: (x.get('venues') ?? []) as never, orgs: (x.get('orgs') ?? []) as never },
-        titleTerms: (x.get('titleTerms') ?? []) as [string, string[]][],
-      });
+      adoptPrepared(library, prepared);
       loaded = { library, issues: meta.issues, files: meta.files, timings: meta.timings, loadedAt: this.options.now?.() ?? new Date(), ...(meta.from ? { from: meta.from } : {}) };
     } catch (err) {
       this.options.logger.error({ err }, 'cannot assemble the library the corpus worker sent; keeping the previous corpus');
       this.byGen.set(gen, err as Error);
       return;
     }
+    this.install(gen, loaded);
+    this.options.logger.debug({ gen, parts: a.parts, transferMs: Math.round(sendMs), finishMs: Math.round(performance.now() - t0) }, 'library received from the corpus worker');
+  }
+
+  private install(gen: number, loaded: LoadedCorpus): void {
     this.byGen.set(gen, loaded);
     const first = !this.loaded;
     this.loaded = loaded;
-    this.options.logger.debug({ gen, parts: a.parts, transferMs: Math.round(sendMs), finishMs: Math.round(performance.now() - t0) }, 'library received from the corpus worker');
+    this.loadedGen = gen;
     this.updateRef();
     if (!first) this.emit('reloaded', loaded);
+  }
+
+  /**
+   * A reload that changed few records: the changes are applied to the library being served
+   * (src/search/diff.ts), which the new library takes over; until its own dictionaries arrive
+   * it answers with the previous ones, less the records that are gone.
+   */
+  private applyDiff(gen: number, diff: LibraryDiff, meta: LoadedMeta): void {
+    const current = this.loaded;
+    const logger = this.options.logger;
+    if (!current) {
+      logger.error({ gen }, 'corpus worker sent a diff before any library; asking for the whole library');
+      this.byGen.set(gen, new Error('papertalk: library diff without a library'));
+      this.post({ t: 'resync' });
+      return;
+    }
+    const t0 = performance.now();
+    let library;
+    try {
+      library = current.library.patched(diff);
+    } catch (err) {
+      // The served library may be half patched: the next load replaces it whole.
+      logger.error({ err }, 'cannot apply the library diff; reloading the whole library');
+      this.byGen.set(gen, err as Error);
+      this.post({ t: 'resync' });
+      void this.load().catch(() => undefined);
+      return;
+    }
+    inheritPrepared(current.library, library, new Set([...diff.papers.remove, ...diff.posts.remove, ...diff.authors.remove]));
+    const applyMs = performance.now() - t0;
+    const loaded: LoadedCorpus = { library, issues: meta.issues, files: meta.files, timings: { parseMs: meta.timings.parseMs, indexMs: applyMs }, loadedAt: this.options.now?.() ?? new Date(), from: 'files' };
+    logger.debug({ gen, records: diffSize(diff), applyMs: Math.round(applyMs) }, 'library diff applied');
+    this.install(gen, loaded);
   }
 
   /** Watches the data directory; reloads after `debounceMs` of quiet. */

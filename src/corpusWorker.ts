@@ -11,7 +11,10 @@ import type { Logger } from 'pino';
 import { preparedData } from './conversation/understand/understand.ts';
 import { CorpusLoader, type CorpusServiceOptions, type LoadedCorpus } from './corpusLoader.ts';
 import type { RawPaper } from './corpus/schema.ts';
-import { libraryParts } from './search/transfer.ts';
+import type { Corpus } from './corpus/schema.ts';
+import type { LoadResult } from './corpus/load.ts';
+import { diffLibrary, diffSize, recordState, type RecordState } from './search/diff.ts';
+import { extraParts, libraryParts, type LibraryPart } from './search/transfer.ts';
 import type { ToMain, ToWorker, WorkerInit } from './corpusWorkerProtocol.ts';
 
 const port = parentPort;
@@ -41,9 +44,36 @@ function forwardingLogger(): Logger {
   return logger as unknown as Logger;
 }
 
+/**
+ * What the main thread has (or will have once the messages sent so far are taken): the records
+ * and lookups of its library, to diff the next corpus against. Null: it gets a whole library.
+ */
+let state: RecordState | null = null;
+/** A library or its dictionaries are being sent (a diff then waits: it would overtake them). */
+let streaming = false;
+/** Corpora sent as a diff, with the generation the main thread knows them by. */
+const diffOf = new WeakMap<Corpus, number>();
+
+/**
+ * Right after the merge, before the (slower) indexing here: when few records changed, the main
+ * thread gets only the diff and applies it to the library it serves (src/search/diff.ts).
+ */
+function sendDiff(result: LoadResult, timings: { parseMs: number }): void {
+  if (!state || streaming) return;
+  const t0 = performance.now();
+  const d = diffLibrary(state, result.corpus);
+  if (!d) return;
+  const gen = ++generation;
+  state = d.state;
+  diffOf.set(result.corpus, gen);
+  send({ t: 'diff', gen, diff: d.diff, meta: { issues: result.issues, files: result.files, timings: { parseMs: timings.parseMs, indexMs: 0 }, from: 'files' } });
+  send({ t: 'log', level: 'debug', obj: { gen, records: diffSize(d.diff), diffMs: Math.round(performance.now() - t0) }, msg: 'library diff sent' });
+}
+
 const options: CorpusServiceOptions = {
   dataDir: init.dataDir,
   logger: forwardingLogger(),
+  onCorpus: sendDiff,
   ...(init.debounceMs !== undefined ? { debounceMs: init.debounceMs } : {}),
   ...(init.shrinkTolerance !== undefined ? { shrinkTolerance: init.shrinkTolerance } : {}),
   ...(init.cacheDir !== undefined ? { cacheDir: init.cacheDir } : {}),
@@ -68,27 +98,49 @@ function nextAck(): Promise<void> {
   });
 }
 
-async function stream(loaded: LoadedCorpus): Promise<number> {
-  const known = sent.get(loaded);
-  if (known !== undefined) return known;
-  const gen = ++generation;
-  sent.set(loaded, gen);
+async function sendParts(gen: number, kind: 'library' | 'prepared', parts: Iterable<LibraryPart>, loaded: LoadedCorpus): Promise<void> {
   const t0 = performance.now();
-  send({ t: 'begin', gen });
-  const prepared = preparedData(loaded.library);
-  const extras = { dict: prepared.lexicon.dict, maxLen: prepared.lexicon.maxLen, venues: prepared.lexicon.venues, orgs: prepared.lexicon.orgs, titleTerms: prepared.titleTerms };
-  let parts = 0;
-  for (const part of libraryParts(loaded.library, extras, { records: 250, cells: 15_000 })) {
+  send({ t: 'begin', gen, kind });
+  let n = 0;
+  for (const part of parts) {
     while (unacked >= WINDOW) await nextAck();
     send({ t: 'part', gen, part });
     unacked++;
-    parts++;
+    n++;
   }
   while (unacked > 0) await nextAck();
-  send({ t: 'end', gen, meta: { issues: loaded.issues, files: loaded.files, timings: loaded.timings, ...(loaded.from ? { from: loaded.from } : {}) }, parts, sendMs: performance.now() - t0 });
-  // The main thread has it now: keep only what the next load needs.
-  void loader.release();
-  return gen;
+  send({ t: 'end', gen, meta: { issues: loaded.issues, files: loaded.files, timings: loaded.timings, ...(loaded.from ? { from: loaded.from } : {}) }, parts: n, sendMs: performance.now() - t0 });
+}
+
+function preparedExtras(loaded: LoadedCorpus): Record<string, unknown> {
+  const prepared = preparedData(loaded.library);
+  return { dict: prepared.lexicon.dict, maxLen: prepared.lexicon.maxLen, venues: prepared.lexicon.venues, orgs: prepared.lexicon.orgs, titleTerms: prepared.titleTerms };
+}
+
+const PART_SIZES = { records: 250, cells: 15_000 };
+
+/** Gets a loaded library to the main thread: the dictionaries of one sent as a diff, else the whole of it. */
+async function deliver(loaded: LoadedCorpus): Promise<number> {
+  const known = sent.get(loaded);
+  if (known !== undefined) return known;
+  streaming = true;
+  try {
+    const diffGen = diffOf.get(loaded.library.corpus);
+    if (diffGen !== undefined) {
+      sent.set(loaded, diffGen);
+      await sendParts(diffGen, 'prepared', extraParts(preparedExtras(loaded), PART_SIZES), loaded);
+      return diffGen;
+    }
+    const gen = ++generation;
+    sent.set(loaded, gen);
+    await sendParts(gen, 'library', libraryParts(loaded.library, preparedExtras(loaded), PART_SIZES), loaded);
+    state = recordState(loaded.library.corpus, loaded.library.lookups());
+    return gen;
+  } finally {
+    streaming = false;
+    // The main thread has it now: keep only what the next load needs.
+    void loader.release();
+  }
 }
 
 port.on('message', (msg: ToWorker) => {
@@ -102,7 +154,7 @@ port.on('message', (msg: ToWorker) => {
     }
     case 'load': {
       const run = loader.load().then((loaded) => {
-        sending = sending.then(() => stream(loaded));
+        sending = sending.then(() => deliver(loaded));
         return sending as Promise<number>;
       });
       run.then(
@@ -111,6 +163,9 @@ port.on('message', (msg: ToWorker) => {
       );
       return;
     }
+    case 'resync':
+      state = null;
+      return;
     case 'extra':
       loader.setExtraPapers(msg.records as RawPaper[]);
       return;

@@ -1,5 +1,6 @@
 /** Messages between `CorpusService` (main thread) and the corpus worker (src/corpusWorker.ts). */
 import type { LoadedCorpus } from './corpusLoader.ts';
+import type { LibraryDiff } from './search/diff.ts';
 import type { LibraryPart } from './search/transfer.ts';
 
 /** The worker's options (plain data: functions stay on the main thread). */
@@ -19,6 +20,8 @@ export type ToWorker =
   | { t: 'extra'; records: unknown[] }
   | { t: 'idle'; id: number }
   | { t: 'ack' }
+  /** The main thread could not apply a diff: send the whole library next time. */
+  | { t: 'resync' }
   | { t: 'close' };
 
 export type LoadedMeta = Pick<LoadedCorpus, 'issues' | 'files' | 'timings' | 'from'>;
@@ -27,7 +30,10 @@ export type ToMain =
   | { t: 'ready' }
   | { t: 'log'; level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'; obj: Record<string, unknown>; msg?: string }
   | { t: 'progress'; done: number; total: number }
-  | { t: 'begin'; gen: number }
+  /** Parts follow: a whole library, or only the prepared data of a library sent as a diff. */
+  | { t: 'begin'; gen: number; kind: 'library' | 'prepared' }
+  /** What changed since the library the main thread has (apply it: src/search/diff.ts). */
+  | { t: 'diff'; gen: number; diff: LibraryDiff; meta: LoadedMeta }
   | { t: 'part'; gen: number; part: LibraryPart }
   | { t: 'end'; gen: number; meta: LoadedMeta; parts: number; sendMs: number }
   | { t: 'loaded'; id: number; gen: number }

@@ -78,12 +78,14 @@ function expectSameLibrary(got: Library, want: Library): void {
 
 describe('incremental library updates', () => {
   for (const seed of [1, 2, 3]) {
-    it(`seed ${seed}: a patched library equals a fresh build after every step of random adds, changes and removals`, () => {
+    it(`seed ${seed}${seed === 3 ? ' (from a snapshot)' : ''}: a patched library equals a fresh build after every step of random adds, changes and removals`, () => {
       const r = rng(seed);
       const files = new Map(shipped.map((f) => [f.name, f.text]));
       const cache: ParseCache = new Map();
       const build = () => buildCorpus([...files].map(([name, text]) => ({ name, text })), manifest, { cache }).corpus;
-      let lib = Library.build(build());
+      // Seed 3 starts from a library restored from a snapshot (as the main thread's libraries are).
+      const first = build();
+      let lib = seed === 3 ? Library.fromSnapshot(first, Library.build(first).snapshot()) : Library.build(first);
       let state = recordState(lib.corpus);
       let patches = 0;
       for (let step = 0; step < 8; step++) {

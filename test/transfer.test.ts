@@ -99,7 +99,8 @@ describe('CorpusService through its worker thread', () => {
 
   it('serves the library an in-thread build gives, and a reload after a new file adds its paper', async () => {
     const dir = copy();
-    const logger = createLogger({ level: 'silent' });
+    const lines: { msg: string; records?: number }[] = [];
+    const logger = createLogger({ level: 'debug', destination: { write: (l: string) => lines.push(JSON.parse(l) as { msg: string }) } as unknown as NodeJS.WritableStream });
     const viaWorker = new CorpusService({ dataDir: dir, logger, cacheDir: null });
     const inThread = new CorpusService({ dataDir: dir, logger, cacheDir: null, worker: false });
     try {
@@ -119,6 +120,14 @@ describe('CorpusService through its worker thread', () => {
       expect(JSON.stringify(w2.library.corpus)).toBe(JSON.stringify(t2.library.corpus));
       expect(w2.library.search('quasar routing').hits[0]?.id).toBe(t2.library.search('quasar routing').hits[0]?.id);
       expect(w2.library.findPaper('Quasar Routing for Sparse Experts')?.paper.authors).toEqual(['Ada Example', 'Bo Sample']);
+      // One new paper and its two authors: sent as a diff and applied in place, not sent whole.
+      const applied = lines.find((l) => l.msg === 'library diff applied');
+      expect(applied?.records).toBe(3);
+      expect(lines.filter((l) => l.msg === 'library received from the corpus worker')).toHaveLength(1);
+      // The new library's own dictionaries arrived before the load resolved: its title is linked.
+      const paperId = w2.library.findPaper('Quasar Routing for Sparse Experts')!.paper.id;
+      expect(understand('who wrote Quasar Routing for Sparse Experts?', w2.library).frame.papers).toEqual([paperId]);
+      sameSearches(t2.library, w2.library);
     } finally {
       viaWorker.close();
       inThread.close();

@@ -116,7 +116,7 @@ export interface IndexDump {
   averageFieldLength: number[];
   /** Document id by short id (null: no document). */
   ids: unknown[];
-  /** Field lengths by short id, `fields` per document, flat. */
+  /** Field lengths by short id, `fields` per document, flat; -1 for a field the document does not have. */
   lengths: number[];
   /** Stored field values by short id, in `storeFields` order (null when none are stored). */
   stored: unknown[][] | null;
@@ -138,7 +138,8 @@ export function dumpIndex(ms: MiniSearch<any>): IndexDump {
   const ids: unknown[] = new Array<unknown>(v.nextId).fill(null);
   const lengths: number[] = new Array<number>(v.nextId * nFields).fill(0);
   for (const [doc, id] of v.documentIds) ids[doc] = id;
-  for (const [doc, ls] of v.fieldLength) for (let f = 0; f < nFields; f++) lengths[doc * nFields + f] = ls[f] ?? 0;
+  // A field the document did not have is -1 (not 0: an empty field counts in the averages, a missing one does not; see `replayAverages`).
+  for (const [doc, ls] of v.fieldLength) for (let f = 0; f < nFields; f++) lengths[doc * nFields + f] = ls[f] ?? -1;
   const storeFields = ((m._options as { storeFields?: string[] } | undefined)?.storeFields ?? []).slice();
   let stored: unknown[][] | null = null;
   if (storeFields.length) {
@@ -236,7 +237,12 @@ export class IndexRestorer<T> {
         const doc = part.first + i;
         this.documentIds.set(doc, id);
         this.idToShortId.set(id, doc);
-        this.fieldLength.set(doc, part.lengths.slice(i * nFields, i * nFields + nFields));
+        const lengths: number[] = [];
+        for (let f = 0; f < nFields; f++) {
+          const length = part.lengths[i * nFields + f]!;
+          if (length >= 0) lengths[f] = length;
+        }
+        this.fieldLength.set(doc, lengths);
         if (part.stored) {
           const values = part.stored[i] ?? [];
           const s: Record<string, unknown> = {};

@@ -33,7 +33,7 @@ import type { Corpus, LoadIssue } from '../corpus/schema.ts';
 import { DEFAULT_RANKING, Library, type LibrarySnapshot, type RankingOptions } from './library.ts';
 
 /** Bump when the snapshot file layout changes. */
-export const SNAPSHOT_SCHEMA_VERSION = 3;
+export const SNAPSHOT_SCHEMA_VERSION = 4;
 
 const MAGIC = 'papertalk-snapshot';
 const HASH_CACHE_FILE = 'file-hashes.json';

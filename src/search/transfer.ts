@@ -64,6 +64,12 @@ export function* libraryParts(lib: Library, extras: Record<string, unknown> = {}
     for (const part of indexDumpParts(dump, options.cells ?? 60_000)) yield { t: 'index', which, part };
   }
   for (const run of runs([...lib.acronyms], size * 10)) yield { t: 'acronyms', entries: run };
+  yield* extraParts(extras, options);
+}
+
+/** Extra data alone (arrays in runs), e.g. the dictionaries of a library the main thread patched. */
+export function* extraParts(extras: Record<string, unknown>, options: PartOptions = {}): Generator<LibraryPart> {
+  const size = options.records ?? 1000;
   for (const [key, value] of Object.entries(extras)) {
     if (Array.isArray(value)) {
       yield { t: 'extra', key, items: [] };

@@ -283,3 +283,23 @@ export function lexiconData(lib: Library): LexiconData {
 export function adoptLexicon(lib: Library, data: LexiconData): void {
   lexicons.set(lib, { dict: new Map(data.dict), maxLen: data.maxLen, venues: new Map(data.venues), orgs: new Map(data.orgs) });
 }
+
+/**
+ * Gives `to` (a library patched from `from`: see src/search/diff.ts) the dictionaries of `from`
+ * until its own arrive, without the records that are gone: a question can then name any record
+ * that still exists, and never one that does not.
+ */
+export function inheritLexicon(from: Library, to: Library, removed: ReadonlySet<string>): void {
+  const lex = lexicons.get(from);
+  if (!lex) return;
+  if (!removed.size) {
+    lexicons.set(to, lex);
+    return;
+  }
+  const dict = new Map<string, Entry[]>();
+  for (const [k, entries] of lex.dict) {
+    const kept = entries.map((e) => (e.ids.some((id) => removed.has(id)) ? { ...e, ids: e.ids.filter((id) => !removed.has(id)) } : e)).filter((e) => e.ids.length);
+    if (kept.length) dict.set(k, kept);
+  }
+  lexicons.set(to, { ...lex, dict });
+}

@@ -12,7 +12,7 @@ import type { Frame, GroupBy, Intent } from '../types.ts';
 import { paperFilter, selectPapers } from '../execute.ts';
 import { intersect, numberWord } from './dates.ts';
 import { features, maskedWords, predict, type IntentLabel, type IntentModel } from './intents.ts';
-import { adoptLexicon, greedy, lexicon, lexiconData, link, type LexiconData, type Span, type SpanType } from './link.ts';
+import { adoptLexicon, greedy, inheritLexicon, lexicon, lexiconData, link, type LexiconData, type Span, type SpanType } from './link.ts';
 import { tokenize, type Token } from './tokens.ts';
 import model from './intent-model.json' with { type: 'json' };
 import scoreWeights from './score-weights.json' with { type: 'json' };
@@ -875,4 +875,21 @@ export function preparedData(lib: Library): PreparedData {
 export function adoptPrepared(lib: Library, data: PreparedData): void {
   adoptLexicon(lib, data.lexicon);
   titleTerms.set(lib, new Map(data.titleTerms));
+}
+
+/** `to` (patched from `from`) answers with `from`'s prepared data, minus removed records, until its own arrive. */
+export function inheritPrepared(from: Library, to: Library, removed: ReadonlySet<string>): void {
+  inheritLexicon(from, to, removed);
+  const terms = titleTerms.get(from);
+  if (!terms) return;
+  if (!removed.size) {
+    titleTerms.set(to, terms);
+    return;
+  }
+  const kept = new Map<string, string[]>();
+  for (const [t, ids] of terms) {
+    const left = ids.some((id) => removed.has(id)) ? ids.filter((id) => !removed.has(id)) : ids;
+    if (left.length) kept.set(t, left);
+  }
+  titleTerms.set(to, kept);
 }
