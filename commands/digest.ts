@@ -219,22 +219,23 @@ export const digest = {
     },
     /**
      * 👍/👎 under a digest paper: `digest:fb:<subscription>:<u|d>:<paper ref>`. Channel digests: any
-     * member who sees it; personal digests: their owner (checked in `ratePress`).
+     * member who sees it; personal digests: their owner (checked in `ratePress`). Under /search
+     * results the subscription is `me`: the presser's own profile (their personal digests).
      */
     fb: {
       ack: 'reply',
       ephemeral: true,
       public: true,
-      run: (i, [id = '', dir = '', ...ref], ctx) => ratePress(i, ctx, Number(id), dir === 'u' ? 1 : -1, ref.join(':')),
+      run: (i, [id = '', dir = '', ...ref], ctx) => ratePress(i, ctx, id, dir === 'u' ? 1 : -1, ref.join(':')),
     },
-    /** The "Rate papers N–M…" menu of a long digest: `digest:fbs:<subscription>`, values `u:<ref>` / `d:<ref>`. */
+    /** The "Rate papers N–M…" menu of a long digest: `digest:fbs:<subscription | me>`, values `u:<ref>` / `d:<ref>`. */
     fbs: {
       ack: 'reply',
       ephemeral: true,
       public: true,
       run: (i, [id = ''], ctx) => {
         const [dir = '', ...ref] = selectedValue(i).split(':');
-        return ratePress(i, ctx, Number(id), dir === 'u' ? 1 : -1, ref.join(':'));
+        return ratePress(i, ctx, id, dir === 'u' ? 1 : -1, ref.join(':'));
       },
     },
   },

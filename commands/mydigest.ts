@@ -110,10 +110,15 @@ function preview(i: ChatInputCommandInteraction, ctx: BotContext) {
   return reply({ ...renderDigestMessage(message, { subscriptionId: sub.id, localDate: 'next' }, { feedback: sub.id }), content: `Preview of your digest #${sub.id} (not sent; nothing recorded):`, ephemeral: true });
 }
 
-/** `/mydigest feedback [id] [undo]`: your 👍/👎 and seed papers of a personal digest, or undo one. */
+/**
+ * `/mydigest feedback [id] [undo]`: your 👍/👎 and seed papers of a personal digest, with your 👍/👎
+ * on /search results (they count for all your personal digests), or undo one. Without a personal
+ * digest: your /search ratings alone.
+ */
 function feedback(i: ChatInputCommandInteraction, ctx: BotContext) {
-  const sub = ownSubscription(ctx, i.user.id, i.options.getInteger('id'));
-  return reply(feedbackReply(ctx, sub, { undo: i.options.getString('undo') }));
+  const id = i.options.getInteger('id');
+  const sub = id === null && mine(ctx, i.user.id).length === 0 ? null : ownSubscription(ctx, i.user.id, id);
+  return reply(feedbackReply(ctx, sub, { undo: i.options.getString('undo'), profileOf: i.user.id }));
 }
 
 const idOption = (o: SlashCommandIntegerOption) =>
@@ -132,7 +137,7 @@ export const mydigest = {
     .addSubcommand((s) =>
       s
         .setName('feedback')
-        .setDescription('Your 👍/👎 ratings and seed papers of a personal digest; undo one')
+        .setDescription('Your 👍/👎 ratings (digests and /search) and seed papers; undo one')
         .addIntegerOption(idOption)
         .addStringOption((o) => o.setName('undo').setDescription('Remove your rating of this paper').setAutocomplete(true).setMaxLength(500)),
     ),
@@ -148,7 +153,7 @@ export const mydigest = {
       const subs = mine(ctx, interaction.user.id);
       const id = interaction.options.getInteger('id');
       const sub = id !== null ? subs.find((s) => s.id === id) : subs.length === 1 ? subs[0] : undefined;
-      return undoChoices(ctx, sub, String(focused.value));
+      return undoChoices(ctx, sub, String(focused.value), undefined, interaction.user.id);
     }
     if (focused.name !== 'id') return [];
     return subscriptionIdChoices(mine(ctx, interaction.user.id), String(focused.value), (s) => `#${s.id} — daily at ${s.time} ${s.timezone}`);

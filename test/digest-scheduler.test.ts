@@ -439,4 +439,23 @@ describe('DigestScheduler', () => {
     expect(msg?.firstDigest).toBe(true);
     expect(store.listDigestRuns(sub.id)).toEqual([]);
   });
+
+  it("rankingFor: a personal digest's profile has its owner's /search ratings and author follows (its own rating of a paper wins); a channel digest has neither", () => {
+    const store = newStore();
+    const sched = newScheduler(store, new FakeSender(clock));
+    const papers = new Map(corpus.map((p) => [p.id, p]));
+    const [a, b, c] = [...papers.keys()];
+    const mine = subscribe(store, { guildId: null, userId: 'u1', channelId: 'dm-u1' });
+    const channel = subscribe(store, { channelId: 'chan-2' });
+    store.rateProfilePaper({ userId: 'u1', paperId: a!, rating: 1, source: 'search', title: null });
+    store.rateProfilePaper({ userId: 'u1', paperId: b!, rating: 1, source: 'search', title: null });
+    store.rateDigestPaper({ subscriptionId: mine.id, paperId: b!, userId: 'u1', rating: -1, source: 'button', title: null });
+    store.rateProfilePaper({ userId: 'u2', paperId: c!, rating: -1, source: 'search', title: null });
+    store.addFollow({ kind: 'author', query: 'Nan Du', label: 'Nan Du', key: 'nan du', target: { nameKeys: ['nan du'] }, userId: 'u1', channelId: 'dm-u1', guildId: null });
+    const personal = sched.rankingFor(mine).profile;
+    expect(personal.liked.map((l) => [l.paper.id, l.source])).toEqual([[a, 'feedback']]);
+    expect(personal.disliked.map((l) => l.paper.id)).toEqual([b]);
+    expect(personal.authors).toEqual([expect.objectContaining({ name: 'Nan Du', source: 'follow' })]);
+    expect(sched.rankingFor(channel).profile).toMatchObject({ liked: [], disliked: [], authors: [] });
+  });
 });

@@ -354,6 +354,25 @@ describe('render.ts never exceeds a Discord limit', () => {
     expect(dates).toEqual([...dates].sort().reverse());
   });
 
+  it('/search pages: 👍/👎 for each paper shown (numbered as the results, after Prev/Next and the menu), none for posts or topics', () => {
+    const ids = (r: Reply): string[] => (r.components ?? []).slice(2).flatMap((row) => row.components.map((c) => ('custom_id' in c ? c.custom_id : '')));
+    for (const kind of ['papers', 'posts', 'all'] as const) {
+      const q = { mode: 'search' as const, q: 'mixture of experts', kind };
+      const page = listPage(q, lib, 1);
+      const r = renderListPage(q, page, lib, 'abcdefabcdef');
+      expectWithinLimits(r);
+      const papers = page.items.filter((it) => it.kind === 'paper');
+      expect(ids(r)).toEqual(papers.flatMap((it) => [`digest:fb:me:u:${it.id}`, `digest:fb:me:d:${it.id}`]));
+      if (papers.length === 0) expect(r.components).toHaveLength(2);
+    }
+    const q = { mode: 'search' as const, q: 'mixture of experts', kind: 'papers' as const };
+    const r = renderListPage(q, listPage(q, lib, 1), lib, 'h');
+    expect(r.components).toHaveLength(5);
+    expect((r.components![2]!.components as { label?: string }[]).map((c) => c.label)).toEqual(['6 👍', '6 👎', '7 👍', '7 👎']);
+    const topic = { mode: 'topic' as const, q: 'LG', kind: 'papers' as const };
+    expect(renderListPage(topic, listPage(topic, lib, 0), lib, 'h').components).toHaveLength(2);
+  });
+
   it('answers: "Interpreted as" when rewritten, escaped text, choices and papers menus, 2,000 characters at most', () => {
     const a = answer({ rewritten: true, rephrased: 'who are the authors of GPipe?', input: 'who wrote it?', text: `GPipe was written by ${HOSTILE}`, intent: 'authors_of' });
     expect(answerText(a)).toBe(`Interpreted as: who are the authors of GPipe?\nGPipe was written by ${HOSTILE}`);

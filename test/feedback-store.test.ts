@@ -3,6 +3,8 @@
  * version-2 file), a press stored once however often it is pressed (upsert), the other button changing
  * the rating, seeds, listing and undoing, one person's ratings apart from another's, rows going with
  * their subscription — real SQLite files in a temp dir, reopened to show what survives a restart.
+ * Migration 4: profile feedback (a person's 👍/👎 on /search results), stored once per person and
+ * paper, kept when subscriptions go.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -58,15 +60,16 @@ afterEach(() => {
 });
 
 describe('migration 3', () => {
-  it('a fresh database has the feedback table, version 3 and the history', () => {
+  it('a fresh database has the feedback tables, the latest version (4) and the history', () => {
     const s = open();
-    expect(LATEST_VERSION).toBe(3);
-    expect(s.schemaVersion).toBe(3);
-    expect(s.db.pragma('user_version', { simple: true })).toBe(3);
+    expect(LATEST_VERSION).toBe(4);
+    expect(s.schemaVersion).toBe(4);
+    expect(s.db.pragma('user_version', { simple: true })).toBe(4);
     const tables = s.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all();
     expect(tables).toContain('digest_feedback');
+    expect(tables).toContain('profile_feedback');
     const history = s.db.prepare('SELECT version FROM schema_version ORDER BY version').pluck().all();
-    expect(history).toEqual([1, 2, 3]);
+    expect(history).toEqual([1, 2, 3, 4]);
   });
 
   it('upgrades a version-2 file in place: subscriptions, follows and seen papers stay', () => {
@@ -79,7 +82,7 @@ describe('migration 3', () => {
     close(v2);
 
     const s = open();
-    expect(s.schemaVersion).toBe(3);
+    expect(s.schemaVersion).toBe(LATEST_VERSION);
     expect(s.getSubscription(a.id)).toMatchObject({ channelId: 'c1' });
     expect(s.allPapersSeen().map((p) => p.paperId)).toEqual(['p1']);
     expect(s.rateDigestPaper(press(a.id, 'p1', 1)).change).toBe('new');
@@ -150,5 +153,53 @@ describe('feedback rows', () => {
     const s = open();
     const a = s.addSubscription(sub());
     expect(() => s.rateDigestPaper({ ...press(a.id, 'p1', 1), rating: 2 as 1 })).toThrow(/CHECK/);
+  });
+});
+
+describe('migration 4: profile feedback (/search ratings)', () => {
+  const rate = (userId: string, paperId: string, rating: 1 | -1) => ({ userId, paperId, rating, source: 'search' as const, title: `Title ${paperId}` });
+
+  it('upgrades a version-3 file in place; before it, profile feedback is empty', () => {
+    const v3 = open({ migrations: MIGRATIONS.slice(0, 3) });
+    expect(v3.schemaVersion).toBe(3);
+    const a = v3.addSubscription(sub());
+    v3.rateDigestPaper(press(a.id, 'p1', 1));
+    expect(v3.listProfileFeedback('u1')).toEqual([]);
+    close(v3);
+    const s = open();
+    expect(s.schemaVersion).toBe(4);
+    expect(s.listDigestFeedback(a.id)).toHaveLength(1);
+    expect(s.rateProfilePaper(rate('u1', 'p1', 1)).change).toBe('new');
+  });
+
+  it('a press is stored once per person and paper however often; the other button changes it; undo; survives a restart and unsubscribing', () => {
+    const s = open();
+    const mine = s.addSubscription(sub({ guildId: null, userId: 'u1', channelId: 'dm1' }));
+    expect(s.rateProfilePaper(rate('u1', 'p1', 1)).change).toBe('new');
+    clock = new Date('2025-11-24T08:00:05.000Z');
+    const again = s.rateProfilePaper(rate('u1', 'p1', 1));
+    expect(again.change).toBe('same');
+    expect(again.feedback.updatedAt.toISOString()).toBe('2025-11-24T08:00:00.000Z');
+    expect(s.db.prepare('SELECT COUNT(*) FROM profile_feedback').pluck().get()).toBe(1);
+    clock = new Date('2025-11-24T08:01:00.000Z');
+    expect(s.rateProfilePaper(rate('u1', 'p1', -1))).toMatchObject({ change: 'changed', feedback: { rating: -1 } });
+    s.rateProfilePaper(rate('u2', 'p1', 1));
+    clock = new Date('2025-11-24T08:02:00.000Z');
+    s.rateProfilePaper(rate('u1', 'p2', 1));
+    expect(s.listProfileFeedback('u1').map((f) => [f.paperId, f.rating])).toEqual([
+      ['p2', 1],
+      ['p1', -1],
+    ]);
+    // Not a subscription's feedback: no digest lists it, and it stays when the digest goes.
+    expect(s.listDigestFeedback(mine.id)).toEqual([]);
+    s.removeSubscription(mine.id, { userId: 'u1', guildId: null });
+    close(s);
+    const reopened = open();
+    expect(reopened.listProfileFeedback('u1').map((f) => f.paperId)).toEqual(['p2', 'p1']);
+    expect(reopened.removeProfileFeedback('u1', 'p1').map((f) => f.paperId)).toEqual(['p1']);
+    expect(reopened.removeProfileFeedback('u1', 'p1')).toEqual([]);
+    expect(reopened.listProfileFeedback('u1').map((f) => f.paperId)).toEqual(['p2']);
+    expect(reopened.listProfileFeedback('u2').map((f) => f.paperId)).toEqual(['p1']);
+    expect(() => reopened.rateProfilePaper({ ...rate('u1', 'p3', 1), rating: 0 as 1 })).toThrow(/CHECK/);
   });
 });

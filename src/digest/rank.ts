@@ -1,7 +1,8 @@
 /**
  * Relevance ranking of a digest's new papers (pure). A subscription's interest profile is its
  * keywords and authors, the papers it was seeded with (`like:`), its 👍/👎 feedback and — for a
- * personal digest — the owner's author follows. Each candidate is scored against it:
+ * personal digest — the owner's author follows and their 👍/👎 on /search results (merged into the
+ * feedback by the scheduler's `rankingFor`). Each candidate is scored against it:
  *
  * - keywords: BM25 of the keywords' terms against the candidate (title counted twice, abstract),
  *   with document frequencies from the library's index (`libraryTermStats`);

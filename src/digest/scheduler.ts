@@ -344,8 +344,10 @@ export class DigestScheduler {
   }
 
   /**
-   * The interest profile of a subscription as it is now (keywords, authors, seeds, feedback, and the
-   * owner's author follows for a personal digest) with the IDF statistics to score against it.
+   * The interest profile of a subscription as it is now (keywords, authors, seeds, feedback, and —
+   * for a personal digest — the owner's author follows and the owner's 👍/👎 on /search results,
+   * where the digest's own rating of a paper wins) with the IDF statistics to score against it.
+   * Channel digests use neither anyone's follows nor anyone's /search ratings.
    */
   rankingFor(sub: Subscription): RankingInput {
     const papers = this.getPapers();
@@ -357,6 +359,15 @@ export class DigestScheduler {
         follows = this.store.listFollows({ userId: sub.userId });
       } catch (err) {
         this.logger.warn({ err, subscriptionId: sub.id }, 'papertalk: could not read follows for ranking');
+      }
+      try {
+        const own = new Set(feedback.map((f) => f.paperId));
+        for (const f of this.store.listProfileFeedback(sub.userId)) {
+          if (own.has(f.paperId)) continue;
+          feedback.push({ subscriptionId: sub.id, paperId: f.paperId, userId: f.userId, rating: f.rating, source: 'button', title: f.title, createdAt: f.createdAt, updatedAt: f.updatedAt });
+        }
+      } catch (err) {
+        this.logger.warn({ err, subscriptionId: sub.id }, 'papertalk: could not read /search ratings for ranking');
       }
     }
     const lib = this.getLibrary?.() ?? null;

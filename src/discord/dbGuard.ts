@@ -40,7 +40,7 @@ export interface GuardedStore {
 }
 
 /** Store methods that write. */
-const WRITES = /^(add|remove|set|mark|claim|record|kvSet|kvDelete|kvPurge|transaction)/;
+const WRITES = /^(add|remove|set|mark|claim|record|rate|kvSet|kvDelete|kvPurge|transaction)/;
 
 function identity(path: string): { dev: number; ino: number } | null {
   try {

@@ -11,6 +11,10 @@
  *   nothing, pressing the other button changes the rating — and answered with an ephemeral line.
  *   Channel digests: anyone in the digest's server who can see the message; personal digests: only
  *   their owner.
+ * - `/search` results carry the same buttons with `me` for the subscription (`digest:fb:me:<u|d>:<ref>`,
+ *   menu `digest:fbs:me`): a press goes to the presser's own profile (the store's profile feedback,
+ *   one rating per person and paper), which ranks every personal digest of theirs — now or created
+ *   later — and never a channel digest. `/mydigest feedback` lists and undoes them.
  */
 import { ActionRowBuilder, ButtonBuilder, ButtonStyle, StringSelectMenuBuilder, type APIEmbed } from 'discord.js';
 import type { Paper } from '../corpus/schema.ts';
@@ -18,7 +22,7 @@ import type { DigestMessage } from '../digest/format.ts';
 import { shortTitle } from '../digest/rank.ts';
 import { UserError } from '../errors.ts';
 import type { Library } from '../search/library.ts';
-import type { DigestFeedback, FeedbackRating, Subscription } from '../store/types.ts';
+import type { DigestFeedback, FeedbackRating, ProfileFeedback, Subscription } from '../store/types.ts';
 import { LIMITS, truncate, type Choice } from './limits.ts';
 import { shortHash } from './state.ts';
 import { oneLine, safe } from './text.ts';
@@ -41,50 +45,63 @@ export function resolvePaperRef(lib: Library, ref: string): Paper | undefined {
   return undefined;
 }
 
-export function feedbackId(subscriptionId: number, rating: FeedbackRating, paperId: string): string {
-  const head = `digest:fb:${subscriptionId}:${rating > 0 ? 'u' : 'd'}:`;
+/** Where a press is stored: a subscription (digest buttons), or `me`: the presser's own profile (/search buttons). */
+export type RatingTarget = number | 'me';
+
+export function feedbackId(target: RatingTarget, rating: FeedbackRating, paperId: string): string {
+  const head = `digest:fb:${target}:${rating > 0 ? 'u' : 'd'}:`;
   return head + paperRef(paperId, LIMITS.customId - head.length);
 }
 
 const row = (...components: (ButtonBuilder | StringSelectMenuBuilder)[]): MessageRow =>
   new ActionRowBuilder<ButtonBuilder | StringSelectMenuBuilder>().addComponents(...components).toJSON() as MessageRow;
 
+/** A paper to rate: its id, title and its number in the message. */
+export interface RateItem {
+  paperId: string;
+  title: string | null;
+  n: number;
+}
+
 /**
- * The 👍/👎 rows for the papers a digest message shows (`rowsFree`: action rows left after the
- * others). Every shown paper gets its pair, as buttons or — past what the buttons hold — in a menu.
+ * 👍/👎 rows for papers (`rowsFree`: action rows left after the message's others). Two papers per
+ * row as buttons; when the rows cannot hold them all, the last row is a menu for the rest.
  */
-export function feedbackRows(m: DigestMessage, subscriptionId: number, rowsFree: number): MessageRow[] {
-  const shown = m.lines.slice(0, m.shown);
-  if (shown.length === 0 || rowsFree <= 0) return [];
+export function ratingRows(items: readonly RateItem[], target: RatingTarget, rowsFree: number): MessageRow[] {
+  if (items.length === 0 || rowsFree <= 0) return [];
   const perRow = 2;
-  const buttonRowsFit = shown.length <= rowsFree * perRow ? rowsFree : rowsFree - 1;
-  const withButtons = shown.slice(0, buttonRowsFit * perRow);
+  const buttonRowsFit = items.length <= rowsFree * perRow ? rowsFree : rowsFree - 1;
+  const withButtons = items.slice(0, buttonRowsFit * perRow);
   const rows: MessageRow[] = [];
   for (let i = 0; i < withButtons.length; i += perRow) {
-    const buttons = withButtons.slice(i, i + perRow).flatMap((line, k) => {
-      const n = i + k + 1;
-      return [
-        new ButtonBuilder().setCustomId(feedbackId(subscriptionId, 1, line.paperId)).setLabel(`${n} 👍`).setStyle(ButtonStyle.Secondary),
-        new ButtonBuilder().setCustomId(feedbackId(subscriptionId, -1, line.paperId)).setLabel(`${n} 👎`).setStyle(ButtonStyle.Secondary),
-      ];
-    });
+    const buttons = withButtons.slice(i, i + perRow).flatMap((it) => [
+      new ButtonBuilder().setCustomId(feedbackId(target, 1, it.paperId)).setLabel(`${it.n} 👍`).setStyle(ButtonStyle.Secondary),
+      new ButtonBuilder().setCustomId(feedbackId(target, -1, it.paperId)).setLabel(`${it.n} 👎`).setStyle(ButtonStyle.Secondary),
+    ]);
     rows.push(row(...buttons));
   }
-  const rest = shown.slice(withButtons.length, withButtons.length + Math.floor(LIMITS.selectOptions / 2));
+  const rest = items.slice(withButtons.length, withButtons.length + Math.floor(LIMITS.selectOptions / 2));
   if (rest.length > 0) {
-    const first = withButtons.length + 1;
-    const options = rest.flatMap((line, k) => {
-      const n = first + k;
-      const label = (emoji: string): string => truncate(`${emoji} ${n}. ${oneLine(line.title)}`, LIMITS.selectLabel);
-      const ref = paperRef(line.paperId, LIMITS.selectValue - 2);
+    const options = rest.flatMap((it) => {
+      const label = (emoji: string): string => truncate(`${emoji} ${it.n}. ${oneLine(it.title ?? it.paperId)}`, LIMITS.selectLabel);
+      const ref = paperRef(it.paperId, LIMITS.selectValue - 2);
       return [
         { label: label('👍'), value: `u:${ref}` },
         { label: label('👎'), value: `d:${ref}` },
       ];
     });
-    rows.push(row(new StringSelectMenuBuilder().setCustomId(`digest:fbs:${subscriptionId}`).setPlaceholder(`Rate papers ${first}–${first + rest.length - 1}…`).addOptions(options)));
+    rows.push(row(new StringSelectMenuBuilder().setCustomId(`digest:fbs:${target}`).setPlaceholder(`Rate papers ${rest[0]!.n}–${rest.at(-1)!.n}…`).addOptions(options)));
   }
   return rows;
+}
+
+/**
+ * The 👍/👎 rows for the papers a digest message shows (`rowsFree`: action rows left after the
+ * others). Every shown paper gets its pair, as buttons or — past what the buttons hold — in a menu.
+ */
+export function feedbackRows(m: DigestMessage, subscriptionId: number, rowsFree: number): MessageRow[] {
+  const items = m.lines.slice(0, m.shown).map((line, i) => ({ paperId: line.paperId, title: line.title, n: i + 1 }));
+  return ratingRows(items, subscriptionId, rowsFree);
 }
 
 /** The subscription a press or command names, checked against who asks (personal digests: the owner only). */
@@ -99,9 +116,18 @@ function subscriptionFor(ctx: BotContext, i: Pick<ComponentInteraction, 'user' |
   return sub;
 }
 
-/** A 👍/👎 press: stored once (upsert), answered with one ephemeral line. */
-export function ratePress(i: ComponentInteraction, ctx: BotContext, subscriptionId: number, rating: FeedbackRating, ref: string): Outcome {
-  const sub = subscriptionFor(ctx, i, subscriptionId);
+/** The personal digests of a person (their /search ratings rank these). */
+function personalDigests(ctx: BotContext, userId: string): Subscription[] {
+  return ctx.store.listSubscriptions({ userId }).filter((s) => s.guildId === null);
+}
+
+/**
+ * A 👍/👎 press: stored once (upsert), answered with one ephemeral line. `target` is the digest's
+ * subscription, or `me` (a /search result): the presser's own profile, for their personal digests.
+ */
+export function ratePress(i: ComponentInteraction, ctx: BotContext, target: RatingTarget | string, rating: FeedbackRating, ref: string): Outcome {
+  if (target === 'me') return rateForProfile(i, ctx, rating, ref);
+  const sub = subscriptionFor(ctx, i, typeof target === 'number' ? target : Number(target));
   const lib = ctx.engine.lib;
   const paper = resolvePaperRef(lib, ref);
   if (!paper) throw new UserError('feedback-paper-gone', 'That paper is no longer in the corpus.');
@@ -117,25 +143,62 @@ export function ratePress(i: ComponentInteraction, ctx: BotContext, subscription
   return ephemeral(text);
 }
 
-/** The feedback of a subscription as an ephemeral list (or undoes one paper's rating when `undo` names it). */
-export function feedbackReply(ctx: BotContext, sub: Subscription, opts: { undo: string | null; userId?: string }): Reply {
+/** A 👍/👎 under /search results: the presser's own profile (never a channel digest's). */
+function rateForProfile(i: Pick<ComponentInteraction, 'user'>, ctx: BotContext, rating: FeedbackRating, ref: string): Outcome {
+  const paper = resolvePaperRef(ctx.engine.lib, ref);
+  if (!paper) throw new UserError('feedback-paper-gone', 'That paper is no longer in the corpus.');
+  const { change } = ctx.store.rateProfilePaper({ userId: i.user.id, paperId: paper.id, rating, source: 'search', title: paper.title }, ctx.now());
+  const name = `*${safe(shortTitle(paper))}*`;
+  const thumb = rating > 0 ? '👍' : '👎';
+  if (change === 'same') return ephemeral(`You already rated ${name} ${thumb}; nothing changed.`);
+  const subs = personalDigests(ctx, i.user.id);
+  const effect = rating > 0 ? 'papers like it will rank higher' : 'papers like it will rank lower';
+  const where =
+    subs.length === 0
+      ? `You have no personal digest yet: it is kept for the one you create with \`/mydigest subscribe\`, where ${effect}.`
+      : `${effect[0]!.toUpperCase()}${effect.slice(1)} in your personal digest${subs.length === 1 ? ` #${subs[0]!.id}` : `s (${subs.map((s) => `#${s.id}`).join(', ')})`} from the next one on.`;
+  return ephemeral(`${change === 'changed' ? 'Changed to' : 'Noted'} ${thumb} for ${name}, for you only (channel digests are not changed). ${where} See or undo it with \`/mydigest feedback\`.`);
+}
+
+/** One rating as listed: a subscription's (digest buttons, seeds) or a person's from /search. */
+type Listed = (DigestFeedback & { fromSearch?: false }) | (ProfileFeedback & { fromSearch: true });
+
+/**
+ * The feedback of a subscription as an ephemeral list (or undoes one paper's rating when `undo`
+ * names it). With `profileOf` (personal digests: the owner), that person's /search ratings are
+ * listed and undone too; `sub` may then be null (no personal digest yet: the /search ratings only).
+ */
+export function feedbackReply(ctx: BotContext, sub: Subscription | null, opts: { undo: string | null; userId?: string; profileOf?: string }): Reply {
   const lib = ctx.engine.lib;
+  const subRows = (): DigestFeedback[] => (sub ? ctx.store.listDigestFeedback(sub.id, opts.userId) : []);
+  const profileRows = (): ProfileFeedback[] => (opts.profileOf !== undefined ? ctx.store.listProfileFeedback(opts.profileOf) : []);
+  const all = (): Listed[] => [...subRows(), ...profileRows().map((f) => ({ ...f, fromSearch: true as const }))];
   if (opts.undo !== null && opts.undo.trim() !== '') {
-    const all = ctx.store.listDigestFeedback(sub.id, opts.userId);
+    const rows = all();
     const typed = opts.undo.trim();
     const target =
-      all.find((f) => f.paperId === typed) ??
-      all.find((f) => f.paperId === (lib.findPaper(typed)?.paper.id ?? '')) ??
-      all.find((f) => (f.title ?? '').toLowerCase() === typed.toLowerCase());
-    if (!target) throw new UserError('feedback-undo-none', `Digest #${sub.id} has no rating of “${safe(truncate(oneLine(typed), 200))}”. See the list with no \`undo\`.`);
-    const gone = ctx.store.removeDigestFeedback(sub.id, target.paperId, opts.userId);
-    ctx.logger.info({ subscriptionId: sub.id, paperId: target.paperId, removed: gone.length }, 'digest feedback removed');
-    const what = gone.length === 1 ? `the ${gone[0]!.source === 'seed' ? 'seed' : gone[0]!.rating > 0 ? '👍' : '👎'}` : `${gone.length} ratings`;
-    return { content: `Removed ${what} of *${safe(target.title ?? target.paperId)}* from digest #${sub.id}. The next digest is ranked without it.`, ephemeral: true };
+      rows.find((f) => f.paperId === typed) ??
+      rows.find((f) => f.paperId === (lib.findPaper(typed)?.paper.id ?? '')) ??
+      rows.find((f) => (f.title ?? '').toLowerCase() === typed.toLowerCase());
+    if (!target) throw new UserError('feedback-undo-none', `${sub ? `Digest #${sub.id} has` : 'You have'} no rating of “${safe(truncate(oneLine(typed), 200))}”. See the list with no \`undo\`.`);
+    const gone: Listed[] = sub && rows.some((f) => !f.fromSearch && f.paperId === target.paperId) ? ctx.store.removeDigestFeedback(sub.id, target.paperId, opts.userId) : [];
+    const goneProfile = opts.profileOf !== undefined ? ctx.store.removeProfileFeedback(opts.profileOf, target.paperId) : [];
+    ctx.logger.info({ subscriptionId: sub?.id ?? null, paperId: target.paperId, removed: gone.length, removedFromSearch: goneProfile.length }, 'digest feedback removed');
+    const removed: Listed[] = [...gone, ...goneProfile.map((f) => ({ ...f, fromSearch: true as const }))];
+    const what =
+      removed.length === 1
+        ? `the ${removed[0]!.source === 'seed' ? 'seed' : removed[0]!.rating > 0 ? '👍' : '👎'}${removed[0]!.fromSearch ? ' (from /search)' : ''}`
+        : `${removed.length} ratings`;
+    const from = sub && gone.length > 0 ? `digest #${sub.id}${goneProfile.length > 0 ? ' and your /search ratings' : ''}` : 'your /search ratings';
+    const next = goneProfile.length > 0 ? 'Your personal digests are ranked without it from the next one on.' : 'The next digest is ranked without it.';
+    return { content: `Removed ${what} of *${safe(target.title ?? target.paperId)}* from ${from}. ${next}`, ephemeral: true };
   }
-  const list = ctx.store.listDigestFeedback(sub.id, opts.userId);
+  const list = all();
   if (list.length === 0) {
-    return { content: `Digest #${sub.id} has no feedback yet. Rate papers with the 👍/👎 buttons under a digest, or seed it with \`like:\` when subscribing.`, ephemeral: true };
+    const content = sub
+      ? `Digest #${sub.id} has no feedback yet. Rate papers with the 👍/👎 buttons under a digest${opts.profileOf !== undefined ? ' or under /search results' : ''}, or seed it with \`like:\` when subscribing.`
+      : 'You have no personal digest yet and no ratings from /search. Create a digest with `/mydigest subscribe`; rate papers with the 👍/👎 buttons under /search results.';
+    return { content, ephemeral: true };
   }
   const lines = list.map((f) => feedbackLine(f, lib, sub));
   let description = '';
@@ -147,24 +210,32 @@ export function feedbackReply(ctx: BotContext, sub: Subscription, opts: { undo: 
   }
   if (shown < lines.length) description += `\n…and ${lines.length - shown} more.`;
   const up = list.filter((f) => f.rating > 0).length;
-  const embed: APIEmbed = { title: `Feedback of digest #${sub.id} (${up} 👍 · ${list.length - up} 👎)`, description, color: 0xeb459e, footer: { text: 'Undo one with the undo option (it autocompletes).' } };
+  const counts = `(${up} 👍 · ${list.length - up} 👎)`;
+  const title = sub ? `Feedback of digest #${sub.id} ${counts}` : `Your ratings from /search ${counts}`;
+  const footer = sub
+    ? `Undo one with the undo option (it autocompletes).${opts.profileOf !== undefined && list.some((f) => f.fromSearch) ? ' Ratings from /search count for all your personal digests.' : ''}`
+    : 'They rank the personal digest you create with /mydigest subscribe. Undo one with the undo option.';
+  const embed: APIEmbed = { title, description, color: 0xeb459e, footer: { text: footer } };
   return { embeds: [embed], ephemeral: true };
 }
 
-function feedbackLine(f: DigestFeedback, lib: Library, sub: Subscription): string {
+function feedbackLine(f: Listed, lib: Library, sub: Subscription | null): string {
   const title = lib.papers.get(f.paperId)?.title ?? f.title ?? f.paperId;
   const mark = f.source === 'seed' ? '🌱 seed' : f.rating > 0 ? '👍' : '👎';
-  const who = sub.guildId === null ? '' : ` — <@${f.userId}>`;
+  const who = f.fromSearch ? ' — from /search' : sub && sub.guildId !== null ? ` — <@${f.userId}>` : '';
   return `${mark} ${safe(truncate(oneLine(title), 200))}${who} · <t:${Math.floor(f.updatedAt.getTime() / 1000)}:d>`;
 }
 
-/** Autocomplete of `undo`: the rated papers of a subscription. */
-export function undoChoices(ctx: BotContext, sub: Subscription | undefined, typed: string, userId?: string): Choice[] {
-  if (!sub) return [];
+/** Autocomplete of `undo`: the rated papers of a subscription (and, with `profileOf`, that person's /search ratings). */
+export function undoChoices(ctx: BotContext, sub: Subscription | undefined, typed: string, userId?: string, profileOf?: string): Choice[] {
   const q = typed.trim().toLowerCase();
   const seen = new Set<string>();
   const out: Choice[] = [];
-  for (const f of ctx.store.listDigestFeedback(sub.id, userId)) {
+  const rows: { paperId: string; title: string | null; rating: number; source: string }[] = [
+    ...(sub ? ctx.store.listDigestFeedback(sub.id, userId) : []),
+    ...(profileOf !== undefined ? ctx.store.listProfileFeedback(profileOf) : []),
+  ];
+  for (const f of rows) {
     if (seen.has(f.paperId)) continue;
     seen.add(f.paperId);
     const title = ctx.engine.lib.papers.get(f.paperId)?.title ?? f.title ?? f.paperId;

@@ -26,6 +26,7 @@ import { perYear } from '../search/charts.ts';
 import { renderSnippet, type Snippet } from '../search/snippet.ts';
 import { formatLocalDate } from '../digest/time.ts';
 import type { DigestRun, Subscription } from '../store/types.ts';
+import { ratingRows } from './feedback.ts';
 import { clampComponents, clampContent, clampEmbeds, clampSelectOptions, embedLength, joinWithin, LIMITS, truncate } from './limits.ts';
 import type { ListPage, ListQuery } from './lists.ts';
 import { bold, oneLine, safe } from './text.ts';
@@ -324,10 +325,14 @@ export function renderListPage(q: ListQuery, page: ListPage, lib: Library, hash:
     }
     return { label: truncate(`${n}. ${oneLine(lib.posts.get(item.id)!.title)}`, LIMITS.selectLabel), value: `b:${item.id}`, description: 'blog post' };
   });
-  return finish({
-    embeds: [embed],
-    components: [row(prev, next), row(select(`search:o:${hash}:${page.page}`, 'Open a result…', options))],
-  });
+  const components = [row(prev, next), row(select(`search:o:${hash}:${page.page}`, 'Open a result…', options))];
+  // /search: 👍/👎 for each paper shown (two per row: the page's five fit in the three rows left),
+  // stored for the presser's own personal digests (`digest:fb:me:…`, src/discord/feedback.ts).
+  if (q.mode === 'search') {
+    const papers = page.items.flatMap((item, i) => (item.kind === 'paper' ? [{ paperId: item.id, title: lib.papers.get(item.id)?.title ?? null, n: page.page * 5 + i + 1 }] : []));
+    components.push(...ratingRows(papers, 'me', LIMITS.actionRows - components.length));
+  }
+  return finish({ embeds: [embed], components });
 }
 
 // ------------------------------------------------------------------------------------------ answers

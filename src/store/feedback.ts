@@ -3,9 +3,13 @@
  * upsert — pressing 👍 twice stores one row, pressing 👎 afterwards changes its rating — and seed
  * papers (`like:` at subscribe) are rows with source `seed`. Rows go with their subscription
  * (ON DELETE CASCADE).
+ *
+ * Profile feedback (schema version 4): one rating per (person, paper) given under `/search` results,
+ * not tied to a subscription — every personal digest of that person is ranked with it (the
+ * digest's own rating of a paper wins), channel digests never. Same upsert discipline.
  */
 import type Database from 'better-sqlite3';
-import type { DigestFeedback, FeedbackChange, FeedbackRating, FeedbackSource, NewDigestFeedback } from './types.ts';
+import type { DigestFeedback, FeedbackChange, FeedbackRating, FeedbackSource, NewDigestFeedback, NewProfileFeedback, ProfileFeedback, ProfileFeedbackSource } from './types.ts';
 
 interface FeedbackRow {
   subscription_id: number;
@@ -31,16 +35,88 @@ function toFeedback(r: FeedbackRow): DigestFeedback {
   };
 }
 
+interface ProfileRow {
+  user_id: string;
+  paper_id: string;
+  rating: number;
+  source: ProfileFeedbackSource;
+  title: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+function toProfileFeedback(r: ProfileRow): ProfileFeedback {
+  return {
+    userId: r.user_id,
+    paperId: r.paper_id,
+    rating: (r.rating > 0 ? 1 : -1) as FeedbackRating,
+    source: r.source,
+    title: r.title,
+    createdAt: new Date(r.created_at),
+    updatedAt: new Date(r.updated_at),
+  };
+}
+
+const hasTable = (db: Database.Database, name: string): boolean => db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(name) !== undefined;
+
 export class FeedbackTables {
   private readonly db: Database.Database;
   private readonly tx: <T>(fn: () => T) => T;
   /** False when the schema has no feedback table (a store opened with older migrations, in tests). */
   readonly available: boolean;
+  /** False when the schema has no profile feedback table (older than version 4). */
+  readonly profileAvailable: boolean;
 
   constructor(db: Database.Database, tx: <T>(fn: () => T) => T) {
     this.db = db;
     this.tx = tx;
-    this.available = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'digest_feedback'`).get() !== undefined;
+    this.available = hasTable(db, 'digest_feedback');
+    this.profileAvailable = hasTable(db, 'profile_feedback');
+  }
+
+  private getProfile(userId: string, paperId: string): ProfileFeedback | undefined {
+    const row = this.db.prepare('SELECT * FROM profile_feedback WHERE user_id = ? AND paper_id = ?').get(userId, paperId) as ProfileRow | undefined;
+    return row ? toProfileFeedback(row) : undefined;
+  }
+
+  /** Stores a person's rating once: the same rating again changes nothing; the other rating replaces it. */
+  rateProfile(fb: NewProfileFeedback, now: Date): { feedback: ProfileFeedback; change: FeedbackChange } {
+    if (!this.profileAvailable) throw new Error('papertalk: the database has no profile feedback table (schema older than version 4)');
+    return this.tx(() => {
+      const before = this.getProfile(fb.userId, fb.paperId);
+      if (before && before.rating === fb.rating) return { feedback: before, change: 'same' as const };
+      const ts = now.toISOString();
+      this.db
+        .prepare(
+          `INSERT INTO profile_feedback (user_id, paper_id, rating, source, title, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (user_id, paper_id) DO UPDATE SET
+             rating = excluded.rating, source = excluded.source,
+             title = COALESCE(excluded.title, profile_feedback.title), updated_at = excluded.updated_at`,
+        )
+        .run(fb.userId, fb.paperId, fb.rating, fb.source, fb.title, ts, ts);
+      const feedback = this.getProfile(fb.userId, fb.paperId);
+      if (!feedback) throw new Error('papertalk: profile feedback vanished right after it was stored');
+      return { feedback, change: before ? ('changed' as const) : ('new' as const) };
+    });
+  }
+
+  /** A person's profile ratings, newest first. */
+  listProfile(userId: string): ProfileFeedback[] {
+    if (!this.profileAvailable) return [];
+    const rows = this.db.prepare('SELECT * FROM profile_feedback WHERE user_id = ? ORDER BY updated_at DESC, paper_id').all(userId) as ProfileRow[];
+    return rows.map(toProfileFeedback);
+  }
+
+  /** Removes a person's profile rating of one paper; returns what was removed. */
+  removeProfile(userId: string, paperId: string): ProfileFeedback[] {
+    if (!this.profileAvailable) return [];
+    return this.tx(() => {
+      const before = this.getProfile(userId, paperId);
+      if (!before) return [];
+      this.db.prepare('DELETE FROM profile_feedback WHERE user_id = ? AND paper_id = ?').run(userId, paperId);
+      return [before];
+    });
   }
 
   private require(): void {

@@ -1,4 +1,4 @@
-/** The papertalk store: SQLite persistence for subscriptions, papers seen, digest runs, follows, digest feedback and kv. */
+/** The papertalk store: SQLite persistence for subscriptions, papers seen, digest runs, follows, digest feedback, /search ratings (profile feedback) and kv. */
 export { openStore, LATEST_VERSION } from './store.ts';
 export type { Store, StoreOptions, SeenInput, SubscriptionQuery, RemoveActor, ClaimOptions } from './store.ts';
 export { MIGRATIONS } from './migrations.ts';

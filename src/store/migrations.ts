@@ -168,6 +168,28 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    name: 'profile feedback: profile_feedback (a person\'s 👍/👎 on /search results, used by their personal digests)',
+    up: (db) => {
+      db.exec(`
+        -- One rating per (person, paper), whatever the message it came from: pressing again is an upsert.
+        -- Every personal digest of the person is ranked with these (a digest's own rating of a paper wins);
+        -- channel digests never read them. source 'search': a 👍/👎 under /search results.
+        CREATE TABLE profile_feedback (
+          user_id    TEXT NOT NULL,
+          paper_id   TEXT NOT NULL,
+          rating     INTEGER NOT NULL CHECK (rating IN (-1, 1)),
+          source     TEXT NOT NULL CHECK (source IN ('search')),
+          title      TEXT,
+          created_at TEXT NOT NULL,
+          updated_at TEXT NOT NULL,
+          PRIMARY KEY (user_id, paper_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX profile_feedback_updated ON profile_feedback (user_id, updated_at);
+      `);
+    },
+  },
 ];
 
 /** The schema version this build understands. */

@@ -26,6 +26,8 @@ import type {
   FollowMatch,
   NewDigestFeedback,
   NewFollow,
+  NewProfileFeedback,
+  ProfileFeedback,
   NewFollowMatch,
   NewSubscription,
   PaperArrival,
@@ -157,6 +159,15 @@ export interface Store {
   listDigestFeedback(subscriptionId: number, userId?: string): DigestFeedback[];
   /** Removes the ratings of a paper (everyone's, or only `userId`'s); returns the rows removed. */
   removeDigestFeedback(subscriptionId: number, paperId: string, userId?: string): DigestFeedback[];
+
+  // Profile feedback (src/store/feedback.ts; schema version 4): a person's 👍/👎 on /search results,
+  // used by all their personal digests (src/digest/scheduler.ts `rankingFor`).
+  /** Stores a person's rating once per paper: an upsert; the other rating replaces it. */
+  rateProfilePaper(feedback: NewProfileFeedback, now?: Date): { feedback: ProfileFeedback; change: FeedbackChange };
+  /** A person's profile ratings, newest first. */
+  listProfileFeedback(userId: string): ProfileFeedback[];
+  /** Removes a person's profile rating of a paper; returns the rows removed (none or one). */
+  removeProfileFeedback(userId: string, paperId: string): ProfileFeedback[];
 
   kvGet(key: string, now?: Date): string | undefined;
   kvSet(key: string, value: string, opts?: { ttlMs?: number; now?: Date }): void;
@@ -498,6 +509,22 @@ class SqliteStore implements Store {
 
   removeDigestFeedback(subscriptionId: number, paperId: string, userId?: string): DigestFeedback[] {
     return this.feedback.remove(subscriptionId, paperId, userId);
+  }
+
+  rateProfilePaper(feedback: NewProfileFeedback, now: Date = this.now()): { feedback: ProfileFeedback; change: FeedbackChange } {
+    const out = this.feedback.rateProfile(feedback, now);
+    if (out.change !== 'same') {
+      this.logger.info({ userId: feedback.userId, paperId: feedback.paperId, rating: feedback.rating, source: feedback.source, change: out.change }, 'papertalk: profile feedback stored');
+    }
+    return out;
+  }
+
+  listProfileFeedback(userId: string): ProfileFeedback[] {
+    return this.feedback.listProfile(userId);
+  }
+
+  removeProfileFeedback(userId: string, paperId: string): ProfileFeedback[] {
+    return this.feedback.removeProfile(userId, paperId);
   }
 
   transaction<T>(fn: () => T): T {

@@ -202,3 +202,23 @@ export interface DigestFeedback extends NewDigestFeedback {
 
 /** What a rating did: a new row, a changed rating, or nothing (the same rating again). */
 export type FeedbackChange = 'new' | 'changed' | 'same';
+
+// ---------------------------------------------------------------------------------------------------
+// Profile feedback (👍/👎 on /search results): one person's, for all their personal digests.
+
+/** `search`: a 👍/👎 under /search results. */
+export type ProfileFeedbackSource = 'search';
+
+export interface NewProfileFeedback {
+  userId: string;
+  paperId: string;
+  rating: FeedbackRating;
+  source: ProfileFeedbackSource;
+  /** The paper's title when rated. */
+  title: string | null;
+}
+
+export interface ProfileFeedback extends NewProfileFeedback {
+  createdAt: Date;
+  updatedAt: Date;
+}
