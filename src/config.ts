@@ -38,6 +38,11 @@ export const ConfigSchema = z.object({
   COMPONENT_RATE_LIMIT_PER_MINUTE: positiveInt(120),
   /** Least time between two `/follow` alert DMs to one person, in minutes (a follow's first alert does not wait). */
   FOLLOW_ALERT_INTERVAL_MINUTES: positiveInt(60),
+  /**
+   * How long a start waits for the library before going online anyway, in seconds; questions are
+   * then answered with "still loading" until it is there (0: online at once).
+   */
+  STARTUP_WAIT_SECONDS: nonNegativeInt(10),
 });
 
 export interface Config {
@@ -60,6 +65,8 @@ export interface Config {
   componentRateLimit: { burst: number; perMinute: number };
   /** Least minutes between two follow alert DMs to one person; absent: 60. */
   followAlertIntervalMinutes?: number;
+  /** Seconds a start waits for the library before going online (see STARTUP_WAIT_SECONDS). */
+  startupWaitSeconds?: number;
 }
 
 export class ConfigError extends Error {
@@ -100,5 +107,6 @@ export function loadConfig(env?: NodeJS.ProcessEnv): Config {
     rateLimit: { burst: e.RATE_LIMIT_BURST, perMinute: e.RATE_LIMIT_PER_MINUTE },
     componentRateLimit: { burst: e.COMPONENT_RATE_LIMIT_BURST, perMinute: e.COMPONENT_RATE_LIMIT_PER_MINUTE },
     followAlertIntervalMinutes: e.FOLLOW_ALERT_INTERVAL_MINUTES,
+    startupWaitSeconds: e.STARTUP_WAIT_SECONDS,
   };
 }

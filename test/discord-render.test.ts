@@ -489,3 +489,13 @@ describe('autocomplete of comma-separated lists', () => {
     expect(listChoices(`${'x'.repeat(99)},c`, complete)).toEqual([]);
   });
 });
+
+describe('the "still loading" answer before the first library', () => {
+  it('estimates the time left from the worker\'s progress (reading files is about half a cold load), and says nothing it cannot know', async () => {
+    const { loadingMessage } = await import('../src/discord/run.ts');
+    // A quarter of the files read in 5 s: 20 s to read them all, as long again to index: 35 s to go.
+    expect(loadingMessage({ loading: true, progress: { done: 25, total: 100 }, elapsedMs: 5000 })).toBe("📚 I'm still loading the library (about 35 s to go). Please ask again in a moment.");
+    expect(loadingMessage({ loading: true, progress: null, elapsedMs: 800 })).toBe("📚 I'm still loading the library. Please ask again in a moment.");
+    expect(loadingMessage({ loading: true, progress: { done: 100, total: 100 }, elapsedMs: 9000 })).not.toMatch(/about/);
+  });
+});

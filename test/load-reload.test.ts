@@ -226,6 +226,8 @@ describe(`load during reloads of a ${PAPERS.toLocaleString('en-US')}-paper corpu
       RATE_LIMIT_PER_MINUTE: '1000000',
       COMPONENT_RATE_LIMIT_BURST: '10000',
       COMPONENT_RATE_LIMIT_PER_MINUTE: '1000000',
+      // Online at once, before the first library: questions meanwhile are told to wait.
+      STARTUP_WAIT_SECONDS: '0',
     };
     // Empty counts as unset, and unlike a deleted variable is not filled in from a local .env: the default
     // snapshot cache (<data>/.cache), no arXiv feed.
@@ -244,9 +246,17 @@ describe(`load during reloads of a ${PAPERS.toLocaleString('en-US')}-paper corpu
     await standin.waitForSessions(1, { timeoutMs: 45_000 }).catch((err: unknown) => {
       throw new Error(`${(err as Error).message}\n--- bot output ---\n${out.slice(-3000)}`);
     });
-    // It answers…
+    // Online while the first library is still loading (a cold 10k load in the worker takes seconds,
+    // the gateway session one): a question is acknowledged at once and told to wait.
     const first = standin.sendCommand('search', { query: 'speech recognition' }, { user: users[0]!, channelId: channels[0]! });
     await standin.waitForResponses(first.id, 1, 10_000);
+    expect(standin.ackLatency(first.id)).toBeLessThan(3000);
+    expect(textOf(first)).toMatch(/still loading the library/);
+    // It answers once the library is there.
+    await standin.waitFor(() => bot.logs().some((l) => l.msg === 'library ready'), 45_000, 'the first library');
+    const second = standin.sendCommand('search', { query: 'speech recognition' }, { user: users[0]!, channelId: channels[0]! });
+    await standin.waitForResponses(second.id, 1, 10_000);
+    expect(textOf(second)).not.toMatch(/still loading/);
     // …and its start-up work is over: the snapshot of the cold start is written (the run starts from a quiet bot).
     await standin.waitFor(() => snapshots().length > 0, 20_000, 'the start-up index snapshot');
     // Warm-up at a gentle pace (a bot that has been running is warm): each kind once per channel.

@@ -72,6 +72,11 @@ export class MessageHandler {
       await this.send(message, { content: RESTARTING_MESSAGE });
       return;
     }
+    const wait = this.ctx.loading?.();
+    if (wait) {
+      await this.send(message, { content: wait });
+      return;
+    }
     const limited = this.ctx.rateLimiter.take(message.author.id);
     if (!limited.ok) {
       log.info({ retryAfterMs: limited.retryAfterMs }, 'rate limited');

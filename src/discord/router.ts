@@ -417,6 +417,12 @@ export class Router {
       await i.reply(replyOptions({ content: RESTARTING_MESSAGE, ephemeral: true }));
       return;
     }
+    const wait = this.ctx.loading?.();
+    if (wait) {
+      log.info('still loading the corpus; asked to wait');
+      await i.reply(replyOptions({ content: wait, ephemeral: true }));
+      return;
+    }
     // Presses of buttons and menus draw on their own, looser bucket: paging never uses up questions.
     const limiter = i.isMessageComponent() ? this.ctx.componentRateLimiter : this.ctx.rateLimiter;
     const limited = limiter.take(i.user.id);
@@ -509,7 +515,7 @@ export class Router {
   }
 
   private async autocomplete(i: AutocompleteInteraction, log: Logger): Promise<void> {
-    if (!this.tracker.accepting || !this.permitted(i, i.commandName)) {
+    if (!this.tracker.accepting || !this.permitted(i, i.commandName) || this.ctx.loading?.()) {
       await i.respond([]).catch(() => undefined);
       return;
     }

@@ -16,7 +16,8 @@ import type { Config } from '../config.ts';
 import { scrubSecrets } from '../logger.ts';
 import { Engine } from '../conversation/engine.ts';
 import type { MemoryOptions } from '../conversation/memory.ts';
-import { CorpusService } from '../corpusService.ts';
+import { CorpusService, type LoadingStatus } from '../corpusService.ts';
+import { Library } from '../search/library.ts';
 import { FollowAlerter } from '../digest/followAlerts.ts';
 import { DigestScheduler } from '../digest/scheduler.ts';
 import { ArxivRefresher, type FeedFetchOptions } from '../feeds/refresh.ts';
@@ -99,14 +100,30 @@ function shardsOf(extra: Partial<ClientOptions> | undefined): number[] | undefin
   return undefined;
 }
 
+/**
+ * What a user is told while the first library loads: with an estimate once the worker has
+ * reported progress (reading the files is about half of a cold load; indexing the other half).
+ */
+export function loadingMessage(s: LoadingStatus): string {
+  let eta: number | null = null;
+  if (s.progress && s.progress.done > 0 && s.progress.done < s.progress.total) {
+    const parsing = (s.elapsedMs * s.progress.total) / s.progress.done;
+    eta = Math.max(1, Math.round((2 * parsing - s.elapsedMs) / 1000));
+  }
+  return `📚 I'm still loading the library${eta !== null ? ` (about ${eta} s to go)` : ''}. Please ask again in a moment.`;
+}
+
 export async function startBot(config: Config, rootLogger: Logger, options: StartOptions = {}): Promise<Bot> {
   if (!config.discordToken) throw new Error('papertalk: DISCORD_TOKEN is not set');
   const shards = shardsOf(options.clientOptions);
   const logger = rootLogger.child({ component: 'discord', ...(shards ? { shards } : {}) });
   const now = options.now ?? (() => new Date());
-  const corpus = new CorpusService({ dataDir: config.dataDir, ...(config.cacheDir !== undefined ? { cacheDir: config.cacheDir } : {}), logger: rootLogger });
-  const loaded = await corpus.load();
-  const engine = new Engine({ library: loaded.library, logger: rootLogger, ...(options.memory ? { memory: options.memory } : {}) });
+  // Progress is forwarded from the corpus worker so that "still loading" can say how long.
+  const corpus = new CorpusService({ dataDir: config.dataDir, ...(config.cacheDir !== undefined ? { cacheDir: config.cacheDir } : {}), logger: rootLogger, onProgress: () => undefined });
+  // The bot goes online while the first library loads (in the worker): until it is there, questions
+  // are answered with "still loading" (ctx.loading), and the engine holds an empty library.
+  let corpusReady = false;
+  const engine = new Engine({ library: Library.build({ papers: [], posts: [], authors: [] }), logger: rootLogger, ...(options.memory ? { memory: options.memory } : {}) });
   const guard = guardStore({ open: () => openStore({ path: config.dbPath, logger: rootLogger, now }), logger, ...(options.busyTimeoutMs !== undefined ? { busyTimeoutMs: options.busyTimeoutMs } : {}) });
   const store = guard.store;
   try {
@@ -168,6 +185,7 @@ export async function startBot(config: Config, rootLogger: Logger, options: Star
   const ctx: BotContext = {
     engine,
     corpus: () => corpus.current,
+    loading: () => (corpusReady ? null : loadingMessage(corpus.status())),
     store,
     scheduler,
     follows,
@@ -181,7 +199,6 @@ export async function startBot(config: Config, rootLogger: Logger, options: Star
   const tracker = new Tracker();
   const router = new Router(ctx, options.commands ?? allCommands, tracker, { ...options.router, ...(options.deferAfterMs !== undefined ? { deferAfterMs: options.deferAfterMs } : {}) });
   const messages = new MessageHandler(ctx, client, tracker);
-  if (options.warmUp ?? true) warmUp(engine, logger);
 
   corpus.on('reloaded', (l) => {
     engine.setLibrary(l.library);
@@ -193,12 +210,20 @@ export async function startBot(config: Config, rootLogger: Logger, options: Star
     // New papers (a data drop, the arXiv feed): the first alert of a follow goes out now.
     follows?.kick();
   });
-  if (options.watch ?? true) corpus.watch();
+  // The arXiv records kept from earlier refreshes are merged by the first load (and served from
+  // the snapshot of files + records when there is one).
   const keptArxiv = feeds?.restore() ?? [];
-  if (keptArxiv.length > 0) {
-    corpus.setExtraPapers(keptArxiv);
-    await corpus.load().catch((err: unknown) => logger.error({ err }, 'could not merge the kept arXiv records'));
-  }
+  if (keptArxiv.length > 0) corpus.setExtraPapers(keptArxiv);
+  const firstLoad = corpus.load().then((loaded) => {
+    engine.setLibrary(loaded.library);
+    corpusReady = true;
+    logger.info({ papers: loaded.library.papers.size }, 'library ready');
+    if (options.warmUp ?? true) warmUp(engine, logger);
+    if (options.watch ?? true) corpus.watch();
+    return loaded;
+  });
+  // Observed here too, so that a failure is never an unhandled rejection before it is awaited below.
+  firstLoad.catch(() => undefined);
 
   client.on(Events.InteractionCreate, (i) => void router.handle(i));
   client.on(Events.MessageCreate, (m) => void messages.handle(m));
@@ -224,8 +249,9 @@ export async function startBot(config: Config, rootLogger: Logger, options: Star
     client.once(Events.ClientReady, (c) => {
       logger.info({ user: c.user.tag, guilds: c.guilds.cache.size, papers: engine.lib.papers.size }, 'papertalk is online');
       if (scheduler) {
-        // A fresh arXiv feed first when a digest window is near or overdue (bounded: catch-ups go out within a minute).
-        schedulerStart = (feeds ? feeds.prime(20_000).catch((err: unknown) => logger.error({ err }, 'arXiv refresh failed')) : Promise.resolve())
+        // Digests wait for the first library; then a fresh arXiv feed first when a digest window is near or overdue (bounded: catch-ups go out within a minute).
+        schedulerStart = firstLoad
+          .then(() => (feeds ? feeds.prime(20_000).catch((err: unknown) => logger.error({ err }, 'arXiv refresh failed')) : undefined))
           .then(() => {
             feeds?.start();
             return Promise.all([scheduler.start(), follows?.start()]);
@@ -261,8 +287,18 @@ export async function startBot(config: Config, rootLogger: Logger, options: Star
   };
 
   try {
+    // A fast load (a snapshot start, a small corpus) is waited for: the bot comes online answering.
+    // A long one is not: after STARTUP_WAIT_SECONDS the bot goes online and says "still loading".
+    const waitMs = (config.startupWaitSeconds ?? 10) * 1000;
+    if (waitMs > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([firstLoad.catch(() => undefined), new Promise((r) => (timer = setTimeout(r, waitMs)))]);
+      clearTimeout(timer);
+    }
     await client.login(config.discordToken);
     await ready;
+    // Started once the first library is there too (online before it: "still loading" meanwhile).
+    await firstLoad;
   } catch (err) {
     corpus.close();
     await client.destroy().catch(() => undefined);

@@ -64,6 +64,11 @@ export interface BotContext {
   readonly engine: Engine;
   /** The corpus as last loaded (library, files, load time). */
   corpus(): LoadedCorpus;
+  /**
+   * While the first library is loading (the bot is online meanwhile), what to tell a user who
+   * asks something; null once it is there. Absent: always there.
+   */
+  loading?(): string | null;
   readonly store: Store;
   /** Null on shards that do not run digests. */
   readonly scheduler: DigestScheduler | null;
