@@ -13,6 +13,7 @@
  *
  * `RecordState` is what the worker keeps of the library the main thread has, to diff against.
  */
+import { createHash } from 'node:crypto';
 import type { Author, Corpus, Paper, Post } from '../corpus/schema.ts';
 import { Library, corpusAcronyms, libraryLookups, type LibraryLookups, type RankingOptions } from './library.ts';
 
@@ -36,7 +37,7 @@ export interface LibraryDiff {
   acronyms: [string, string][];
 }
 
-/** What the worker keeps of a library to diff the next one against (records as JSON, lookups as ids). */
+/** What the worker keeps of a library to diff the next one against (records as hashes of their JSON, lookups as ids). */
 export interface RecordState {
   papers: Map<string, string>;
   posts: Map<string, string>;
@@ -55,8 +56,9 @@ function lookupIds(l: LibraryLookups): Record<LookupName, Map<string, string>> {
   return out;
 }
 
+/** Each record's id → a hash of its JSON (what changed is told by the hash: the worker keeps no second copy of the records). */
 function byId<T extends { id: string }>(items: readonly T[]): Map<string, string> {
-  return new Map(items.map((r) => [r.id, JSON.stringify(r)]));
+  return new Map(items.map((r) => [r.id, createHash('sha1').update(JSON.stringify(r)).digest('base64')]));
 }
 
 /** The state of a library's corpus and lookups (lookups computed when not given). */
