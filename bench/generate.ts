@@ -17,7 +17,17 @@
  *
  * Same seed and same `data/` → byte-identical files.
  *
- * CLI: `tsx bench/generate.ts --papers 10000 [--seed 42] [--out DIR]`
+ * Profiles (`--profile`):
+ * - `default`: an open vocabulary that grows with the corpus as a real one does (Heaps' law:
+ *   ~125k distinct content words at 100k papers, numbers with fresh digits, a new acronym per
+ *   titled paper that has one).
+ * - `small-vocab`: a closed vocabulary of about 20k distinct abstract words whatever the size
+ *   (`SMALL_VOCAB_WORDS` substitution words, drawn with Zipf weights; numbers as the real
+ *   abstracts write them; acronyms from a fixed pool of `SMALL_VOCAB_ACRONYMS`), so that at 100k
+ *   papers posting lists are long: the case the issue's "about 21k distinct abstract terms"
+ *   measurement hit. Same structure otherwise (formats, duplicates, authors, posts).
+ *
+ * CLI: `tsx bench/generate.ts --papers 10000 [--seed 42] [--profile default|small-vocab] [--out DIR]`
  */
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -33,6 +43,23 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_DATA_DIR = join(REPO_ROOT, 'data');
 /** Bump when the generator's output changes, so cached generated corpora are regenerated. */
 export const GENERATOR_VERSION = 3;
+/** Bump when the `small-vocab` profile's output changes (its cache directories carry it). */
+export const SMALL_VOCAB_VERSION = 1;
+
+/** Generator profiles: the open vocabulary of a real corpus, or a closed one of ~20k words (long posting lists). */
+export const PROFILES = ['default', 'small-vocab'] as const;
+export type GeneratorProfile = (typeof PROFILES)[number];
+
+export function isProfile(s: string): s is GeneratorProfile {
+  return (PROFILES as readonly string[]).includes(s);
+}
+
+/** Substitution words of the `small-vocab` profile (the real content words plus derived ones). */
+export const SMALL_VOCAB_WORDS = 17_000;
+/** Acronyms of the `small-vocab` profile (titles with one draw from this pool). */
+export const SMALL_VOCAB_ACRONYMS = 3_000;
+/** Zipf exponent of the `small-vocab` substitution words (rank r drawn ∝ 1/r^s). */
+const SMALL_VOCAB_ZIPF = 0.9;
 
 // ---------------------------------------------------------------------------------------------
 // Seeded PRNG (sfc32, seeded through splitmix32)
@@ -184,9 +211,9 @@ function randomDigits(rng: Rng, token: string): string {
 
 /**
  * Text of about `words` words from a chain; content words are substituted with probability
- * `substitute` by `word()`, numbers get new digits.
+ * `substitute` by `word()`, numbers get new digits (unless `freshDigits` is false).
  */
-function chainText(rng: Rng, chain: Chain, words: number, word: () => string, substitute: number): string {
+function chainText(rng: Rng, chain: Chain, words: number, word: () => string, substitute: number, freshDigits = true): string {
   const out: string[] = [];
   let cur = chain.starts[Math.floor(rng() * chain.starts.length)]!;
   let sinceEnd = 0;
@@ -197,7 +224,7 @@ function chainText(rng: Rng, chain: Chain, words: number, word: () => string, su
     if (f & SUBSTITUTABLE && rng() < substitute) {
       const m = /^([a-z]+)(.*)$/.exec(tok);
       if (m) tok = word() + m[2]!;
-    } else if (f & NUMERIC) {
+    } else if (f & NUMERIC && freshDigits) {
       tok = randomDigits(rng, tok);
     }
     out.push(tok);
@@ -348,6 +375,8 @@ export interface GenerateOptions {
   maxEntriesPerFile?: number;
   /** Called as papers and files are generated. */
   onProgress?: (done: number, total: number) => void;
+  /** Vocabulary profile (default `default`). */
+  profile?: GeneratorProfile;
 }
 
 export interface GeneratedFile extends SourceFile {
@@ -440,23 +469,50 @@ export class World {
   private readonly derived: string[];
   /** A content word: real ones mostly, derived ones for the long tail. */
   readonly word: () => string;
+  readonly profile: GeneratorProfile;
+  /** `small-vocab`: the acronyms titles draw from (empty for `default`: each is made up from its title). */
+  private readonly acronymPool: string[] = [];
 
-  constructor(v: Vocabulary, seed: number, papers: number) {
+  constructor(v: Vocabulary, seed: number, papers: number, profile: GeneratorProfile = 'default') {
     this.v = v;
     this.rng = createRng(seed);
+    this.profile = profile;
     this.capitalisedContent = v.contentWords.filter((w) => w.length >= 5).map(capitalise);
+    if (profile === 'small-vocab') {
+      const r = this.rng;
+      // A closed vocabulary, the same for every corpus size: the real content words plus derived
+      // ones up to SMALL_VOCAB_WORDS, in a shuffled order, drawn with Zipf weights by rank.
+      const pool = new Set<string>(v.contentWords);
+      for (let tries = 0; pool.size < SMALL_VOCAB_WORDS && tries < SMALL_VOCAB_WORDS * 4; tries++) pool.add(this.derive(pick(r, v.contentWords)));
+      const words = [...pool];
+      for (let i = words.length - 1; i > 0; i--) {
+        const j = Math.floor(r() * (i + 1));
+        [words[i], words[j]] = [words[j]!, words[i]!];
+      }
+      const weights = new Float64Array(words.length);
+      for (let i = 0; i < words.length; i++) weights[i] = 1 / Math.pow(i + 1, SMALL_VOCAB_ZIPF);
+      const picker = new WeightedPicker(weights);
+      this.derived = [];
+      this.word = () => words[picker.pick(r)]!;
+      const acronyms = new Set<string>();
+      for (let tries = 0; acronyms.size < SMALL_VOCAB_ACRONYMS && tries < SMALL_VOCAB_ACRONYMS * 4; tries++) acronyms.add(this.acronym(this.phrase(2, 5)));
+      this.acronymPool = [...acronyms];
+      return;
+    }
     // Heaps' law (V ≈ 30·√tokens, ~170 tokens per abstract) sizes the vocabulary of a corpus this big.
     const target = Math.max(0, Math.round(30 * Math.sqrt(170 * papers)) - v.contentWords.length);
     const derived = new Set<string>(v.contentWords);
     const r = this.rng;
-    for (let tries = 0; derived.size < v.contentWords.length + target && tries < target * 4; tries++) {
-      const stem = pick(r, v.contentWords);
-      const x = r();
-      const w = x < 0.4 ? pick(r, PREFIXES) + stem : x < 0.8 ? stem.replace(/[aeiouy]?$/, '') + pick(r, SUFFIXES) : pick(r, PREFIXES) + stem.replace(/[aeiouy]?$/, '') + pick(r, SUFFIXES);
-      derived.add(w);
-    }
+    for (let tries = 0; derived.size < v.contentWords.length + target && tries < target * 4; tries++) derived.add(this.derive(pick(r, v.contentWords)));
     this.derived = [...derived].slice(v.contentWords.length);
     this.word = () => (this.derived.length && r() < 0.3 ? pick(r, this.derived) : pick(r, v.contentWords));
+  }
+
+  /** A rarer word derived from a real one (`pre`+`training`, `sparse`+`ness`). */
+  private derive(stem: string): string {
+    const r = this.rng;
+    const x = r();
+    return x < 0.4 ? pick(r, PREFIXES) + stem : x < 0.8 ? stem.replace(/[aeiouy]?$/, '') + pick(r, SUFFIXES) : pick(r, PREFIXES) + stem.replace(/[aeiouy]?$/, '') + pick(r, SUFFIXES);
   }
 
   get random(): Rng {
@@ -549,7 +605,7 @@ export class World {
       let title = parts.join(' ');
       if (chance(r, 0.4)) {
         const significant = parts.filter((p) => /^[\p{Lu}]/u.test(p));
-        acronym = this.acronym(significant);
+        acronym = this.acronymPool.length ? pick(r, this.acronymPool) : this.acronym(significant);
         expansion = significant.slice(0, Math.min(5, significant.length)).join(' ');
         title = `${acronym}: ${title}`;
       }
@@ -584,11 +640,11 @@ export class World {
     if (t.acronym && t.expansion && chance(r, 0.5)) opening = `We introduce ${t.expansion} (${t.acronym}), an approach to ${lower}.`;
     else if (t.acronym) opening = `We present ${t.acronym}, ${pick(r, ['a method for', 'a study of', 'a framework for', 'a model for'])} ${lower}.`;
     else opening = `${pick(r, ['In this work, we study', 'This paper is about', 'We investigate', 'We address'])} ${lower}.`;
-    return `${opening} ${chainText(r, this.v.abstracts, target, this.word, SUBSTITUTE)}`;
+    return `${opening} ${chainText(r, this.v.abstracts, target, this.word, SUBSTITUTE, this.profile === 'default')}`;
   }
 
   paragraph(words: number): string {
-    return chainText(this.rng, this.v.posts, words, this.word, SUBSTITUTE);
+    return chainText(this.rng, this.v.posts, words, this.word, SUBSTITUTE, this.profile === 'default');
   }
 }
 
@@ -629,7 +685,7 @@ function hex(rng: Rng, n: number): string {
 /** Generates a synthetic corpus in memory (pure, deterministic). */
 export function generateCorpus(vocabulary: Vocabulary, options: GenerateOptions): GeneratedCorpus {
   const n = Math.max(1, Math.floor(options.papers));
-  const world = new World(vocabulary, options.seed ?? 42, n);
+  const world = new World(vocabulary, options.seed ?? 42, n, options.profile ?? 'default');
   const rng = world.random;
   const dupRate = options.dupRate ?? 0.15;
   const maxPerFile = options.maxEntriesPerFile ?? 100;
@@ -856,7 +912,7 @@ export function generateCorpus(vocabulary: Vocabulary, options: GenerateOptions)
 }
 
 /** Writes a generated corpus (files + `sources.json`) into `dir`, which is emptied first. */
-export async function writeGeneratedCorpus(dir: string, corpus: GeneratedCorpus): Promise<void> {
+export async function writeGeneratedCorpus(dir: string, corpus: GeneratedCorpus, profile: GeneratorProfile = 'default'): Promise<void> {
   await mkdir(dir, { recursive: true });
   for (const name of await readdir(dir)) await rm(join(dir, name), { recursive: true, force: true });
   const queue = [...corpus.files];
@@ -865,12 +921,28 @@ export async function writeGeneratedCorpus(dir: string, corpus: GeneratedCorpus)
   });
   await Promise.all(writers);
   await writeFile(join(dir, MANIFEST_FILE), `${JSON.stringify(corpus.manifest, null, 2)}\n`);
-  await writeFile(join(dir, '.generated.json'), `${JSON.stringify({ version: GENERATOR_VERSION, stats: corpus.stats }, null, 2)}\n`);
+  await writeFile(join(dir, '.generated.json'), `${JSON.stringify({ version: generatedVersion(profile), ...(profile === 'default' ? {} : { profile }), stats: corpus.stats }, null, 2)}\n`);
 }
 
-/** Default location of a cached generated corpus. */
-export function generatedDir(papers: number, seed: number): string {
-  return join(tmpdir(), 'papertalk-bench', `v${GENERATOR_VERSION}-seed${seed}-n${papers}`);
+/** The version a cached corpus of `profile` must carry in its `.generated.json` (a number for `default`, as before). */
+export function generatedVersion(profile: GeneratorProfile = 'default'): number | string {
+  return profile === 'default' ? GENERATOR_VERSION : `${GENERATOR_VERSION}-${profile}${SMALL_VOCAB_VERSION}`;
+}
+
+/** Default location of a cached generated corpus (the `default` profile's name is unchanged, so its caches stay valid). */
+export function generatedDir(papers: number, seed: number, profile: GeneratorProfile = 'default'): string {
+  const tag = profile === 'default' ? '' : `-${profile}${SMALL_VOCAB_VERSION}`;
+  return join(tmpdir(), 'papertalk-bench', `v${GENERATOR_VERSION}${tag}-seed${seed}-n${papers}`);
+}
+
+/** Lower-case words (letters and digits, as the library's tokenizer splits them) of texts: the distinct ones, counted. */
+export function distinctWords(texts: Iterable<string | null | undefined>): number {
+  const seen = new Set<string>();
+  for (const t of texts) {
+    if (!t) continue;
+    for (const w of t.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []) seen.add(w);
+  }
+  return seen.size;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -887,18 +959,19 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const papers = Number(argValue(args, '--papers') ?? '1000');
   const seed = Number(argValue(args, '--seed') ?? '42');
-  if (!Number.isInteger(papers) || papers < 1 || !Number.isInteger(seed)) {
-    process.stderr.write('usage: tsx bench/generate.ts --papers N [--seed S] [--out DIR] [--data DIR]\n');
+  const profile = argValue(args, '--profile') ?? 'default';
+  if (!Number.isInteger(papers) || papers < 1 || !Number.isInteger(seed) || !isProfile(profile)) {
+    process.stderr.write(`usage: tsx bench/generate.ts --papers N [--seed S] [--profile ${PROFILES.join('|')}] [--out DIR] [--data DIR]\n`);
     process.exitCode = 2;
     return;
   }
-  const out = argValue(args, '--out') ?? generatedDir(papers, seed);
+  const out = argValue(args, '--out') ?? generatedDir(papers, seed, profile);
   const t0 = performance.now();
   const vocabulary = await loadVocabulary(argValue(args, '--data') ?? DEFAULT_DATA_DIR);
-  const progress = createProgress({ label: `generating ${papers} papers`, total: papers * 2 });
-  const corpus = generateCorpus(vocabulary, { papers, seed, onProgress: (done, total) => progress.update(done, total) });
+  const progress = createProgress({ label: `generating ${papers} papers${profile === 'default' ? '' : ` (${profile})`}`, total: papers * 2 });
+  const corpus = generateCorpus(vocabulary, { papers, seed, profile, onProgress: (done, total) => progress.update(done, total) });
   progress.done();
-  await writeGeneratedCorpus(out, corpus);
+  await writeGeneratedCorpus(out, corpus, profile);
   const ms = performance.now() - t0;
   process.stdout.write(`${JSON.stringify({ dir: out, ms: Math.round(ms), stats: corpus.stats })}\n`);
 }

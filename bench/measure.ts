@@ -9,11 +9,14 @@
  *             it: a `CorpusService` with an empty snapshot cache (hash, miss, read, parse + merge,
  *             `Library.build`), peak RSS during the load, RSS after it; then the background
  *             snapshot write the bot does next (time, size, peak RSS)
+ *   loop-delay  event-loop delay while a steady stream of queries is answered during a start
+ *             with no snapshot, the snapshot write, a drop of 10 new papers (bench/loopDelay.ts)
  *
  * Timed rounds of each latency block stop early (after at least one) once `--budget-ms` (default
  * 60 s) is spent, so that the largest sizes finish in reasonable time.
  *
  * Usage: node --expose-gc --import tsx bench/measure.ts <mode> --dir DATA --cache CACHE --result FILE [--rounds N] [--budget-ms MS]
+ *        (loop-delay: [--resolution-ms 5] [--interval-ms 5] [--quiet-ms 3000] [--drop-via watch|load] [--seed 42]; its cache is its own)
  */
 import { existsSync } from 'node:fs';
 import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -27,6 +30,8 @@ import type { Corpus } from '../src/corpus/schema.ts';
 import { CorpusService } from '../src/corpusService.ts';
 import { Library } from '../src/search/library.ts';
 import { hashDataDir, loadCachedCorpus, loadOrBuildLibrary, saveSnapshot, snapshotKey, snapshotPath } from '../src/search/snapshot.ts';
+import { distinctWords } from './generate.ts';
+import { measureLoopDelay, type LoopDelayResult } from './loopDelay.ts';
 import { buildQuerySet, type QueryKind } from './queries.ts';
 import { collectGarbage, memory, summarize, timeEach, type Latency } from './stats.ts';
 
@@ -41,7 +46,8 @@ const ENGINE_MODULE = '../src/conversation/engine.ts';
 
 export interface ColdResult {
   mode: 'cold';
-  counts: { papers: number; posts: number; authors: number; files: number; bytes: number; warnings: number };
+  /** `abstractWords`: distinct lower-cased words (letters and digits) over the papers' abstracts. */
+  counts: { papers: number; posts: number; authors: number; files: number; bytes: number; warnings: number; abstractWords?: number };
   readMs: number;
   parseMs: number;
   indexMs: number;
@@ -116,7 +122,7 @@ export interface ArxivIngestResult {
   gc: boolean;
 }
 
-export type MeasureResult = ColdResult | WarmResult | BaselineResult | ArxivIngestResult;
+export type MeasureResult = ColdResult | WarmResult | BaselineResult | ArxivIngestResult | LoopDelayResult;
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
 const cpuMs = () => {
@@ -175,7 +181,7 @@ async function cold(dir: string, cache: string): Promise<ColdResult> {
   const corpus = result.corpus;
   return {
     mode: 'cold',
-    counts: { papers: corpus.papers.length, posts: corpus.posts.length, authors: corpus.authors.length, files: result.files.length, bytes, warnings: result.issues.length },
+    counts: { papers: corpus.papers.length, posts: corpus.posts.length, authors: corpus.authors.length, files: result.files.length, bytes, warnings: result.issues.length, abstractWords: distinctWords(corpus.papers.map((p) => p.abstract)) },
     readMs: round(readMs),
     parseMs: round(parseMs),
     indexMs: round(indexMs),
@@ -376,16 +382,30 @@ async function main(): Promise<void> {
   const out = arg(args, '--result');
   const rounds = Number(arg(args, '--rounds') ?? '5');
   const budgetMs = Number(arg(args, '--budget-ms') ?? '60000');
-  if (!dir || !cache || !out || !['cold', 'warm', 'baseline', 'arxiv'].includes(mode ?? '')) {
-    process.stderr.write('usage: bench/measure.ts cold|warm|baseline|arxiv --dir DATA --cache CACHE --result FILE [--rounds N]\n');
+  if (!dir || !out || (!cache && mode !== 'loop-delay') || !['cold', 'warm', 'baseline', 'arxiv', 'loop-delay'].includes(mode ?? '')) {
+    process.stderr.write('usage: bench/measure.ts cold|warm|baseline|arxiv|loop-delay --dir DATA --cache CACHE --result FILE [--rounds N]\n');
     process.exitCode = 2;
     return;
   }
-  const result: MeasureResult =
-    mode === 'cold' ? await cold(dir, cache)
-    : mode === 'warm' ? await warm(dir, cache, rounds, budgetMs)
-    : mode === 'arxiv' ? await arxiv(dir, cache)
-    : await baseline(dir, cache, rounds, budgetMs);
+  const num = (name: string) => (arg(args, name) === undefined ? undefined : Number(arg(args, name)));
+  const dropVia = arg(args, '--drop-via');
+  let result: MeasureResult;
+  if (mode === 'loop-delay' || !cache) {
+    result = await measureLoopDelay({
+      dir,
+      ...(num('--resolution-ms') !== undefined ? { resolutionMs: num('--resolution-ms')! } : {}),
+      ...(num('--interval-ms') !== undefined ? { intervalMs: num('--interval-ms')! } : {}),
+      ...(num('--quiet-ms') !== undefined ? { quietMs: num('--quiet-ms')! } : {}),
+      ...(num('--seed') !== undefined ? { seed: num('--seed')! } : {}),
+      ...(dropVia === 'load' || dropVia === 'watch' ? { dropVia } : {}),
+    });
+  } else {
+    result =
+      mode === 'cold' ? await cold(dir, cache)
+      : mode === 'warm' ? await warm(dir, cache, rounds, budgetMs)
+      : mode === 'arxiv' ? await arxiv(dir, cache)
+      : await baseline(dir, cache, rounds, budgetMs);
+  }
   await writeFile(out, JSON.stringify(result));
 }
 

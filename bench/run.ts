@@ -1,11 +1,22 @@
 /**
- * Performance benchmark: `npm run bench [-- --sizes 1000,10000] [--seed 42] [--rounds 5] [--budget-ms 60000] [--regenerate] [--no-arxiv | --arxiv-only] [--out FILE]`.
+ * Performance benchmark: `npm run bench [-- --sizes 1000,10000] [--seed 42] [--rounds 5] [--budget-ms 60000] [--regenerate]
+ * [--profiles default,small-vocab] [--loop-delay | --no-loop-delay] [--loop-interval-ms 5] [--no-arxiv | --arxiv-only] [--out FILE]`.
  *
- * For each size: a synthetic corpus in our input formats (bench/generate.ts; cached under the OS
- * temp dir by size and seed), then three fresh child processes (bench/measure.ts, `--expose-gc`):
- * cold start from the raw files (parse + merge, index, RSS, snapshot save), start from the
- * snapshot (time, RSS, search / autocomplete / conversation latencies) and a plain-MiniSearch
- * baseline over the same papers and queries.
+ * For each size and generator profile: a synthetic corpus in our input formats
+ * (bench/generate.ts; cached under the OS temp dir by profile, size and seed), then fresh child
+ * processes (bench/measure.ts, `--expose-gc`): cold start from the raw files (parse + merge,
+ * index, RSS, snapshot save), start from the snapshot (time, RSS, search / autocomplete /
+ * conversation latencies), a plain-MiniSearch baseline over the same papers and queries, and the
+ * event-loop delay while queries are answered during a start with no snapshot, the snapshot
+ * write and a drop of 10 new papers, with the time from the drop to the papers being searchable
+ * (bench/loopDelay.ts, through the public `CorpusService` API).
+ *
+ * Profiles (one table column per size and profile): `default` (an open vocabulary growing with
+ * the corpus) and `small-vocab` (~20k distinct abstract words at any size: long posting lists).
+ * Without `--profiles`, `small-vocab` runs beside `default` for sizes up to 10,000 only (at
+ * 100,000 it costs minutes more): `--profiles default,small-vocab` runs both at every size.
+ * The loop-delay child runs by default for sizes up to 10,000; `--loop-delay` runs it at every
+ * size (at 100,000 it builds the corpus twice: minutes and GBs), `--no-loop-delay` never.
  *
  * Then the arXiv-dump input: as many lines of the arXiv metadata snapshot format as the size
  * (bench/generateArxiv.ts, one file, cached beside the corpora), ingested cold in a fresh child
@@ -23,8 +34,9 @@ import { arch, cpus, freemem, loadavg, platform, tmpdir, totalmem } from 'node:o
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createProgress } from '../src/progress.ts';
-import { GENERATOR_VERSION, argValue, generatedDir } from './generate.ts';
+import { PROFILES, argValue, generatedDir, generatedVersion, isProfile, type GeneratorProfile } from './generate.ts';
 import { ARXIV_GENERATOR_VERSION, generatedArxivDir, type ArxivDumpStats } from './generateArxiv.ts';
+import type { LoopDelayResult, PhaseName } from './loopDelay.ts';
 import type { ArxivIngestResult, BaselineResult, ColdResult, WarmResult } from './measure.ts';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
@@ -42,6 +54,16 @@ export const TARGETS = {
   rssMB: 600,
 } as const;
 
+/** Targets of issue 13 for the loop-delay measurement, at 100k papers. */
+export const LOOP_TARGETS = {
+  delayP99Ms: 50,
+  delayMaxMs: 200,
+  dropToSearchableMs: 1000,
+} as const;
+
+/** Largest size that runs the `small-vocab` profile and the loop-delay child by default. */
+const DEFAULT_EXTRA_MAX_SIZE = 10_000;
+
 interface ArxivPart {
   /** Lines in the dump (= the size). */
   lines: number;
@@ -52,13 +74,16 @@ interface ArxivPart {
 
 interface SizeResult {
   size: number;
+  profile: GeneratorProfile;
   dir: string;
   generated: { ms: number | null; stats: unknown };
   cold: ColdResult | null;
   warm: WarmResult | null;
   baseline: BaselineResult | null;
-  /** The arXiv-dump input; null when skipped (`--no-arxiv`). */
+  /** The arXiv-dump input (with the first profile of a size); null when skipped (`--no-arxiv`). */
   arxiv: ArxivPart | null;
+  /** Event-loop delay during a start, a snapshot write, a drop; `skipped` when not asked for at this size. */
+  loopDelay: LoopDelayResult | 'skipped' | null;
   errors: string[];
 }
 
@@ -79,14 +104,14 @@ function runChild(args: string[], options: { captureStdout?: boolean } = {}): Pr
   });
 }
 
-async function ensureGenerated(size: number, seed: number, regenerate: boolean): Promise<{ dir: string; ms: number | null; stats: unknown }> {
-  const dir = generatedDir(size, seed);
+async function ensureGenerated(size: number, seed: number, profile: GeneratorProfile, regenerate: boolean): Promise<{ dir: string; ms: number | null; stats: unknown }> {
+  const dir = generatedDir(size, seed, profile);
   const marker = join(dir, '.generated.json');
   if (!regenerate && existsSync(marker)) {
-    const meta = JSON.parse(await readFile(marker, 'utf8')) as { version?: number; stats?: unknown };
-    if (meta.version === GENERATOR_VERSION) return { dir, ms: null, stats: meta.stats };
+    const meta = JSON.parse(await readFile(marker, 'utf8')) as { version?: number | string; stats?: unknown };
+    if (meta.version === generatedVersion(profile)) return { dir, ms: null, stats: meta.stats };
   }
-  const r = await runChild([join(BENCH_DIR, 'generate.ts'), '--papers', String(size), '--seed', String(seed), '--out', dir], { captureStdout: true });
+  const r = await runChild([join(BENCH_DIR, 'generate.ts'), '--papers', String(size), '--seed', String(seed), '--profile', profile, '--out', dir], { captureStdout: true });
   if (r.code !== 0) throw new Error(`generator exited with ${String(r.code)}`);
   const line = r.stdout.trim().split('\n').pop() ?? '{}';
   const parsed = JSON.parse(line) as { ms?: number; stats?: unknown };
@@ -107,11 +132,11 @@ async function ensureArxivGenerated(lines: number, seed: number, regenerate: boo
   return { dir, ms: parsed.ms ?? null, stats: parsed.stats ?? null };
 }
 
-async function measure<T>(mode: 'cold' | 'warm' | 'baseline' | 'arxiv', dir: string, cache: string, rounds: number, errors: string[]): Promise<T | null> {
+async function measure<T>(mode: 'cold' | 'warm' | 'baseline' | 'arxiv' | 'loop-delay', dir: string, cache: string, rounds: number, errors: string[], extra: string[] = []): Promise<T | null> {
   const work = await mkdtemp(join(tmpdir(), 'papertalk-bench-result-'));
   const out = join(work, `${mode}.json`);
   try {
-    const r = await runChild([join(BENCH_DIR, 'measure.ts'), mode, '--dir', dir, '--cache', cache, '--result', out, '--rounds', String(rounds), '--budget-ms', String(BUDGET_MS)]);
+    const r = await runChild([join(BENCH_DIR, 'measure.ts'), mode, '--dir', dir, '--cache', cache, '--result', out, '--rounds', String(rounds), '--budget-ms', String(BUDGET_MS), ...extra]);
     if (r.code !== 0 || !existsSync(out)) {
       errors.push(`${mode}: child exited with ${String(r.code)}`);
       return null;
@@ -141,8 +166,28 @@ const ax = (f: (a: ArxivIngestResult, part: ArxivPart) => string) => (r: SizeRes
 
 type Row = [string, (r: SizeResult) => string, string];
 
+/** A loop-delay cell: `f` of the result, `skipped` when not asked for, n/a when it failed. */
+const ld = (f: (l: LoopDelayResult) => string) => (r: SizeResult) => (r.loopDelay === 'skipped' ? 'skipped' : r.loopDelay ? f(r.loopDelay) : 'n/a');
+const phaseCell = (name: PhaseName) =>
+  ld((l) => {
+    const p = l.phases[name];
+    // The share of the phase the loop was stalled: one long stall among many short samples leaves p99 low.
+    return p ? `${fmtMs(p.delay.p50)} / ${fmtMs(p.delay.p99)} / ${fmtMs(p.delay.max)} [${Math.round(p.stalledShare * 100)}%]` : 'n/a';
+  });
+const loopRows: Row[] = [
+  ['event-loop delay p50 / p99 / max (ms) [stalled]:', () => '', ''],
+  ['  start with no snapshot (full build)', phaseCell('start'), `p99 ≤ ${LOOP_TARGETS.delayP99Ms}, max ≤ ${LOOP_TARGETS.delayMaxMs}`],
+  ['  snapshot write after it', phaseCell('save'), `p99 ≤ ${LOOP_TARGETS.delayP99Ms}, max ≤ ${LOOP_TARGETS.delayMaxMs}`],
+  ['  queries alone', phaseCell('quiet'), ''],
+  ['  drop of 10 papers → searchable', phaseCell('drop'), `p99 ≤ ${LOOP_TARGETS.delayP99Ms}, max ≤ ${LOOP_TARGETS.delayMaxMs}`],
+  ['  after the drop until idle', phaseCell('dropSave'), `p99 ≤ ${LOOP_TARGETS.delayP99Ms}, max ≤ ${LOOP_TARGETS.delayMaxMs}`],
+  ['  phases (ms): start / save / drop / after', ld((l) => [l.phases.start, l.phases.save, l.phases.drop, l.phases.dropSave].map((p) => (p ? fmtInt(p.ms) : 'n/a')).join(' / ')), ''],
+  ['drop → searchable (ms) [→ reloaded]', ld((l) => `${fmtMs(l.drop.searchableMs)} [${fmtMs(l.drop.reloadedMs)}]`), `≤ ${fmtInt(LOOP_TARGETS.dropToSearchableMs)}`],
+  ['answers during the drop: n / p99 / max (ms)', ld((l) => (l.phases.drop?.answerTime ? `${fmtInt(l.phases.drop.answered)} / ${fmtMs(l.phases.drop.answerTime.p99)} / ${fmtMs(l.phases.drop.answerTime.max)}` : 'n/a')), ''],
+];
+
 /** The table: the page-format rows (`pages`), with the arXiv-dump rows after the page-format cold start (`arxiv`). */
-function table(results: SizeResult[], show: { pages: boolean; arxiv: boolean }): string {
+function table(results: SizeResult[], show: { pages: boolean; arxiv: boolean; loopDelay: boolean }): string {
   const arxivRows: Row[] = [
     ['arXiv dump: lines → papers / authors', ax((a, p) => `${fmtInt(p.lines)} → ${fmtInt(a.counts.papers)} / ${fmtInt(a.counts.authors)}`), ''],
     ['  dump file (MB) / warnings', ax((a) => `${(a.counts.bytes / 1048576).toFixed(1)} / ${fmtInt(a.counts.warnings)}`), ''],
@@ -155,6 +200,7 @@ function table(results: SizeResult[], show: { pages: boolean; arxiv: boolean }):
   ];
   const pageRows: Row[] = [
     ['papers / posts / authors', (r) => (r.cold ? `${fmtInt(r.cold.counts.papers)} / ${fmtInt(r.cold.counts.posts)} / ${fmtInt(r.cold.counts.authors)}` : 'n/a'), ''],
+    ['distinct abstract words', (r) => (r.cold?.counts.abstractWords === undefined ? 'n/a' : fmtInt(r.cold.counts.abstractWords)), ''],
     ['data files / MB', (r) => (r.cold ? `${fmtInt(r.cold.counts.files)} / ${(r.cold.counts.bytes / 1048576).toFixed(1)}` : 'n/a'), ''],
     ['read files (ms)', (r) => fmtMs(r.cold?.readMs), ''],
     ['parse + merge (ms) [cpu]', (r) => (r.cold ? `${fmtMs(r.cold.parseMs)} [${fmtMs(r.cold.parseCpuMs)}]` : 'n/a'), ''],
@@ -196,9 +242,10 @@ function table(results: SizeResult[], show: { pages: boolean; arxiv: boolean }):
       (r) => (r.warm && r.baseline ? ratio(r.warm.memory.rssMB - r.baseline.rssCorpusMB, r.baseline.memory.rssMB - r.baseline.rssCorpusMB) : 'n/a'),
       '',
     ],
+    ...(show.loopDelay ? loopRows : []),
   ];
   const rows = show.pages ? pageRows : arxivRows;
-  const header = ['', ...results.map((r) => `n = ${fmtInt(r.size)}`), 'target (100k)'];
+  const header = ['', ...results.map((r) => `n = ${fmtInt(r.size)}${r.profile === 'default' ? '' : ` ${r.profile}`}`), 'target (100k)'];
   const body = rows.map(([label, f, target]) => [label, ...results.map(f), target]);
   const widths = header.map((_, i) => Math.max(header[i]!.length, ...body.map((row) => row[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
@@ -213,6 +260,7 @@ interface Verdict {
 }
 
 function verdicts(r: SizeResult): Verdict[] {
+  const loop = r.loopDelay === 'skipped' ? null : r.loopDelay;
   const v = (target: string, limit: number, value: number | undefined | null): Verdict => ({ target, limit, value: value ?? null, met: value === undefined || value === null ? null : value <= limit });
   return [
     v('search p99 (ms)', TARGETS.searchP99Ms, r.warm?.search.p99),
@@ -222,16 +270,29 @@ function verdicts(r: SizeResult): Verdict[] {
     v('start from snapshot (ms)', TARGETS.snapshotStartMs, r.warm?.startMs),
     v('RSS after cold start (MB)', TARGETS.rssMB, r.cold?.memory.rssMB),
     v('RSS after snapshot load (MB)', TARGETS.rssMB, r.warm?.memory.rssMB),
+    ...(r.loopDelay === 'skipped'
+      ? []
+      : (['start', 'save', 'drop', 'dropSave'] as const).flatMap((phase) => [
+          v(`event-loop delay p99, ${phase} (ms)`, LOOP_TARGETS.delayP99Ms, loop?.phases[phase]?.delay.p99),
+          v(`event-loop delay max, ${phase} (ms)`, LOOP_TARGETS.delayMaxMs, loop?.phases[phase]?.delay.max),
+        ])),
+    ...(r.loopDelay === 'skipped' ? [] : [v('drop → searchable (ms)', LOOP_TARGETS.dropToSearchableMs, loop?.drop.searchableMs)]),
   ];
 }
 
 // ---------------------------------------------------------------------------------------------
 
-/** The page-format corpus of one size: generate, cold, warm, baseline (into `r`). */
-async function pageFormats(r: SizeResult, seed: number, rounds: number, regenerate: boolean, tick: () => void): Promise<void> {
+interface LoopDelayOptions {
+  run: boolean;
+  /** Extra arguments of the child (`--interval-ms`, `--resolution-ms`, `--seed`). */
+  args: string[];
+}
+
+/** The page-format corpus of one size and profile: generate, cold, warm, baseline, loop delay (into `r`). */
+async function pageFormats(r: SizeResult, seed: number, rounds: number, regenerate: boolean, loop: LoopDelayOptions, tick: () => void): Promise<void> {
   let gen: { dir: string; ms: number | null; stats: unknown };
   try {
-    gen = await ensureGenerated(r.size, seed, regenerate);
+    gen = await ensureGenerated(r.size, seed, r.profile, regenerate);
   } catch (err) {
     r.errors.push(`generate: ${(err as Error).message}`);
     return;
@@ -247,6 +308,12 @@ async function pageFormats(r: SizeResult, seed: number, rounds: number, regenera
   r.baseline = r.cold ? await measure<BaselineResult>('baseline', gen.dir, cache, rounds, r.errors) : null;
   tick();
   if (r.warm && r.warm.from !== 'snapshot') r.errors.push('warm: the snapshot was not used (rebuilt)');
+  if (loop.run) {
+    // Its own cache (a temp directory the child removes): it starts with no snapshot.
+    r.loopDelay = await measure<LoopDelayResult>('loop-delay', gen.dir, '-', rounds, r.errors, ['--seed', String(seed), ...loop.args]);
+    for (const e of r.loopDelay?.errors ?? []) r.errors.push(`loop-delay: ${e}`);
+    tick();
+  }
 }
 
 /** The arXiv dump of `lines` lines: generate (cached), then one cold ingestion in a fresh child. */
@@ -277,8 +344,18 @@ async function main(): Promise<void> {
   const arxivOnly = args.includes('--arxiv-only');
   const resultsFile = resolve(argValue(args, '--out') ?? join(RESULTS_DIR, 'latest.json'));
   BUDGET_MS = Number(argValue(args, '--budget-ms') ?? BUDGET_MS);
-  if (!sizes.length || !Number.isInteger(seed) || !(rounds > 0) || (arxivOnly && !withArxiv)) {
-    process.stderr.write('usage: npm run bench -- [--sizes 1000,10000,100000] [--seed 42] [--rounds 5] [--budget-ms 60000] [--regenerate] [--no-arxiv | --arxiv-only] [--out FILE]\n');
+  const profilesArg = argValue(args, '--profiles');
+  const profileList = profilesArg?.split(',').map((p) => p.trim()).filter(Boolean) ?? [];
+  /** Profiles of a size: the ones asked for, else `default` plus `small-vocab` where it is cheap. */
+  const profilesOf = (size: number): GeneratorProfile[] =>
+    profilesArg ? profileList.filter(isProfile) : size <= DEFAULT_EXTRA_MAX_SIZE ? ['default', 'small-vocab'] : ['default'];
+  const loopDelayArg = args.includes('--loop-delay') ? 'all' : args.includes('--no-loop-delay') ? 'none' : 'small';
+  const loopDelayAt = (size: number) => loopDelayArg === 'all' || (loopDelayArg === 'small' && size <= DEFAULT_EXTRA_MAX_SIZE);
+  const loopArgs = [...(argValue(args, '--loop-interval-ms') ? ['--interval-ms', argValue(args, '--loop-interval-ms')!] : []), ...(argValue(args, '--loop-resolution-ms') ? ['--resolution-ms', argValue(args, '--loop-resolution-ms')!] : [])];
+  if (!sizes.length || !Number.isInteger(seed) || !(rounds > 0) || (arxivOnly && !withArxiv) || (profilesArg !== undefined && (!profileList.length || !profileList.every(isProfile)))) {
+    process.stderr.write(
+      `usage: npm run bench -- [--sizes 1000,10000,100000] [--seed 42] [--rounds 5] [--budget-ms 60000] [--regenerate] [--profiles ${PROFILES.join(',')}] [--loop-delay | --no-loop-delay] [--loop-interval-ms 5] [--loop-resolution-ms 5] [--no-arxiv | --arxiv-only] [--out FILE]\n`,
+    );
     process.exitCode = 2;
     return;
   }
@@ -293,43 +370,72 @@ async function main(): Promise<void> {
     loadAvgStart: loadavg().map((x) => Math.round(x * 100) / 100),
     loadAvgEnd: [] as number[],
   };
-  const head = `papertalk bench — ${machine.cores} cores (${machine.cpu}), Node ${machine.node}, ${machine.platform}, ${fmtInt(machine.totalMemMB)} MB RAM, load avg ${machine.loadAvgStart.join(' ')}; seed ${seed}, ${rounds} rounds${arxivOnly ? '; arXiv dump only' : withArxiv ? '' : '; no arXiv dump'}`;
+  const head = `papertalk bench — ${machine.cores} cores (${machine.cpu}), Node ${machine.node}, ${machine.platform}, ${fmtInt(machine.totalMemMB)} MB RAM, load avg ${machine.loadAvgStart.join(' ')}; seed ${seed}, ${rounds} rounds${arxivOnly ? '; arXiv dump only' : withArxiv ? '' : '; no arXiv dump'}${profilesArg ? `; profiles ${profileList.join(', ')}` : ''}${loopDelayArg === 'small' ? '' : `; loop delay ${loopDelayArg === 'all' ? 'at every size' : 'off'}`}`;
   process.stdout.write(`${head}\n`);
 
   const results: SizeResult[] = [];
   for (const size of sizes) {
-    const steps = [...(arxivOnly ? [] : ['generate', 'cold', 'warm', 'baseline']), ...(withArxiv ? ['generate arXiv dump', 'arXiv ingestion'] : [])];
+    const profiles = arxivOnly ? (['default'] as const) : profilesOf(size);
+    const loop: LoopDelayOptions = { run: loopDelayAt(size), args: loopArgs };
+    const pageSteps = ['generate', 'cold', 'warm', 'baseline', ...(loop.run ? ['loop delay'] : [])];
+    const steps = [...(arxivOnly ? [] : profiles.flatMap((p) => pageSteps.map((s) => (profiles.length > 1 ? `${s} (${p})` : s)))), ...(withArxiv ? ['generate arXiv dump', 'arXiv ingestion'] : [])];
     const progress = createProgress({ label: `n=${size}: ${steps.join(', ')}`, total: steps.length });
-    const errors: string[] = [];
-    const result: SizeResult = { size, dir: '', generated: { ms: null, stats: null }, cold: null, warm: null, baseline: null, arxiv: null, errors };
-    results.push(result);
-    if (!arxivOnly) await pageFormats(result, seed, rounds, regenerate, () => progress.tick());
-    if (withArxiv) result.arxiv = await arxivDump(size, seed, regenerate, errors, () => progress.tick());
+    for (const [i, profile] of profiles.entries()) {
+      const errors: string[] = [];
+      const result: SizeResult = { size, profile, dir: '', generated: { ms: null, stats: null }, cold: null, warm: null, baseline: null, arxiv: null, loopDelay: loop.run ? null : 'skipped', errors };
+      results.push(result);
+      if (!arxivOnly) await pageFormats(result, seed, rounds, regenerate, loop, () => progress.tick());
+      // The arXiv dump (one generator, no profiles) goes with the size's first column.
+      if (withArxiv && i === 0) result.arxiv = await arxivDump(size, seed, regenerate, errors, () => progress.tick());
+    }
     progress.done();
   }
   machine.loadAvgEnd = loadavg().map((x) => Math.round(x * 100) / 100);
 
-  process.stdout.write(`\n${table(results, { pages: !arxivOnly, arxiv: withArxiv })}\n`);
+  const anyLoopDelay = results.some((r) => r.loopDelay !== 'skipped');
+  process.stdout.write(`\n${table(results, { pages: !arxivOnly, arxiv: withArxiv, loopDelay: anyLoopDelay })}\n`);
+  const label = (r: SizeResult) => `n = ${fmtInt(r.size)}${r.profile === 'default' ? '' : ` ${r.profile}`}`;
   const notes = results.flatMap((r) => [
-    ...(r.arxiv?.ingest?.gc === false ? [`n = ${fmtInt(r.size)}: arXiv: no --expose-gc: RSS measured without a forced GC`] : []),
-    ...(r.warm ? [`n = ${fmtInt(r.size)}: conversation: ${r.warm.conversationNote}`] : []),
-    ...r.errors.map((e) => `n = ${fmtInt(r.size)}: ERROR ${e}`),
-    ...(r.cold && !r.cold.gc ? [`n = ${fmtInt(r.size)}: no --expose-gc: RSS measured without a forced GC`] : []),
+    ...(r.arxiv?.ingest?.gc === false ? [`${label(r)}: arXiv: no --expose-gc: RSS measured without a forced GC`] : []),
+    ...(r.warm ? [`${label(r)}: conversation: ${r.warm.conversationNote}`] : []),
+    ...(r.loopDelay && r.loopDelay !== 'skipped'
+      ? [
+          `${label(r)}: loop delay sampled every ${r.loopDelay.resolutionMs} ms (ms beyond it), one query every ${r.loopDelay.intervalMs} ms; drop noticed by ${r.loopDelay.drop.via}; monitorEventLoopDelay over the run p99 / max ${fmtMs(r.loopDelay.eldRun.p99)} / ${fmtMs(r.loopDelay.eldRun.max)}; all ${r.loopDelay.drop.papers} dropped papers searchable after ${fmtMs(r.loopDelay.drop.allSearchableMs)} ms`,
+        ]
+      : []),
+    ...r.errors.map((e) => `${label(r)}: ERROR ${e}`),
+    ...(r.cold && !r.cold.gc ? [`${label(r)}: no --expose-gc: RSS measured without a forced GC`] : []),
   ]);
   if (notes.length) process.stdout.write(`\n${notes.join('\n')}\n`);
-  const largest = results[results.length - 1];
-  const verdictList = largest ? verdicts(largest) : [];
-  if (largest && !arxivOnly) {
-    process.stdout.write(`\ntargets at n = ${fmtInt(largest.size)}${largest.size !== 100_000 ? ' (the targets are set for 100,000)' : ''}:\n`);
-    for (const v of verdictList) {
-      const status = v.met === null ? 'n/a ' : v.met ? 'met ' : 'MISS';
-      const by = v.value === null ? '' : v.met ? ` (${fmtMs(v.value)}, ${((1 - v.value / v.limit) * 100).toFixed(0)}% under)` : ` (${fmtMs(v.value)}, ${(v.value / v.limit).toFixed(1)}× the limit)`;
-      process.stdout.write(`  ${status} ${v.target} ≤ ${v.limit}${by}\n`);
+  const largestSize = results.length ? Math.max(...results.map((r) => r.size)) : 0;
+  const largest = results.filter((r) => r.size === largestSize);
+  const verdictsByProfile: Partial<Record<GeneratorProfile, Verdict[]>> = {};
+  if (!arxivOnly) {
+    for (const r of largest) {
+      const list = verdicts(r);
+      verdictsByProfile[r.profile] = list;
+      process.stdout.write(`\ntargets at ${label(r)}${largestSize !== 100_000 ? ' (the targets are set for 100,000)' : ''}:\n`);
+      for (const v of list) {
+        const status = v.met === null ? 'n/a ' : v.met ? 'met ' : 'MISS';
+        const by = v.value === null ? '' : v.met ? ` (${fmtMs(v.value)}, ${((1 - v.value / v.limit) * 100).toFixed(0)}% under)` : ` (${fmtMs(v.value)}, ${(v.value / v.limit).toFixed(1)}× the limit)`;
+        process.stdout.write(`  ${status} ${v.target} ≤ ${v.limit}${by}\n`);
+      }
     }
   }
   process.stdout.write(`load avg at end ${machine.loadAvgEnd.join(' ')}\n`);
   await mkdir(dirname(resultsFile), { recursive: true });
-  const json = { startedAt: new Date().toISOString(), machine, seed, rounds, options: { arxiv: withArxiv, arxivOnly }, targets: TARGETS, sizes: results, verdicts: arxivOnly ? [] : verdictList };
+  const json = {
+    startedAt: new Date().toISOString(),
+    machine,
+    seed,
+    rounds,
+    options: { arxiv: withArxiv, arxivOnly, profiles: profilesArg ? profileList : `default; small-vocab up to ${DEFAULT_EXTRA_MAX_SIZE}`, loopDelay: loopDelayArg, loopArgs },
+    targets: TARGETS,
+    loopTargets: LOOP_TARGETS,
+    sizes: results,
+    verdicts: verdictsByProfile.default ?? Object.values(verdictsByProfile)[0] ?? [],
+    verdictsByProfile,
+  };
   await writeFile(resultsFile, `${JSON.stringify(json, null, 2)}\n`);
   process.stderr.write(`results: ${resultsFile}\n`);
 }

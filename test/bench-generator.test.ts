@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRng, generateCorpus, loadVocabulary, writeGeneratedCorpus, type GeneratedCorpus, type Vocabulary } from '../bench/generate.ts';
+import { createRng, distinctWords, generateCorpus, generatedDir, loadVocabulary, SMALL_VOCAB_WORDS, World, writeGeneratedCorpus, type GeneratedCorpus, type GeneratorProfile, type Vocabulary } from '../bench/generate.ts';
 import { ARXIV_GENERATOR_VERSION, arxivCategoryOf, arxivDumpText, generateArxivDump, writeArxivDump, type ArxivSnapshotLine, type GeneratedArxivDump } from '../bench/generateArxiv.ts';
 import { CATEGORY_NAMES, arxivCategoryCode } from '../src/corpus/categories.ts';
 import { buildCorpus, detectFormat, loadCorpusDir, type LoadResult } from '../src/corpus/load.ts';
@@ -85,6 +85,46 @@ describe('bench corpus generator', () => {
     const fromDisk = await loadCorpusDir(dir);
     expect(fromDisk.corpus.papers.map((p) => p.id)).toEqual(parsed.corpus.papers.map((p) => p.id));
     expect(fromDisk.corpus.authors.length).toBe(parsed.corpus.authors.length);
+  });
+});
+
+describe('bench corpus generator: small-vocab profile', () => {
+  /** Distinct abstract words of `n` papers' abstracts (titles and abstracts only: what the profile changes). */
+  const abstractWords = (profile: GeneratorProfile, n: number) => {
+    const world = new World(vocabulary, 42, n, profile);
+    const texts: string[] = [];
+    for (let i = 0; i < n; i++) texts.push(world.abstract(world.title()));
+    return distinctWords(texts);
+  };
+
+  it('is deterministic by seed, and is not the default profile', () => {
+    const a = generateCorpus(vocabulary, { papers: 200, seed: 7, profile: 'small-vocab' });
+    const b = generateCorpus(vocabulary, { papers: 200, seed: 7, profile: 'small-vocab' });
+    expect(b.files.map((f) => [f.name, f.text])).toEqual(a.files.map((f) => [f.name, f.text]));
+    expect(b.stats).toEqual(a.stats);
+    expect(generateCorpus(vocabulary, { papers: 200, seed: 8, profile: 'small-vocab' }).files.map((f) => f.text)).not.toEqual(a.files.map((f) => f.text));
+    expect(generateCorpus(vocabulary, { papers: 200, seed: 7 }).files.map((f) => f.text)).not.toEqual(a.files.map((f) => f.text));
+    // The default profile's cache keeps its name; the profile has its own.
+    expect(generatedDir(1000, 42)).toMatch(/[/\\]v\d+-seed42-n1000$/);
+    expect(generatedDir(1000, 42, 'small-vocab')).toMatch(/[/\\]v\d+-small-vocab\d+-seed42-n1000$/);
+  });
+
+  it('parses into the requested papers, as the default profile does', () => {
+    const small = generateCorpus(vocabulary, { papers: 300, seed: 7, profile: 'small-vocab' });
+    const { corpus } = buildCorpus(small.files, small.manifest);
+    expect(Math.abs(corpus.papers.length - 300)).toBeLessThanOrEqual(6);
+    expect(corpus.posts).toHaveLength(small.stats.posts);
+  });
+
+  it('draws abstracts from a closed vocabulary of about 20k words (long posting lists), where the default profile keeps growing', () => {
+    const small1500 = abstractWords('small-vocab', 1500);
+    const small4500 = abstractWords('small-vocab', 4500);
+    const default4500 = abstractWords('default', 4500);
+    // ~18k of the ~20k words show up by 4,500 papers; tripling the papers adds few.
+    expect(small4500).toBeGreaterThan(15_000);
+    expect(small4500).toBeLessThan(SMALL_VOCAB_WORDS + 4_000);
+    expect(small4500 / small1500).toBeLessThan(1.35);
+    expect(default4500).toBeGreaterThan(small4500 * 1.4);
   });
 });
 
