@@ -265,7 +265,15 @@ export class CorpusLoader extends EventEmitter<CorpusServiceEvents> {
    * off or there is no usable snapshot (a corrupt one is logged and
    * removed by `loadOrBuildLibrary`).
    */
-  private async loadSnapshot(): Promise<LoadedCorpus | null> {
+  /**
+   * The corpus from the snapshot of the data files as they are now, or null when there is none
+   * (nothing else is tried). A start of the bot takes it in its own thread: nothing is served yet.
+   */
+  fromSnapshot(): Promise<LoadedCorpus | null> {
+    return this.loadSnapshot(false);
+  }
+
+  private async loadSnapshot(keepLastGood = true): Promise<LoadedCorpus | null> {
     const cacheDir = this.cacheDir;
     if (!cacheDir) return null;
     const logger = this.options.logger;
@@ -303,7 +311,7 @@ export class CorpusLoader extends EventEmitter<CorpusServiceEvents> {
     const c = library.corpus;
     logger.info({ papers: c.papers.length, posts: c.posts.length, authors: c.authors.length, parseMs: Math.round(loaded.timings.parseMs), indexMs: Math.round(t.indexMs), snapshot: result.path }, first ? 'corpus loaded from the index snapshot' : 'corpus reloaded from the index snapshot');
     if (!first) this.emit('reloaded', loaded);
-    this.fillLastGood(files);
+    if (keepLastGood) this.fillLastGood(files);
     return loaded;
   }
 

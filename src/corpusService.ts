@@ -111,6 +111,15 @@ export class CorpusService extends EventEmitter<CorpusServiceEvents> {
    */
   load(): Promise<LoadedCorpus> {
     if (this.inner) return this.inner.load();
+    if (!this.loaded && !this.worker && !this.starting && !this.triedSnapshot && this.options.cacheDir !== null) {
+      this.triedSnapshot = true;
+      // The first load: from the snapshot in this thread when there is one (nothing is served yet,
+      // and it is the fastest start); else, and for every later load, in the worker.
+      this.starting = this.snapshotStart().finally(() => {
+        this.starting = null;
+      });
+    }
+    if (this.starting) return this.starting.then((l) => l ?? this.load());
     if (this.retire) clearTimeout(this.retire);
     this.retire = null;
     const id = this.nextId++;
@@ -125,8 +134,32 @@ export class CorpusService extends EventEmitter<CorpusServiceEvents> {
     });
   }
 
+  /** The first load, from the snapshot in this thread, while it runs. */
+  private starting: Promise<LoadedCorpus | null> | null = null;
+  private triedSnapshot = false;
+  /** Counts of the library taken from the snapshot here, for the worker to load it too (see 'prime'). */
+  private primeWith: { papers: number; posts: number; authors: number } | null = null;
+
+  private async snapshotStart(): Promise<LoadedCorpus | null> {
+    const loader = new CorpusLoader(this.options);
+    if (this.extraRecords.length) loader.setExtraPapers(this.extraRecords);
+    const loaded = await loader.fromSnapshot().catch(() => null);
+    if (!loaded) return null;
+    const c = loaded.library.corpus;
+    this.primeWith = { papers: c.papers.length, posts: c.posts.length, authors: c.authors.length };
+    this.install(0, loaded);
+    // The worker starts now and loads the same snapshot in the background (while the files are
+    // as the snapshot has them), so that the next reload reaches this thread as a diff.
+    this.worker ??= this.spawn();
+    this.updateRef();
+    return loaded;
+  }
+
+  private spawnedAt = 0;
+
   private spawn(): Worker {
     const o = this.options;
+    this.spawnedAt = performance.now();
     const init: WorkerInit = {
       dataDir: o.dataDir,
       logLevel: o.logger.level ?? 'info',
@@ -154,6 +187,8 @@ export class CorpusService extends EventEmitter<CorpusServiceEvents> {
       if (!this.closed) o.logger.error({ code }, 'corpus worker stopped; the next load starts a new one');
     });
     if (this.extraRecords.length) worker.postMessage({ t: 'extra', records: this.extraRecords as unknown[] } satisfies ToWorker);
+    if (this.primeWith) worker.postMessage({ t: 'prime', counts: this.primeWith } satisfies ToWorker);
+    this.primeWith = null;
     return worker;
   }
 
@@ -174,6 +209,7 @@ export class CorpusService extends EventEmitter<CorpusServiceEvents> {
     const logger = this.options.logger;
     switch (msg.t) {
       case 'ready':
+        logger.debug({ ms: Math.round(performance.now() - this.spawnedAt) }, 'corpus worker started');
         return;
       case 'log':
         if (msg.msg !== undefined) logger[msg.level](msg.obj, msg.msg);

@@ -6,6 +6,8 @@
  * acknowledgement, so the main thread takes them between its other work. Logs and progress are
  * forwarded to the main thread's logger.
  */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { preparedData } from './conversation/understand/understand.ts';
@@ -117,6 +119,27 @@ function preparedExtras(loaded: LoadedCorpus): Record<string, unknown> {
   return { dict: prepared.lexicon.dict, maxLen: prepared.lexicon.maxLen, venues: prepared.lexicon.venues, orgs: prepared.lexicon.orgs, titleTerms: prepared.titleTerms };
 }
 
+/**
+ * A full garbage collection once a library was handed over: the build's memory (indexes, dumps,
+ * parts) is garbage then, and a worker thread gets no idle-time collections to return it to the
+ * system (measured at 10k papers: the process RSS stays ~550 MB higher without this).
+ */
+const gc: (() => void) | null = (() => {
+  try {
+    setFlagsFromString('--expose_gc');
+    return runInNewContext('gc') as () => void;
+  } catch {
+    return null;
+  }
+})();
+
+function collect(): void {
+  gc?.();
+}
+
+/** The load of the snapshot the main thread started from ('prime'), while it runs. */
+let priming: Promise<unknown> = Promise.resolve();
+
 const PART_SIZES = { records: 250, cells: 15_000 };
 
 /** Gets a loaded library to the main thread: the dictionaries of one sent as a diff, else the whole of it. */
@@ -138,8 +161,8 @@ async function deliver(loaded: LoadedCorpus): Promise<number> {
     return gen;
   } finally {
     streaming = false;
-    // The main thread has it now: keep only what the next load needs.
-    void loader.release();
+    // The main thread has it now: keep only what the next load needs, and give the memory back.
+    void loader.release().then(collect);
   }
 }
 
@@ -163,6 +186,23 @@ port.on('message', (msg: ToWorker) => {
       );
       return;
     }
+    case 'prime': {
+      // Queued like a load: a 'load' after it runs after it (CorpusLoader queues loads).
+      const want = msg.counts;
+      priming = loader.load().then(
+        (loaded) => {
+          const c = loaded.library.corpus;
+          // The snapshot the main thread took (the files unchanged since): it has this library.
+          if (loaded.from === 'snapshot' && c.papers.length === want.papers && c.posts.length === want.posts && c.authors.length === want.authors) {
+            sent.set(loaded, 0);
+            state = recordState(c, loaded.library.lookups());
+          }
+          void loader.release().then(collect);
+        },
+        () => undefined,
+      );
+      return;
+    }
     case 'resync':
       state = null;
       return;
@@ -170,7 +210,7 @@ port.on('message', (msg: ToWorker) => {
       loader.setExtraPapers(msg.records as RawPaper[]);
       return;
     case 'idle':
-      void loader.idle().then(() => send({ t: 'idle', id: msg.id }));
+      void priming.then(() => loader.idle()).then(() => send({ t: 'idle', id: msg.id }));
       return;
     case 'close':
       loader.close();

@@ -17,6 +17,11 @@ export interface WorkerInit {
 
 export type ToWorker =
   | { t: 'load'; id: number }
+  /**
+   * The main thread started from the snapshot of `counts` itself: load it here too (without
+   * sending it back), so that the next reload can reach the main thread as a diff.
+   */
+  | { t: 'prime'; counts: { papers: number; posts: number; authors: number } }
   | { t: 'extra'; records: unknown[] }
   | { t: 'idle'; id: number }
   | { t: 'ack' }

@@ -97,6 +97,36 @@ describe('CorpusService through its worker thread', () => {
     return dir;
   };
 
+  it('a start from the snapshot is taken in this thread; the worker loads the same snapshot, so the first reload comes as a diff', async () => {
+    const dir = copy();
+    const cacheDir = join(mkdtempSync(join(tmpdir(), 'papertalk-transfer-cache-')), 'c');
+    dirs.push(cacheDir);
+    const lines: { msg: string; records?: number }[] = [];
+    const logger = createLogger({ level: 'debug', destination: { write: (l: string) => lines.push(JSON.parse(l) as { msg: string }) } as unknown as NodeJS.WritableStream });
+    const cold = new CorpusService({ dataDir: dir, logger: createLogger({ level: 'silent' }), cacheDir, codeVersion: 'transfer-test' });
+    await cold.load();
+    await cold.idle();
+    cold.close();
+    const s = new CorpusService({ dataDir: dir, logger, cacheDir, codeVersion: 'transfer-test' });
+    try {
+      const warm = await s.load();
+      expect(warm.from).toBe('snapshot');
+      // Taken here: no worker yet, nothing received from one.
+      expect(lines.some((l) => l.msg === 'library received from the corpus worker')).toBe(false);
+      // The worker loads the same snapshot in the background (idle() waits for it).
+      await s.idle();
+      writeFileSync(join(dir, 'zz-new.bib'), '@article{fresh2024,\n  title = {Quasar Routing for Sparse Experts},\n  author = {Example, Ada and Sample, Bo},\n  year = {2024},\n  abstract = {We route tokens to quasar experts.}\n}\n');
+      const next = await s.load();
+      expect(lines.find((l) => l.msg === 'library diff applied')?.records).toBe(3);
+      expect(lines.some((l) => l.msg === 'library received from the corpus worker')).toBe(false);
+      const fresh = await new CorpusService({ dataDir: dir, logger: createLogger({ level: 'silent' }), cacheDir: null, worker: false }).load();
+      expect(JSON.stringify(next.library.corpus)).toBe(JSON.stringify(fresh.library.corpus));
+      sameSearches(fresh.library, next.library);
+    } finally {
+      s.close();
+    }
+  });
+
   it('serves the library an in-thread build gives, and a reload after a new file adds its paper', async () => {
     const dir = copy();
     const lines: { msg: string; records?: number }[] = [];
