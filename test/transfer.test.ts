@@ -127,6 +127,29 @@ describe('CorpusService through its worker thread', () => {
     }
   });
 
+  it('a worker that dies mid-load fails that load only: the previous library keeps serving, and the next load starts a new worker', async () => {
+    const dir = copy();
+    const lines: { msg: string }[] = [];
+    const logger = createLogger({ level: 'debug', destination: { write: (l: string) => lines.push(JSON.parse(l) as { msg: string }) } as unknown as NodeJS.WritableStream });
+    const s = new CorpusService({ dataDir: dir, logger, cacheDir: null });
+    try {
+      const first = await s.load();
+      writeFileSync(join(dir, 'zz-new.bib'), '@article{fresh2024,\n  title = {Quasar Routing for Sparse Experts},\n  author = {Example, Ada},\n  year = {2024}\n}\n');
+      const pending = s.load();
+      await (s as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+      await expect(pending).rejects.toThrow(/^papertalk: corpus worker stopped/);
+      expect(s.current).toBe(first);
+      expect(s.current.library.search('mixture of experts').hits.length).toBeGreaterThan(0);
+      expect(lines.some((l) => l.msg === 'corpus worker stopped; the next load starts a new one')).toBe(true);
+      const again = await s.load();
+      expect(again).not.toBe(first);
+      expect(again.library.findPaper('Quasar Routing for Sparse Experts')?.paper.authors).toEqual(['Ada Example']);
+      expect(s.status().loading).toBe(false);
+    } finally {
+      s.close();
+    }
+  });
+
   it('serves the library an in-thread build gives, and a reload after a new file adds its paper', async () => {
     const dir = copy();
     const lines: { msg: string; records?: number }[] = [];
