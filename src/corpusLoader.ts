@@ -46,6 +46,8 @@ export interface LoadedCorpus {
   timings: { parseMs: number; indexMs: number };
   /** `snapshot`: served from the index snapshot cache; `files`: parsed and indexed now. */
   from?: 'snapshot' | 'files';
+  /** From a snapshot: what `snapshotExtras` derived from the library when it was written. */
+  extras?: Record<string, unknown>;
 }
 
 export interface CorpusServiceOptions {
@@ -63,6 +65,8 @@ export interface CorpusServiceOptions {
    * (the corpus worker sends what changed from here, before the slower indexing).
    */
   onCorpus?: (result: LoadResult, timings: { parseMs: number }) => void;
+  /** Data other layers derive from a library, kept in its snapshot (given back as `LoadedCorpus.extras`). */
+  snapshotExtras?: (library: Library) => Record<string, unknown>;
   /**
    * Directory of the index snapshot cache; `null` turns the cache off. Default
    * `<dataDir>/.cache` (git-ignored; the loader and the watcher skip dot-names).
@@ -304,7 +308,7 @@ export class CorpusLoader extends EventEmitter<CorpusServiceEvents> {
     }
     logIssues(logger, issues);
     const t = result.timings;
-    const loaded: LoadedCorpus = { library, issues, files, loadedAt: this.options.now?.() ?? new Date(), timings: { parseMs: t.hashMs + t.readMs + t.corpusMs, indexMs: t.indexMs }, from: 'snapshot' };
+    const loaded: LoadedCorpus = { library, issues, files, loadedAt: this.options.now?.() ?? new Date(), timings: { parseMs: t.hashMs + t.readMs + t.corpusMs, indexMs: t.indexMs }, from: 'snapshot', ...(result.extras ? { extras: result.extras } : {}) };
     const first = !this.hasLoaded;
     this.loaded = loaded;
     this.hasLoaded = true;
@@ -347,7 +351,8 @@ export class CorpusLoader extends EventEmitter<CorpusServiceEvents> {
         if (generation !== this.generation || this.closed) return;
         const t = performance.now();
         const key = await snapshotKey(hashes, DEFAULT_RANKING, this.options.codeVersion);
-        const path = await saveSnapshot(cacheDir, key, loaded.library, { issues: loaded.issues, files: loaded.files });
+        const extras = this.options.snapshotExtras?.(loaded.library) ?? null;
+        const path = await saveSnapshot(cacheDir, key, loaded.library, { issues: loaded.issues, files: loaded.files, extras });
         logger.debug({ path, ms: Math.round(performance.now() - t) }, 'index snapshot written');
       })
       .catch((err: unknown) => {

@@ -15,7 +15,7 @@ import { EventEmitter } from 'node:events';
 import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { adoptPrepared, inheritPrepared, type PreparedData } from './conversation/understand/understand.ts';
+import { adoptPrepared, inheritPrepared, preparedExtras, preparedFromExtras, type PreparedData } from './conversation/understand/understand.ts';
 import { isCorpusCandidate } from './corpus/load.ts';
 import { MANIFEST_FILE } from './corpus/manifest.ts';
 import type { RawPaper } from './corpus/schema.ts';
@@ -66,8 +66,9 @@ export class CorpusService extends EventEmitter<CorpusServiceEvents> {
 
   constructor(options: CorpusServiceOptions & { worker?: boolean }) {
     super();
-    this.options = options;
-    this.inner = options.worker === false ? new CorpusLoader(options) : null;
+    // Snapshots keep the understanding dictionaries too (a start from one need not rebuild them).
+    this.options = { ...options, snapshotExtras: options.snapshotExtras ?? preparedExtras };
+    this.inner = options.worker === false ? new CorpusLoader(this.options) : null;
     this.inner?.on('reloaded', (l) => this.emit('reloaded', l));
   }
 
@@ -110,7 +111,13 @@ export class CorpusService extends EventEmitter<CorpusServiceEvents> {
    * call made meanwhile) and resolves with it, so what changed before the call is in the result.
    */
   load(): Promise<LoadedCorpus> {
-    if (this.inner) return this.inner.load();
+    if (this.inner) {
+      return this.inner.load().then((l) => {
+        const prepared = l.extras ? preparedFromExtras((k) => l.extras![k]) : null;
+        if (prepared) adoptPrepared(l.library, prepared);
+        return l;
+      });
+    }
     if (!this.loaded && !this.worker && !this.starting && !this.triedSnapshot && this.options.cacheDir !== null) {
       this.triedSnapshot = true;
       // The first load: from the snapshot in this thread when there is one (nothing is served yet,
@@ -145,6 +152,9 @@ export class CorpusService extends EventEmitter<CorpusServiceEvents> {
     if (this.extraRecords.length) loader.setExtraPapers(this.extraRecords);
     const loaded = await loader.fromSnapshot().catch(() => null);
     if (!loaded) return null;
+    // The dictionaries the snapshot kept: the engine need not build them here.
+    const prepared = loaded.extras ? preparedFromExtras((k) => loaded.extras![k]) : null;
+    if (prepared) adoptPrepared(loaded.library, prepared);
     const c = loaded.library.corpus;
     this.primeWith = { papers: c.papers.length, posts: c.posts.length, authors: c.authors.length };
     this.install(0, loaded);
@@ -276,13 +286,10 @@ export class CorpusService extends EventEmitter<CorpusServiceEvents> {
     if (!a || a.gen !== gen) return;
     const t0 = performance.now();
     const x = a.assembler.extras;
-    const prepared: PreparedData = {
-      lexicon: { dict: (x.get('dict') ?? []) as PreparedData['lexicon']['dict'], maxLen: (x.get('maxLen') ?? 1) as number, venues: (x.get('venues') ?? []) as [string, string][], orgs: (x.get('orgs') ?? []) as [string, string][] },
-      titleTerms: (x.get('titleTerms') ?? []) as [string, string[]][],
-    };
+    const prepared: PreparedData | null = preparedFromExtras((k) => x.get(k));
     if (a.kind === 'prepared') {
       // The dictionaries of the library that arrived as a diff: they replace the inherited ones.
-      if (this.loaded && this.loadedGen === gen) adoptPrepared(this.loaded.library, prepared);
+      if (prepared && this.loaded && this.loadedGen === gen) adoptPrepared(this.loaded.library, prepared);
       this.options.logger.debug({ gen, parts: a.parts, transferMs: Math.round(sendMs) }, 'dictionaries received from the corpus worker');
       this.updateRef();
       return;
@@ -290,7 +297,7 @@ export class CorpusService extends EventEmitter<CorpusServiceEvents> {
     let loaded: LoadedCorpus;
     try {
       const library = a.assembler.finish();
-      adoptPrepared(library, prepared);
+      if (prepared) adoptPrepared(library, prepared);
       loaded = { library, issues: meta.issues, files: meta.files, timings: meta.timings, loadedAt: this.options.now?.() ?? new Date(), ...(meta.from ? { from: meta.from } : {}) };
     } catch (err) {
       this.options.logger.error({ err }, 'cannot assemble the library the corpus worker sent; keeping the previous corpus');

@@ -10,7 +10,8 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import { preparedData } from './conversation/understand/understand.ts';
+import { preparedExtras, preparedFromExtras } from './conversation/understand/understand.ts';
+import type { Library } from './search/library.ts';
 import { CorpusLoader, type CorpusServiceOptions, type LoadedCorpus } from './corpusLoader.ts';
 import type { RawPaper } from './corpus/schema.ts';
 import type { Corpus } from './corpus/schema.ts';
@@ -76,6 +77,7 @@ const options: CorpusServiceOptions = {
   dataDir: init.dataDir,
   logger: forwardingLogger(),
   onCorpus: sendDiff,
+  snapshotExtras: libraryExtras,
   ...(init.debounceMs !== undefined ? { debounceMs: init.debounceMs } : {}),
   ...(init.shrinkTolerance !== undefined ? { shrinkTolerance: init.shrinkTolerance } : {}),
   ...(init.cacheDir !== undefined ? { cacheDir: init.cacheDir } : {}),
@@ -114,9 +116,17 @@ async function sendParts(gen: number, kind: 'library' | 'prepared', parts: Itera
   send({ t: 'end', gen, meta: { issues: loaded.issues, files: loaded.files, timings: loaded.timings, ...(loaded.from ? { from: loaded.from } : {}) }, parts: n, sendMs: performance.now() - t0 });
 }
 
-function preparedExtras(loaded: LoadedCorpus): Record<string, unknown> {
-  const prepared = preparedData(loaded.library);
-  return { dict: prepared.lexicon.dict, maxLen: prepared.lexicon.maxLen, venues: prepared.lexicon.venues, orgs: prepared.lexicon.orgs, titleTerms: prepared.titleTerms };
+/** The understanding dictionaries of a library: from its snapshot when it came from one, else built (once). */
+const extrasOf = new WeakMap<Library, Record<string, unknown>>();
+function libraryExtras(library: Library): Record<string, unknown> {
+  let x = extrasOf.get(library);
+  if (!x) extrasOf.set(library, (x = preparedExtras(library)));
+  return x;
+}
+
+function preparedFor(loaded: LoadedCorpus): Record<string, unknown> {
+  if (loaded.extras && preparedFromExtras((k) => loaded.extras![k])) return loaded.extras;
+  return libraryExtras(loaded.library);
 }
 
 /**
@@ -151,12 +161,12 @@ async function deliver(loaded: LoadedCorpus): Promise<number> {
     const diffGen = diffOf.get(loaded.library.corpus);
     if (diffGen !== undefined) {
       sent.set(loaded, diffGen);
-      await sendParts(diffGen, 'prepared', extraParts(preparedExtras(loaded), PART_SIZES), loaded);
+      await sendParts(diffGen, 'prepared', extraParts(preparedFor(loaded), PART_SIZES), loaded);
       return diffGen;
     }
     const gen = ++generation;
     sent.set(loaded, gen);
-    await sendParts(gen, 'library', libraryParts(loaded.library, preparedExtras(loaded), PART_SIZES), loaded);
+    await sendParts(gen, 'library', libraryParts(loaded.library, preparedFor(loaded), PART_SIZES), loaded);
     state = recordState(loaded.library.corpus, loaded.library.lookups());
     return gen;
   } finally {

@@ -7,7 +7,7 @@ import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { lexicon } from '../src/conversation/understand/link.ts';
+import { hasLexicon, lexicon } from '../src/conversation/understand/link.ts';
 import { adoptPrepared, preparedData, understand } from '../src/conversation/understand/understand.ts';
 import { CorpusService } from '../src/corpusService.ts';
 import { createLogger } from '../src/logger.ts';
@@ -111,6 +111,9 @@ describe('CorpusService through its worker thread', () => {
     try {
       const warm = await s.load();
       expect(warm.from).toBe('snapshot');
+      // The snapshot kept the understanding dictionaries: installed, not built here.
+      expect(hasLexicon(warm.library)).toBe(true);
+      expect([...lexicon(warm.library).dict]).toEqual([...lexicon(Library.build(warm.library.corpus)).dict]);
       // Taken here: no worker yet, nothing received from one.
       expect(lines.some((l) => l.msg === 'library received from the corpus worker')).toBe(false);
       // The worker loads the same snapshot in the background (idle() waits for it).

@@ -95,6 +95,8 @@ export interface LoadOrBuildResult {
   issues: LoadIssue[];
   /** Per-file reports of that parse; null when the caller passed the corpus without them. */
   files: FileReport[] | null;
+  /** Data other layers derived from the library, as the snapshot kept it (null when built now or none). */
+  extras: Record<string, unknown> | null;
   /** Snapshot key (hex sha256). */
   key: string;
   /** `snapshot`: indexes loaded from disk; `built`: indexed now. */
@@ -137,7 +139,8 @@ export function codeFingerprint(): Promise<string> {
   fingerprintPromise ??= (async () => {
     const hash = createHash('sha256');
     const here = dirname(fileURLToPath(import.meta.url));
-    for (const dir of [join(here, '..', 'corpus'), here]) {
+    // The understanding layer's dictionaries are kept in snapshots too (`extras`).
+    for (const dir of [join(here, '..', 'corpus'), here, join(here, '..', 'conversation', 'understand')]) {
       try {
         const names = (await readdir(dir)).filter((n) => /\.(ts|js|mjs)$/.test(n)).sort();
         for (const n of names) hash.update(`${n}\0`).update(await readFile(join(dir, n))).update('\0');
@@ -352,11 +355,12 @@ async function readSections(path: string, key: string, wanted: readonly SectionN
 }
 
 /** Writes a snapshot of `library` (and its corpus) under `key`; returns its path. */
-export async function saveSnapshot(cacheDir: string, key: string, library: Library, extra: { issues?: readonly LoadIssue[]; files?: readonly FileReport[] | null } = {}): Promise<string> {
+export async function saveSnapshot(cacheDir: string, key: string, library: Library, extra: { issues?: readonly LoadIssue[]; files?: readonly FileReport[] | null; extras?: Record<string, unknown> | null } = {}): Promise<string> {
   await mkdir(cacheDir, { recursive: true });
   const snap = library.snapshot();
   const corpusSection: CorpusSection = { corpus: library.corpus, issues: [...(extra.issues ?? [])], files: extra.files ? [...extra.files] : null };
-  const derived = snap.version === 2 ? { acronyms: snap.acronyms } : {};
+  // `extras`: what other layers derive from the library (the understanding dictionaries), kept so a start need not rebuild it.
+  const derived = snap.version === 2 ? { acronyms: snap.acronyms, ...(extra.extras ? { extras: extra.extras } : {}) } : {};
   const texts: Record<SectionName, string> = { corpus: JSON.stringify(corpusSection), main: snap.main, titles: snap.titles, authors: snap.authors, derived: JSON.stringify(derived) };
   const path = snapshotPath(cacheDir, key);
   await writeAtomic(path, async (fh) => {
@@ -411,7 +415,7 @@ async function pruneSnapshots(cacheDir: string, keep: string): Promise<void> {
  * Loads the library from a snapshot of `key`. Returns null when there is none; throws
  * `CorruptSnapshot` (or a parse error) when one exists but cannot be used.
  */
-async function loadSnapshot(path: string, key: string, corpusArg: Corpus | undefined, ranking: RankingOptions): Promise<{ library: Library; section: CorpusSection | null; readMs: number; corpusMs: number; indexMs: number } | null> {
+async function loadSnapshot(path: string, key: string, corpusArg: Corpus | undefined, ranking: RankingOptions): Promise<{ library: Library; section: CorpusSection | null; extras: Record<string, unknown> | null; readMs: number; corpusMs: number; indexMs: number } | null> {
   try {
     await stat(path);
   } catch {
@@ -431,12 +435,13 @@ async function loadSnapshot(path: string, key: string, corpusArg: Corpus | undef
     corpus = section.corpus;
   }
   const t1 = performance.now();
-  const derived = JSON.parse(sections.get('derived')!) as { acronyms?: unknown };
+  const derived = JSON.parse(sections.get('derived')!) as { acronyms?: unknown; extras?: unknown };
+  const extras = derived.extras && typeof derived.extras === 'object' && !Array.isArray(derived.extras) ? (derived.extras as Record<string, unknown>) : null;
   if (!Array.isArray(derived.acronyms)) throw new CorruptSnapshot('derived section has no acronyms');
   const snap: LibrarySnapshot = { version: 2, main: sections.get('main')!, titles: sections.get('titles')!, authors: sections.get('authors')!, acronyms: derived.acronyms as [string, string][] };
   sections.clear();
   const library = Library.fromSnapshot(corpus, snap, ranking);
-  return { library, section, readMs: tRead - t0, corpusMs: t1 - tRead, indexMs: performance.now() - t1 };
+  return { library, section, extras, readMs: tRead - t0, corpusMs: t1 - tRead, indexMs: performance.now() - t1 };
 }
 
 /**
@@ -511,6 +516,7 @@ export async function loadOrBuildLibrary(options: LoadOrBuildOptions): Promise<L
         corpus,
         issues: options.corpus ? [...(options.issues ?? [])] : (loaded.section?.issues ?? []),
         files: options.corpus ? null : (loaded.section?.files ?? null),
+        extras: loaded.extras,
         key,
         from: 'snapshot',
         corpusFrom: options.corpus ? 'argument' : 'snapshot',
@@ -564,5 +570,5 @@ export async function loadOrBuildLibrary(options: LoadOrBuildOptions): Promise<L
   }
   timings.totalMs = performance.now() - tStart;
   logger?.info?.({ path: written, papers: corpus.papers.length, ms: Math.round(timings.totalMs) }, 'index built');
-  return { library, corpus, issues, files, key, from: 'built', corpusFrom, path: written, timings };
+  return { library, corpus, issues, files, extras: null, key, from: 'built', corpusFrom, path: written, timings };
 }

@@ -303,3 +303,8 @@ export function inheritLexicon(from: Library, to: Library, removed: ReadonlySet<
   }
   lexicons.set(to, { ...lex, dict });
 }
+
+/** Whether the dictionaries of `lib` are there already (built, adopted or inherited). */
+export function hasLexicon(lib: Library): boolean {
+  return lexicons.has(lib);
+}

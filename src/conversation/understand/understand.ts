@@ -893,3 +893,19 @@ export function inheritPrepared(from: Library, to: Library, removed: ReadonlySet
   }
   titleTerms.set(to, kept);
 }
+
+/** `preparedData` as flat extras (sent in parts, kept in snapshots; see corpusWorker.ts). */
+export function preparedExtras(lib: Library): Record<string, unknown> {
+  const p = preparedData(lib);
+  return { dict: p.lexicon.dict, maxLen: p.lexicon.maxLen, venues: p.lexicon.venues, orgs: p.lexicon.orgs, titleTerms: p.titleTerms };
+}
+
+/** The prepared data in `extras` (null when they hold none). */
+export function preparedFromExtras(get: (key: string) => unknown): PreparedData | null {
+  const dict = get('dict');
+  if (!Array.isArray(dict)) return null;
+  return {
+    lexicon: { dict: dict as PreparedData['lexicon']['dict'], maxLen: typeof get('maxLen') === 'number' ? (get('maxLen') as number) : 1, venues: (get('venues') ?? []) as [string, string][], orgs: (get('orgs') ?? []) as [string, string][] },
+    titleTerms: (get('titleTerms') ?? []) as [string, string[]][],
+  };
+}
