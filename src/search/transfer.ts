@@ -67,13 +67,35 @@ export function* libraryParts(lib: Library, extras: Record<string, unknown> = {}
   yield* extraParts(extras, options);
 }
 
-/** Extra data alone (arrays in runs), e.g. the dictionaries of a library the main thread patched. */
+/**
+ * How many values an extra item holds, nested arrays counted to their second level: a dictionary
+ * entry `[word, [{ ids: [...] }, …]]` or a posting `[term, [id, id, …]]` costs its ids, so a run of
+ * entries for common words is cut as short as a run of rare ones is long.
+ */
+function cost(item: unknown, depth = 0): number {
+  if (Array.isArray(item)) return depth > 3 ? item.length : item.reduce<number>((n, x) => n + cost(x, depth + 1), 1);
+  if (item && typeof item === 'object') return Object.values(item).reduce<number>((n, x) => n + cost(x, depth + 1), 1);
+  return 1;
+}
+
+/** Extra data alone (arrays in runs of about `cells` values), e.g. the dictionaries of a library the main thread patched. */
 export function* extraParts(extras: Record<string, unknown>, options: PartOptions = {}): Generator<LibraryPart> {
-  const size = options.records ?? 1000;
+  const budget = options.cells ?? 60_000;
   for (const [key, value] of Object.entries(extras)) {
     if (Array.isArray(value)) {
       yield { t: 'extra', key, items: [] };
-      for (const items of runs(value, size)) yield { t: 'extra', key, items };
+      let run: unknown[] = [];
+      let size = 0;
+      for (const item of value) {
+        run.push(item);
+        size += cost(item);
+        if (size >= budget) {
+          yield { t: 'extra', key, items: run };
+          run = [];
+          size = 0;
+        }
+      }
+      if (run.length) yield { t: 'extra', key, items: run };
     } else {
       yield { t: 'extra', key, value };
     }
