@@ -384,6 +384,8 @@ export class CorpusService extends EventEmitter<CorpusServiceEvents> {
     this.timer = null;
     if (this.closed) return;
     this.closed = true;
+    // As the in-thread loader does when closed: no snapshot write starts after this.
+    if (this.worker) this.worker.postMessage({ t: 'close' } satisfies ToWorker);
     // The worker never holds the process open; unless a load is asked for meanwhile (an explicit
     // reload after the watcher is off), it ends once its background work (a snapshot write) is done.
     this.updateRef();
@@ -392,7 +394,7 @@ export class CorpusService extends EventEmitter<CorpusServiceEvents> {
         if (!this.closed || this.pendingLoads.size || this.assembling || !this.worker) return;
         const w = this.worker;
         this.worker = null;
-        w.postMessage({ t: 'close' } satisfies ToWorker);
+        w.postMessage({ t: 'exit' } satisfies ToWorker);
       });
     }, 1000);
     this.retire.unref();

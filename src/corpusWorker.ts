@@ -224,6 +224,9 @@ port.on('message', (msg: ToWorker) => {
       return;
     case 'close':
       loader.close();
+      return;
+    case 'exit':
+      loader.close();
       void loader.idle().then(() => process.exit(0));
       return;
   }

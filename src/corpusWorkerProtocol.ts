@@ -27,7 +27,10 @@ export type ToWorker =
   | { t: 'ack' }
   /** The main thread could not apply a diff: send the whole library next time. */
   | { t: 'resync' }
-  | { t: 'close' };
+  /** No more snapshot writes (the service was closed); loads still work (an explicit reload). */
+  | { t: 'close' }
+  /** End the worker once its background work is done. */
+  | { t: 'exit' };
 
 export type LoadedMeta = Pick<LoadedCorpus, 'issues' | 'files' | 'timings' | 'from'>;
 

@@ -49,7 +49,7 @@ afterEach(async () => {
     s.close();
     await s.idle();
   }
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true, maxRetries: 5 });
 });
 
 describe('CorpusService with the index snapshot cache', () => {

@@ -28,9 +28,13 @@ function service(dir: string, logger = capture().logger) {
   return s;
 }
 
-afterEach(() => {
-  for (const s of services.splice(0)) s.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+afterEach(async () => {
+  for (const s of services.splice(0)) {
+    s.close();
+    // A snapshot write already under way finishes before its directory is removed.
+    await s.idle();
+  }
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true, maxRetries: 5 });
 });
 
 const nextReload = (s: CorpusService) => new Promise<LoadedCorpus>((resolve) => s.once('reloaded', resolve));

@@ -20,7 +20,7 @@ const QUERIES = ['mixture of experts', 'speech recognition', 'pipeline paralleli
 
 const dirs: string[] = [];
 afterAll(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true, maxRetries: 5 });
 });
 
 function sameSearches(a: Library, b: Library): void {
@@ -126,6 +126,7 @@ describe('CorpusService through its worker thread', () => {
       expect(JSON.stringify(next.library.corpus)).toBe(JSON.stringify(fresh.library.corpus));
       sameSearches(fresh.library, next.library);
     } finally {
+      await s.idle();
       s.close();
     }
   });
