@@ -139,7 +139,7 @@ describe('digests end to end: real discord.js client, stand-in, SQLite file, inj
   afterAll(async () => {
     for (const bot of bots.splice(0)) await bot.stop().catch(() => undefined);
     await standin?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
     if (transcript.length) console.log(`\n${transcript.join('\n')}\n`);
   });
 

@@ -116,7 +116,7 @@ describe('papertalk on Discord: real discord.js client against the stand-in', ()
   afterAll(async () => {
     await bot?.stop();
     await standin?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
   });
 
   it('deploy-commands registered every command in the guild, with the contract option shapes', () => {

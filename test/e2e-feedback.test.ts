@@ -74,7 +74,7 @@ describe('digest feedback and ranking end to end (real client, stand-in, SQLite,
   afterAll(async () => {
     await bot?.stop().catch(() => undefined);
     await standin?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
   });
 
   let rated: Paper;

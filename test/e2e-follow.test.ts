@@ -107,7 +107,7 @@ describe('/follow: alerts in DMs when new papers arrive (real client, stand-in, 
   afterAll(async () => {
     await bot?.stop().catch(() => undefined);
     await standin?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
   });
 
   it('is registered for servers and the bot DMs, without a default permission; author names autocomplete', async () => {

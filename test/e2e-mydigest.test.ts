@@ -53,7 +53,7 @@ describe('/mydigest: personal digests in DMs (real client, stand-in, SQLite, inj
   afterAll(async () => {
     await bot?.stop().catch(() => undefined);
     await standin?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
   });
 
   it('is registered for servers and the bot DMs, without a default permission', () => {

@@ -59,7 +59,7 @@ describe('papertalk processes against the stand-in', () => {
   afterAll(async () => {
     for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
     for (const s of standins) await s.stop();
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    for (const d of dirs) rmSync(d, { recursive: true, force: true, maxRetries: 5 });
   });
 
   it('deploy-commands registers the commands in DISCORD_GUILD_ID and exits 0', async () => {

@@ -103,7 +103,7 @@ describe('/search ratings, follows in ranking, and first follow alerts (real cli
   afterAll(async () => {
     await bot?.stop().catch(() => undefined);
     await standin?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
   });
 
   let rated: Paper;

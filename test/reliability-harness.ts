@@ -105,7 +105,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await standin.stop();
       process.off('unhandledRejection', onUnhandled);
       process.off('uncaughtException', onUnhandled);
-      rmSync(dir, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
     },
   };
   return h;

@@ -54,7 +54,7 @@ describe('the bot token never appears in logs, payloads, user-facing errors or t
     const standin = await DiscordStandin.start({ heartbeatIntervalMs: 1000, token, validateToken: true });
     cleanup.push(() => standin.stop());
     const { dir } = tempWorkspace('papertalk-token-');
-    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+    cleanup.push(() => rmSync(dir, { recursive: true, force: true, maxRetries: 5 }));
     const env = { DISCORD_TOKEN: token, DISCORD_API_URL: standin.restUrl, DISCORD_APP_ID: standin.applicationId, DISCORD_GUILD_ID: standin.world.guild.id, PAPERTALK_DATA_DIR: join(dir, 'data'), PAPERTALK_DB: join(dir, 'papertalk.sqlite'), LOG_LEVEL: 'trace', RATE_LIMIT_BURST: '0' };
 
     const deploy = run('src/discord/deploy.ts', env);
@@ -115,7 +115,7 @@ describe('the bot token never appears in logs, payloads, user-facing errors or t
     cleanup.push(() => standin.stop());
     const wrong = canaryToken(standin.applicationId);
     const { dir } = tempWorkspace('papertalk-token-');
-    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+    cleanup.push(() => rmSync(dir, { recursive: true, force: true, maxRetries: 5 }));
     const bot = run('src/main.ts', { DISCORD_TOKEN: wrong, DISCORD_API_URL: standin.restUrl, PAPERTALK_DATA_DIR: join(dir, 'data'), PAPERTALK_DB: join(dir, 'papertalk.sqlite'), LOG_LEVEL: 'trace' });
     cleanup.push(() => bot.kill('SIGKILL'));
     expect(await bot.exited).toBe(1);
