@@ -24,7 +24,7 @@
  */
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { watch, type FSWatcher } from 'node:fs';
+import { watch } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
@@ -97,14 +97,55 @@ function logIssues(logger: Logger, issues: LoadIssue[]): void {
   }
 }
 
+/** The snapshot cache directory of these options (null: off). */
+export function cacheDirOf(options: CorpusServiceOptions): string | null {
+  return options.cacheDir === null ? null : (options.cacheDir ?? join(options.dataDir, '.cache'));
+}
+
+/**
+ * Watches the data directory and calls `reload` after `debounceMs` (500) of quiet; what it
+ * returns stops the watch. Null when the directory cannot be watched (logged: SIGHUP reloads).
+ */
+export function watchDataDir(options: CorpusServiceOptions, reload: () => Promise<unknown>): { close(): void } | null {
+  const { dataDir, logger } = options;
+  const debounce = options.debounceMs ?? 500;
+  const cacheDir = cacheDirOf(options);
+  let timer: NodeJS.Timeout | null = null;
+  try {
+    // A cache directory configured inside the data directory under a plain name is no corpus
+    // input: its creation must not look like a data change (dot-names are skipped anyway).
+    const cacheName = cacheDir && resolve(dirname(cacheDir)) === resolve(dataDir) ? basename(cacheDir) : null;
+    const watcher = watch(dataDir, (_event, name) => {
+      if (name && String(name) === cacheName) return;
+      if (name && !isCorpusCandidate(String(name)) && String(name) !== MANIFEST_FILE) return;
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(() => {
+        timer = null;
+        logger.info({ file: name ? String(name) : undefined }, 'data directory changed; reloading');
+        void reload().catch((err: unknown) => logger.error({ err }, 'corpus reload failed; the previous corpus keeps serving'));
+      }, debounce);
+    });
+    watcher.on('error', (err) => logger.warn({ err }, 'data directory watch failed'));
+    return {
+      close: () => {
+        watcher.close();
+        if (timer) clearTimeout(timer);
+        timer = null;
+      },
+    };
+  } catch (err) {
+    logger.warn({ err }, 'cannot watch the data directory; reload with SIGHUP');
+    return null;
+  }
+}
+
 export class CorpusLoader extends EventEmitter<CorpusServiceEvents> {
   private readonly options: CorpusServiceOptions;
   private loaded: LoadedCorpus | null = null;
   /** A load has finished (the corpus may have been released since: see `release`). */
   private hasLoaded = false;
   private readonly lastGood = new Map<string, { text: string; entries: number }>();
-  private watcher: FSWatcher | null = null;
-  private timer: NodeJS.Timeout | null = null;
+  private watching: { close(): void } | null = null;
   private reloading: Promise<LoadedCorpus> | null = null;
   private queued: Promise<LoadedCorpus> | null = null;
   private extraPapers: readonly RawPaper[] = [];
@@ -124,7 +165,7 @@ export class CorpusLoader extends EventEmitter<CorpusServiceEvents> {
   constructor(options: CorpusServiceOptions) {
     super();
     this.options = options;
-    this.cacheDir = options.cacheDir === null ? null : (options.cacheDir ?? join(options.dataDir, '.cache'));
+    this.cacheDir = cacheDirOf(options);
   }
 
   /** Resolves when background work (snapshot writes, reading files after a snapshot start) is done. */
@@ -362,33 +403,12 @@ export class CorpusLoader extends EventEmitter<CorpusServiceEvents> {
 
   /** Watches the data directory; reloads after `debounceMs` of quiet. */
   watch(): void {
-    if (this.watcher) return;
-    const debounce = this.options.debounceMs ?? 500;
-    try {
-      // A cache directory configured inside the data directory under a plain name is no corpus
-      // input: its creation must not look like a data change (dot-names are skipped anyway).
-      const cacheName = this.cacheDir && resolve(dirname(this.cacheDir)) === resolve(this.options.dataDir) ? basename(this.cacheDir) : null;
-      this.watcher = watch(this.options.dataDir, (_event, name) => {
-        if (name && String(name) === cacheName) return;
-        if (name && !isCorpusCandidate(String(name)) && String(name) !== MANIFEST_FILE) return;
-        if (this.timer) clearTimeout(this.timer);
-        this.timer = setTimeout(() => {
-          this.timer = null;
-          this.options.logger.info({ file: name ? String(name) : undefined }, 'data directory changed; reloading');
-          void this.load().catch((err) => this.options.logger.error({ err }, 'corpus reload failed; the previous corpus keeps serving'));
-        }, debounce);
-      });
-      this.watcher.on('error', (err) => this.options.logger.warn({ err }, 'data directory watch failed'));
-    } catch (err) {
-      this.options.logger.warn({ err }, 'cannot watch the data directory; reload with SIGHUP');
-    }
+    this.watching ??= watchDataDir(this.options, () => this.load());
   }
 
   close(): void {
     this.closed = true;
-    this.watcher?.close();
-    this.watcher = null;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    this.watching?.close();
+    this.watching = null;
   }
 }

@@ -12,14 +12,10 @@
  * else to keep answering).
  */
 import { EventEmitter } from 'node:events';
-import { watch, type FSWatcher } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { adoptPrepared, inheritPrepared, preparedExtras, preparedFromExtras, type PreparedData } from './conversation/understand/understand.ts';
-import { isCorpusCandidate } from './corpus/load.ts';
-import { MANIFEST_FILE } from './corpus/manifest.ts';
 import type { RawPaper } from './corpus/schema.ts';
-import { CorpusLoader, type CorpusServiceEvents, type CorpusServiceOptions, type LoadedCorpus } from './corpusLoader.ts';
+import { CorpusLoader, watchDataDir, type CorpusServiceEvents, type CorpusServiceOptions, type LoadedCorpus } from './corpusLoader.ts';
 import type { LoadedMeta, ToMain, ToWorker, WorkerInit } from './corpusWorkerProtocol.ts';
 import { diffSize, type LibraryDiff } from './search/diff.ts';
 import { LibraryAssembler } from './search/transfer.ts';
@@ -56,8 +52,7 @@ export class CorpusService extends EventEmitter<CorpusServiceEvents> {
   /** Generation of the library being served. */
   private loadedGen = 0;
   private extraRecords: readonly RawPaper[] = [];
-  private watcher: FSWatcher | null = null;
-  private timer: NodeJS.Timeout | null = null;
+  private watching: { close(): void } | null = null;
   private loadStarted = 0;
   private progress: { done: number; total: number } | null = null;
   /** The watcher is off (`close`); the worker ends when idle unless a load comes first. */
@@ -353,35 +348,13 @@ export class CorpusService extends EventEmitter<CorpusServiceEvents> {
   /** Watches the data directory; reloads after `debounceMs` of quiet. */
   watch(): void {
     if (this.inner) return this.inner.watch();
-    if (this.watcher) return;
-    const debounce = this.options.debounceMs ?? 500;
-    const cacheDir = this.options.cacheDir === null ? null : (this.options.cacheDir ?? join(this.options.dataDir, '.cache'));
-    try {
-      // A cache directory configured inside the data directory under a plain name is no corpus
-      // input: its creation must not look like a data change (dot-names are skipped anyway).
-      const cacheName = cacheDir && resolve(dirname(cacheDir)) === resolve(this.options.dataDir) ? basename(cacheDir) : null;
-      this.watcher = watch(this.options.dataDir, (_event, name) => {
-        if (name && String(name) === cacheName) return;
-        if (name && !isCorpusCandidate(String(name)) && String(name) !== MANIFEST_FILE) return;
-        if (this.timer) clearTimeout(this.timer);
-        this.timer = setTimeout(() => {
-          this.timer = null;
-          this.options.logger.info({ file: name ? String(name) : undefined }, 'data directory changed; reloading');
-          void this.load().catch((err: unknown) => this.options.logger.error({ err }, 'corpus reload failed; the previous corpus keeps serving'));
-        }, debounce);
-      });
-      this.watcher.on('error', (err) => this.options.logger.warn({ err }, 'data directory watch failed'));
-    } catch (err) {
-      this.options.logger.warn({ err }, 'cannot watch the data directory; reload with SIGHUP');
-    }
+    this.watching ??= watchDataDir(this.options, () => this.load());
   }
 
   close(): void {
     if (this.inner) return this.inner.close();
-    this.watcher?.close();
-    this.watcher = null;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    this.watching?.close();
+    this.watching = null;
     if (this.closed) return;
     this.closed = true;
     // As the in-thread loader does when closed: no snapshot write starts after this.
