@@ -15,10 +15,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { Author, Corpus, Paper, Post } from '../corpus/schema.ts';
-import { Library, corpusAcronyms, libraryLookups, type LibraryLookups, type RankingOptions } from './library.ts';
+import { LOOKUP_NAMES, Library, corpusAcronyms, libraryLookups, lookupIdEntries, type LibraryLookups, type LookupName, type RankingOptions } from './library.ts';
 
-type LookupName = 'byTitleKey' | 'aliasIds' | 'byShortName' | 'authorsByKey' | 'postsByPaper';
-const LOOKUPS: LookupName[] = ['byTitleKey', 'aliasIds', 'byShortName', 'authorsByKey', 'postsByPaper'];
 
 export interface RecordsDiff<T> {
   upsert: T[];
@@ -48,11 +46,7 @@ export interface RecordState {
 /** Lookups with records as ids, each value as JSON (for comparison). */
 function lookupIds(l: LibraryLookups): Record<LookupName, Map<string, string>> {
   const out = {} as Record<LookupName, Map<string, string>>;
-  out.byTitleKey = new Map([...l.byTitleKey].map(([k, v]) => [k, JSON.stringify(v)]));
-  out.aliasIds = new Map([...l.aliasIds].map(([k, v]) => [k, JSON.stringify(v)]));
-  out.byShortName = new Map([...l.byShortName].map(([k, v]) => [k, JSON.stringify(v)]));
-  out.authorsByKey = new Map([...l.authorsByKey].map(([k, v]) => [k, JSON.stringify(v.map((a) => a.id))]));
-  out.postsByPaper = new Map([...l.postsByPaper].map(([k, v]) => [k, JSON.stringify(v.map((p) => p.id))]));
+  for (const name of LOOKUP_NAMES) out[name] = new Map(lookupIdEntries(l, name).map(([k, v]) => [k, JSON.stringify(v)]));
   return out;
 }
 
@@ -89,7 +83,7 @@ export function diffLibrary(before: RecordState, corpus: Corpus, maxShare = 0.05
   // main thread's lookups hold the record objects).
   const touched = { authorsByKey: new Set(authors.upsert.map((a) => a.id)), postsByPaper: new Set(posts.upsert.map((p) => p.id)) };
   const lookupDiffs: LibraryDiff['lookups'] = [];
-  for (const name of LOOKUPS) {
+  for (const name of LOOKUP_NAMES) {
     const was = before.lookups[name];
     const is = state.lookups[name];
     const set: [string, string | string[]][] = [];

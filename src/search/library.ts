@@ -148,6 +148,30 @@ export interface LibraryLookups {
   categories: string[];
 }
 
+/** The lookups that map keys to records or ids (what crosses threads and is diffed, as ids). */
+export const LOOKUP_NAMES = ['byTitleKey', 'aliasIds', 'byShortName', 'authorsByKey', 'postsByPaper'] as const;
+export type LookupName = (typeof LOOKUP_NAMES)[number];
+
+/** One lookup's entries with records as their ids. */
+export function lookupIdEntries(l: LibraryLookups, name: LookupName): [string, string | string[]][] {
+  if (name === 'authorsByKey') return [...l.authorsByKey].map(([k, as]) => [k, as.map((a) => a.id)]);
+  if (name === 'postsByPaper') return [...l.postsByPaper].map(([k, ps]) => [k, ps.map((p) => p.id)]);
+  return [...l[name]];
+}
+
+/** Sets one lookup entry given with records as ids (`lookupIdEntries`); the records must be in `l`. */
+export function setLookupEntry(l: LibraryLookups, name: LookupName, key: string, value: string | string[]): void {
+  const known = <T>(map: Map<string, T>, id: string): T => {
+    const r = map.get(id);
+    if (r === undefined) throw new Error(`papertalk: lookup entry refers to unknown record ${id}`);
+    return r;
+  };
+  if (name === 'authorsByKey') l.authorsByKey.set(key, (value as string[]).map((id) => known(l.authors, id)));
+  else if (name === 'postsByPaper') l.postsByPaper.set(key, (value as string[]).map((id) => known(l.posts, id)));
+  else if (name === 'byShortName') l.byShortName.set(key, value as string[]);
+  else l[name].set(key, value as string);
+}
+
 /** The lookups of a corpus (linear in its size). */
 export function libraryLookups(corpus: Corpus): LibraryLookups {
   const l: LibraryLookups = { papers: new Map(), posts: new Map(), authors: new Map(), byTitleKey: new Map(), aliasIds: new Map(), byShortName: new Map(), authorsByKey: new Map(), postsByPaper: new Map(), categories: [] };
@@ -259,11 +283,8 @@ export class Library {
   readonly authors: Map<string, Author>;
   readonly acronyms: AcronymMap;
   readonly ranking: RankingOptions;
-  private readonly byTitleKey: Map<string, string>;
-  private readonly aliasIds: Map<string, string>;
-  private readonly byShortName: Map<string, string[]>;
-  private readonly authorsByKey: Map<string, Author[]>;
-  private readonly postsByPaper: Map<string, Post[]>;
+  /** The lookups (`papers`, `posts`, `authors` and `categories` above are theirs). */
+  private readonly l: LibraryLookups;
   private readonly main: LibraryIndexes['main'];
   private readonly titleIndex: LibraryIndexes['titles'];
   private readonly authorIndex: LibraryIndexes['authors'];
@@ -273,14 +294,10 @@ export class Library {
     this.corpus = corpus;
     this.ranking = ranking;
     const l = parts?.lookups ?? libraryLookups(corpus);
+    this.l = l;
     this.papers = l.papers;
     this.posts = l.posts;
     this.authors = l.authors;
-    this.byTitleKey = l.byTitleKey;
-    this.aliasIds = l.aliasIds;
-    this.byShortName = l.byShortName;
-    this.authorsByKey = l.authorsByKey;
-    this.postsByPaper = l.postsByPaper;
     this.categories = l.categories;
     if (parts) {
       this.main = parts.indexes.main;
@@ -318,7 +335,7 @@ export class Library {
 
   /** The lookups this library was built with. */
   lookups(): LibraryLookups {
-    return { papers: this.papers, posts: this.posts, authors: this.authors, byTitleKey: this.byTitleKey, aliasIds: this.aliasIds, byShortName: this.byShortName, authorsByKey: this.authorsByKey, postsByPaper: this.postsByPaper, categories: this.categories };
+    return this.l;
   }
 
   static build(corpus: Corpus, ranking: RankingOptions = DEFAULT_RANKING): Library {
@@ -409,13 +426,8 @@ export class Library {
       this.authorIndex.add(authorNameDoc(a));
     }
     for (const change of diff.lookups) {
-      const map = l[change.name] as Map<string, unknown>;
-      for (const k of change.remove) map.delete(k);
-      for (const [k, v] of change.set) {
-        if (change.name === 'authorsByKey') map.set(k, (v as string[]).map((id) => l.authors.get(id)!));
-        else if (change.name === 'postsByPaper') map.set(k, (v as string[]).map((id) => l.posts.get(id)!));
-        else map.set(k, v);
-      }
+      for (const k of change.remove) l[change.name].delete(k);
+      for (const [k, v] of change.set) setLookupEntry(l, change.name, k, v);
     }
     const pick = <T>(map: Map<string, T>, order: string[]): T[] =>
       order.map((id) => {
@@ -636,9 +648,9 @@ export class Library {
     if (!q) return null;
     const byId = this.resolvePaperId(q);
     if (byId) return { paper: this.papers.get(byId)!, how: 'id' };
-    const exact = this.byTitleKey.get(titleKey(q));
+    const exact = this.l.byTitleKey.get(titleKey(q));
     if (exact) return { paper: this.papers.get(exact)!, how: 'title' };
-    const short = this.byShortName.get(titleKey(q));
+    const short = this.l.byShortName.get(titleKey(q));
     if (short?.length === 1) return { paper: this.papers.get(short[0]!)!, how: 'short-name' };
     const terms = queryTerms(q);
     if (!terms.length) return null;
@@ -651,7 +663,7 @@ export class Library {
   /** A paper id, or an id the paper had under another of its titles, → the current id. */
   resolvePaperId(id: string): string | null {
     if (this.papers.has(id)) return id;
-    return this.aliasIds.get(id) ?? null;
+    return this.l.aliasIds.get(id) ?? null;
   }
 
   /** How many documents hold this processed term exactly (0: the corpus never uses the word). */
@@ -682,7 +694,7 @@ export class Library {
 
   private findAuthorsNow(text: string): Author[] {
     const key = nameKey(text);
-    const exact = this.authorsByKey.get(key);
+    const exact = this.l.authorsByKey.get(key);
     if (exact?.length) return exact;
     if (!key) return [];
     const res = this.best('authors', text, { fuzzy: (t) => (t.length >= 4 ? 0.25 : false), prefix: (t) => t.length >= 3, combineWith: 'AND' }, Infinity, 'id', 0.9);
@@ -703,7 +715,7 @@ export class Library {
   }
 
   postsAbout(paperId: string): Post[] {
-    return this.postsByPaper.get(paperId) ?? [];
+    return this.l.postsByPaper.get(paperId) ?? [];
   }
 
   /** Papers similar to one: its title and key abstract words as a query, itself excluded. */

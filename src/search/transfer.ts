@@ -11,10 +11,9 @@
  */
 import type { Author, Corpus, Paper, Post } from '../corpus/schema.ts';
 import { IndexRestorer, indexDumpParts, type IndexDump, type IndexDumpPart } from './internals.ts';
-import { Library, createIndex, type LibraryIndexes, type LibraryLookups, type RankingOptions } from './library.ts';
+import { LOOKUP_NAMES, Library, createIndex, lookupIdEntries, setLookupEntry, type LibraryIndexes, type LibraryLookups, type LookupName, type RankingOptions } from './library.ts';
 
 type IndexName = keyof LibraryIndexes;
-type LookupName = 'byTitleKey' | 'aliasIds' | 'byShortName' | 'authorsByKey' | 'postsByPaper';
 
 export type LibraryPart =
   | { t: 'papers'; items: Paper[] }
@@ -49,14 +48,7 @@ export function* libraryParts(lib: Library, extras: Record<string, unknown> = {}
   for (const items of runs(c.posts, size)) yield { t: 'posts', items };
   for (const items of runs(c.authors, size)) yield { t: 'authors', items };
   const l = lib.lookups();
-  const lookups: [LookupName, [string, string | string[]][]][] = [
-    ['byTitleKey', [...l.byTitleKey]],
-    ['aliasIds', [...l.aliasIds]],
-    ['byShortName', [...l.byShortName]],
-    ['authorsByKey', [...l.authorsByKey].map(([k, as]) => [k, as.map((a) => a.id)])],
-    ['postsByPaper', [...l.postsByPaper].map(([k, ps]) => [k, ps.map((p) => p.id)])],
-  ];
-  for (const [name, entries] of lookups) for (const run of runs(entries, size)) yield { t: 'lookup', name, entries: run };
+  for (const name of LOOKUP_NAMES) for (const run of runs(lookupIdEntries(l, name), size)) yield { t: 'lookup', name, entries: run };
   yield { t: 'categories', items: [...l.categories] };
   const dumps = lib.indexDumps();
   for (const which of ['main', 'titles', 'authors'] as const) {
@@ -149,12 +141,7 @@ export class LibraryAssembler {
         }
         return;
       case 'lookup':
-        for (const [k, v] of part.entries) {
-          if (part.name === 'byTitleKey' || part.name === 'aliasIds') l[part.name].set(k, v as string);
-          else if (part.name === 'byShortName') l.byShortName.set(k, v as string[]);
-          else if (part.name === 'authorsByKey') l.authorsByKey.set(k, (v as string[]).map((id) => this.known(l.authors, id)));
-          else l.postsByPaper.set(k, (v as string[]).map((id) => this.known(l.posts, id)));
-        }
+        for (const [k, v] of part.entries) setLookupEntry(l, part.name, k, v);
         return;
       case 'categories':
         l.categories = part.items;
@@ -177,12 +164,6 @@ export class LibraryAssembler {
       default:
         throw new Error(`papertalk: unknown library part ${(part as { t?: unknown }).t as string}`);
     }
-  }
-
-  private known<T>(map: Map<string, T>, id: string): T {
-    const v = map.get(id);
-    if (v === undefined) throw new Error(`papertalk: library part refers to unknown record ${id}`);
-    return v;
   }
 
   finish(ranking?: RankingOptions): Library {
