@@ -38,6 +38,13 @@ interface Pending {
 }
 
 
+/** Installs the understanding dictionaries a snapshot kept (the engine then need not build them). */
+function adoptKept(loaded: LoadedCorpus): LoadedCorpus {
+  const prepared = loaded.extras ? preparedFromExtras((k) => loaded.extras![k]) : null;
+  if (prepared) adoptPrepared(loaded.library, prepared);
+  return loaded;
+}
+
 export class CorpusService extends EventEmitter<CorpusServiceEvents> {
   private readonly options: CorpusServiceOptions;
   private readonly inner: CorpusLoader | null;
@@ -107,11 +114,7 @@ export class CorpusService extends EventEmitter<CorpusServiceEvents> {
    */
   load(): Promise<LoadedCorpus> {
     if (this.inner) {
-      return this.inner.load().then((l) => {
-        const prepared = l.extras ? preparedFromExtras((k) => l.extras![k]) : null;
-        if (prepared) adoptPrepared(l.library, prepared);
-        return l;
-      });
+      return this.inner.load().then(adoptKept);
     }
     if (!this.loaded && !this.worker && !this.starting && !this.triedSnapshot && this.options.cacheDir !== null) {
       this.triedSnapshot = true;
@@ -147,9 +150,7 @@ export class CorpusService extends EventEmitter<CorpusServiceEvents> {
     if (this.extraRecords.length) loader.setExtraPapers(this.extraRecords);
     const loaded = await loader.fromSnapshot().catch(() => null);
     if (!loaded) return null;
-    // The dictionaries the snapshot kept: the engine need not build them here.
-    const prepared = loaded.extras ? preparedFromExtras((k) => loaded.extras![k]) : null;
-    if (prepared) adoptPrepared(loaded.library, prepared);
+    adoptKept(loaded);
     const c = loaded.library.corpus;
     this.primeWith = { papers: c.papers.length, posts: c.posts.length, authors: c.authors.length };
     this.install(0, loaded);

@@ -3,7 +3,7 @@
  * papers, an edited entry), the corpus worker sends only what changed (`LibraryDiff`: records
  * added, changed and removed, the new record order, the lookup entries that changed, the
  * acronyms) instead of the whole library, and the main thread applies it to the library it
- * serves (`applyLibraryDiff`): the changed documents are removed from and added to the
+ * serves (`Library.patched`): the changed documents are removed from and added to the
  * MiniSearch indexes in place (`remove` with the document as it was indexed, then `add`: no
  * discarded documents left behind), the lookups are patched, and a new `Library` takes over the
  * indexes and lookups (the old one is retired: its caches are dropped). The result equals a fresh
@@ -15,7 +15,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Author, Corpus, Paper, Post } from '../corpus/schema.ts';
-import { LOOKUP_NAMES, Library, corpusAcronyms, libraryLookups, lookupIdEntries, type LibraryLookups, type LookupName, type RankingOptions } from './library.ts';
+import { LOOKUP_NAMES, corpusAcronyms, libraryLookups, lookupIdEntries, type LibraryLookups, type LookupName } from './library.ts';
 
 
 export interface RecordsDiff<T> {
@@ -87,9 +87,10 @@ export function diffLibrary(before: RecordState, corpus: Corpus, maxShare = 0.05
     const was = before.lookups[name];
     const is = state.lookups[name];
     const set: [string, string | string[]][] = [];
-    for (const [k, v] of is) {
-      const holds = name === 'authorsByKey' || name === 'postsByPaper' ? (JSON.parse(v) as string[]).some((id) => touched[name].has(id)) : false;
-      if (was.get(k) !== v || holds) set.push([k, JSON.parse(v) as string | string[]]);
+    // The entries as ids again (`is` holds them as JSON, for the comparison).
+    for (const [k, ids] of lookupIdEntries(lookups, name)) {
+      const holds = (name === 'authorsByKey' || name === 'postsByPaper') && (ids as string[]).some((id) => touched[name].has(id));
+      if (was.get(k) !== is.get(k) || holds) set.push([k, ids]);
     }
     const remove = [...was.keys()].filter((k) => !is.has(k));
     if (set.length || remove.length) lookupDiffs.push({ name, set, remove });
@@ -103,9 +104,4 @@ export function diffLibrary(before: RecordState, corpus: Corpus, maxShare = 0.05
 /** Number of records a diff adds, changes or removes. */
 export function diffSize(d: LibraryDiff): number {
   return d.papers.upsert.length + d.papers.remove.length + d.posts.upsert.length + d.posts.remove.length + d.authors.upsert.length + d.authors.remove.length;
-}
-
-/** Applies a diff to the library being served; returns the new library (the old one is retired). */
-export function applyLibraryDiff(lib: Library, diff: LibraryDiff, ranking?: RankingOptions): Library {
-  return lib.patched(diff, ranking);
 }
