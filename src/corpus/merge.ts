@@ -20,7 +20,7 @@ import { categoryName } from './categories.ts';
 import { splitHomonyms } from './homonyms.ts';
 import { arxivIdFromDoi, identityKeys } from './identity.ts';
 import type { Author, AuthorProfile, Corpus, LoadIssue, Paper, Post, RawPaper, RawPost } from './schema.ts';
-import { similarTexts, type SimilarPair } from './similar.ts';
+import { similarTexts, type SimilarIndexOut, type SimilarPair } from './similar.ts';
 import { nameKey, shortHash, slug, titleKey } from './text.ts';
 import { UnionFind } from './unionFind.ts';
 
@@ -144,7 +144,7 @@ export function mergeAuthorLists(raws: readonly RawPaper[], keyOf: (name: string
   return { names, truncated, links };
 }
 
-function chooseDate(raws: RawPaper[]): string | null {
+function chooseDate(raws: readonly RawPaper[]): string | null {
   const full = raws.map((r) => r.date).filter((d): d is string => !!d && d.length === 10);
   if (full.length) return mostCommon(full)!;
   return mostCommon(raws.map((r) => r.date).filter((d): d is string => !!d)) ?? null;
@@ -173,31 +173,43 @@ function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** A record's content as one string: the first part of the canonical order of records. */
+export function canonicalKey(r: RawPaper): string {
+  return [
+    titleKey(r.title ?? ''), r.title ?? '', r.abstract ?? '', r.authors.join('\u0001'), r.date ?? '', r.category ?? '',
+    r.venue ?? '', r.orgs.join('\u0001'), String(r.hasCode), String(r.authorsTruncated), r.pageOwner ?? '',
+    r.doi ?? '', r.arxivId ?? '',
+  ].join('\u0000');
+}
+
+/** The canonical order of records given with their `canonicalKey`s. */
+export function compareCanonical(x: { key: string; r: RawPaper }, y: { key: string; r: RawPaper }): number {
+  return compareStrings(x.key, y.key) || compareStrings(x.r.source, y.r.source) || x.r.line - y.r.line;
+}
+
 /**
  * The records in an order given by their content alone, so that every tie-break below ("the
  * first one seen") and therefore every id and chosen spelling is the same whatever the file
  * names or the order the files were read in. File name and line only order records that are
  * otherwise identical (and then give the same result either way).
  */
-function canonicalPapers(raws: readonly RawPaper[]): RawPaper[] {
-  const keyed = raws.map((r) => ({
-    r,
-    key: [
-      titleKey(r.title ?? ''), r.title ?? '', r.abstract ?? '', r.authors.join('\u0001'), r.date ?? '', r.category ?? '',
-      r.venue ?? '', r.orgs.join('\u0001'), String(r.hasCode), String(r.authorsTruncated), r.pageOwner ?? '',
-      r.doi ?? '', r.arxivId ?? '',
-    ].join('\u0000'),
-  }));
-  keyed.sort((x, y) => compareStrings(x.key, y.key) || compareStrings(x.r.source, y.r.source) || x.r.line - y.r.line);
+export function canonicalPapers(raws: readonly RawPaper[]): RawPaper[] {
+  const keyed = raws.map((r) => ({ r, key: canonicalKey(r) }));
+  keyed.sort(compareCanonical);
   return keyed.map((k) => k.r);
 }
 
-export function mergeCorpus(input: MergeInput, options: MergeOptions = {}): MergeResult {
-  const issues: LoadIssue[] = [];
-  const raws = canonicalPapers(input.papers);
-  const keyOf = memoNameKey();
-  const uf = new UnionFind(raws.length);
+/** Containment of abstract shingles above which two entries are one paper (see `MergeOptions`). */
+export const ABSTRACT_THRESHOLD = 0.35;
 
+/**
+ * Groups records (in canonical order) into papers: by identity, then title, then abstract
+ * (`pairs`: `similarTexts` of their abstracts, in its order). Groups come in the order of their
+ * first record, each in canonical order. Which records end up together depends only on the
+ * records linked to them by a shared identity key, title key or abstract pair.
+ */
+export function groupRecords(raws: readonly RawPaper[], pairs: readonly SimilarPair[]): number[][] {
+  const uf = new UnionFind(raws.length);
   // 1. Same DOI or arXiv id: one paper, whatever its titles.
   const byIdentity = new Map<string, number>();
   raws.forEach((r, i) => {
@@ -256,11 +268,10 @@ export function mergeCorpus(input: MergeInput, options: MergeOptions = {}): Merg
   });
 
   // 3. Same abstract: untitled entries and papers listed under another title.
-  const threshold = options.abstractThreshold ?? 0.35;
   // An untitled entry joins only the entry its abstract is closest to: one abstract-only entry
   // must not bridge two different papers whose abstracts it happens to resemble.
   const bestOfUntitled = new Map<number, SimilarPair>();
-  for (const pair of similarTexts(raws.map((r) => r.abstract), { threshold })) {
+  for (const pair of pairs) {
     const untitled = [pair.a, pair.b].filter((i) => !raws[i]!.title);
     if (!untitled.length) {
       uf.union(pair.a, pair.b);
@@ -272,69 +283,214 @@ export function mergeCorpus(input: MergeInput, options: MergeOptions = {}): Merg
     }
   }
   for (const pair of bestOfUntitled.values()) uf.union(pair.a, pair.b);
+  return uf.groups();
+}
 
-  const groups = uf.groups().map((idxs) => idxs.map((i) => raws[i]!));
+/** One paper drafted from its group of records (authors as merged spellings; ids not yet given). */
+export interface PaperDraft {
+  /** Its `id` is `baseId` until `mergeCorpus` (or the incremental merge) settles collisions. */
+  paper: Paper;
+  /** The id the paper wants (`paperId` of its title and abstract). */
+  baseId: string;
+  /** The merged author spellings (the paper's `authors` before display names replace them). */
+  names: string[];
+  links: [string, string][];
+  /** Name keys its records list explicitly (not as page owner). */
+  explicit: Set<string>;
+  issues: LoadIssue[];
+}
+
+/** The paper of one group of records (in canonical order). */
+export function draftPaper(group: readonly RawPaper[], keyOf: (name: string) => string): PaperDraft {
+  const issues: LoadIssue[] = [];
+  const titled = group.filter((r) => r.title);
+  const title = mostCommon(titled.map((r) => r.title!), titleKey) ?? null;
+  // Prefer the spelling seen most often among the title's case variants.
+  const spelling = title ? mostCommon(titled.map((r) => r.title!).filter((t) => titleKey(t) === titleKey(title))) ?? title : null;
+  const aliases = [...new Set(titled.map((r) => r.title!).filter((t) => titleKey(t) !== titleKey(spelling ?? '')))];
+  const dedupAliases = aliases.filter((t, i) => aliases.findIndex((u) => titleKey(u) === titleKey(t)) === i);
+  // The fullest abstract, but not one full of LaTeX markup when a clean one exists.
+  const abstractScore = (a: string) => a.length - (/\\[a-z]+/i.test(a) ? 1e6 : 0);
+  const abstract = group.map((r) => r.abstract).filter((a): a is string => !!a).sort((a, b) => abstractScore(b) - abstractScore(a))[0] ?? null;
+  const authors = mergeAuthorLists(group, keyOf);
+  const date = chooseDate(group);
+  const category = mostCommon(group.map((r) => r.category).filter((c): c is string => !!c)) ?? null;
+  // The published version's DOI before the arXiv-issued one (10.48550/arXiv.…).
+  const dois = group.map((r) => r.doi).filter((d): d is string => !!d);
+  const doi = mostCommon(dois.filter((d) => !arxivIdFromDoi(d))) ?? mostCommon(dois);
+  const arxivId = mostCommon(group.map((r) => r.arxivId).filter((a): a is string => !!a));
+  const id = paperId(spelling, abstract);
+  if (!spelling) {
+    for (const r of group) issues.push({ level: 'warn', file: r.source, line: r.line, message: 'untitled entry matches no other source; kept untitled' });
+  } else {
+    for (const r of group.filter((g) => !g.title)) {
+      issues.push({ level: 'warn', file: r.source, line: r.line, message: `untitled entry recovered as "${spelling}" by its abstract` });
+    }
+  }
+  const paper: Paper = {
+    id,
+    title: spelling,
+    aliases: dedupAliases,
+    authors: authors.names,
+    date,
+    category,
+    venue: mostCommon(group.map((r) => r.venue).filter((v): v is string => !!v)) ?? null,
+    orgs: [...new Set(group.flatMap((r) => r.orgs))],
+    hasCode: group.some((r) => r.hasCode),
+    abstract,
+    sources: [...new Set(group.map((r) => r.source))].sort(),
+    categoryName: categoryName(category),
+    authorsTruncated: authors.truncated,
+    authorIds: [],
+    year: date ? Number(date.slice(0, 4)) : null,
+    ...(doi ? { doi } : {}),
+    ...(arxivId ? { arxivId } : {}),
+  };
+  return { paper, baseId: id, names: authors.names, links: authors.links, explicit: new Set(group.flatMap((r) => r.authors.map(keyOf))), issues };
+}
+
+/** The order of papers in a corpus: newest first, then by id. */
+export function comparePapers(a: Paper, b: Paper): number {
+  return (b.date ?? '').localeCompare(a.date ?? '') || a.id.localeCompare(b.id);
+}
+
+/** The order of authors in a corpus: most papers first, then by name and id. */
+export function compareAuthors(a: Author, b: Author): number {
+  return b.paperIds.length - a.paperIds.length || a.name.localeCompare(b.name) || a.id.localeCompare(b.id);
+}
+
+/** The profiles in their canonical order (a later one of the same name key wins). */
+export function sortedProfiles(profiles: readonly AuthorProfile[]): AuthorProfile[] {
+  return [...profiles].sort((x, y) => compareStrings(JSON.stringify(x), JSON.stringify(y)));
+}
+
+/** Profile by name key (the last of the canonical order wins). */
+export function profilesByKey(sorted: readonly AuthorProfile[]): Map<string, AuthorProfile> {
+  return new Map(sorted.map((pr) => [nameKey(pr.name), pr]));
+}
+
+/** A free paper id: the first group of a shared title gets it plain, the next ones a suffix. */
+export function freePaperId(wanted: string, used: ReadonlySet<string>): string {
+  let id = wanted;
+  while (used.has(id)) id = `${id}-${shortHash(id, 3)}`;
+  return id;
+}
+
+/**
+ * What the incremental merge (incrementalMerge.ts) takes over from a full merge: the records in
+ * canonical order, their abstract pairs, the groups and drafts, and the people.
+ */
+export interface MergeTrace {
+  raws: RawPaper[];
+  pairs: SimilarPair[];
+  groups: number[][];
+  drafts: PaperDraft[];
+  people: PersonResult[];
+  /** The inverted index of abstract shingles `similarTexts` built (see `SimilarIndexOut`). */
+  shingles: SimilarIndexOut;
+}
+
+export function mergeCorpus(input: MergeInput, options: MergeOptions = {}, trace?: (t: MergeTrace) => void): MergeResult {
+  const issues: LoadIssue[] = [];
+  const raws = canonicalPapers(input.papers);
+  const keyOf = memoNameKey();
+  const index: SimilarIndexOut = {};
+  const pairs = similarTexts(raws.map((r) => r.abstract), { threshold: options.abstractThreshold ?? ABSTRACT_THRESHOLD }, trace ? index : undefined);
+  const groups = groupRecords(raws, pairs);
   const papers: Paper[] = [];
+  const drafts: PaperDraft[] = [];
   const allLinks: [string, string][] = [];
   const usedIds = new Set<string>();
   const explicit = new Map<string, Set<string>>();
   for (const group of groups) {
-    const titled = group.filter((r) => r.title);
-    const title = mostCommon(titled.map((r) => r.title!), titleKey) ?? null;
-    // Prefer the spelling seen most often among the title's case variants.
-    const spelling = title ? mostCommon(titled.map((r) => r.title!).filter((t) => titleKey(t) === titleKey(title))) ?? title : null;
-    const aliases = [...new Set(titled.map((r) => r.title!).filter((t) => titleKey(t) !== titleKey(spelling ?? '')))];
-    const dedupAliases = aliases.filter((t, i) => aliases.findIndex((u) => titleKey(u) === titleKey(t)) === i);
-    // The fullest abstract, but not one full of LaTeX markup when a clean one exists.
-    const abstractScore = (a: string) => a.length - (/\\[a-z]+/i.test(a) ? 1e6 : 0);
-    const abstract = group.map((r) => r.abstract).filter((a): a is string => !!a).sort((a, b) => abstractScore(b) - abstractScore(a))[0] ?? null;
-    const authors = mergeAuthorLists(group, keyOf);
-    allLinks.push(...authors.links);
-    const date = chooseDate(group);
-    const category = mostCommon(group.map((r) => r.category).filter((c): c is string => !!c)) ?? null;
-    // The published version's DOI before the arXiv-issued one (10.48550/arXiv.…).
-    const dois = group.map((r) => r.doi).filter((d): d is string => !!d);
-    const doi = mostCommon(dois.filter((d) => !arxivIdFromDoi(d))) ?? mostCommon(dois);
-    const arxivId = mostCommon(group.map((r) => r.arxivId).filter((a): a is string => !!a));
-    let id = paperId(spelling, abstract);
-    while (usedIds.has(id)) id = `${id}-${shortHash(id, 3)}`;
+    const d = draftPaper(group.map((i) => raws[i]!), keyOf);
+    const id = freePaperId(d.baseId, usedIds);
     usedIds.add(id);
-    explicit.set(id, new Set(group.flatMap((r) => r.authors.map(keyOf))));
-    if (!spelling) {
-      for (const r of group) issues.push({ level: 'warn', file: r.source, line: r.line, message: 'untitled entry matches no other source; kept untitled' });
-    } else {
-      for (const r of group.filter((g) => !g.title)) {
-        issues.push({ level: 'warn', file: r.source, line: r.line, message: `untitled entry recovered as "${spelling}" by its abstract` });
-      }
-    }
-    papers.push({
-      id,
-      title: spelling,
-      aliases: dedupAliases,
-      authors: authors.names,
-      date,
-      category,
-      venue: mostCommon(group.map((r) => r.venue).filter((v): v is string => !!v)) ?? null,
-      orgs: [...new Set(group.flatMap((r) => r.orgs))],
-      hasCode: group.some((r) => r.hasCode),
-      abstract,
-      sources: [...new Set(group.map((r) => r.source))].sort(),
-      categoryName: categoryName(category),
-      authorsTruncated: authors.truncated,
-      authorIds: [],
-      year: date ? Number(date.slice(0, 4)) : null,
-      ...(doi ? { doi } : {}),
-      ...(arxivId ? { arxivId } : {}),
-    });
+    d.paper.id = id;
+    explicit.set(id, d.explicit);
+    issues.push(...d.issues);
+    allLinks.push(...d.links);
+    papers.push(d.paper);
+    drafts.push(d);
   }
-  papers.sort((a, b) => (b.date ?? '').localeCompare(a.date ?? '') || a.id.localeCompare(b.id));
+  papers.sort(comparePapers);
 
-  const profiles = [...input.profiles].sort((x, y) => compareStrings(JSON.stringify(x), JSON.stringify(y)));
-  const authors = buildAuthors(papers, raws, allLinks, profiles, explicit, keyOf);
-  const posts = buildPosts(input.posts, papers);
+  const profiles = sortedProfiles(input.profiles);
+  const people: PersonResult[] = [];
+  const authors = buildAuthors(papers, raws, allLinks, profiles, explicit, keyOf, trace ? people : null);
+  const posts = buildPosts(input.posts, titleResolver(papers));
   // Reported in file and line order, whatever order the groups were merged in.
-  issues.sort((x, y) => compareStrings(x.file, y.file) || (x.line ?? 0) - (y.line ?? 0));
+  issues.sort(compareIssues);
+  trace?.({ raws, pairs, groups, drafts, people, shingles: index });
   return { corpus: { papers, posts, authors }, issues };
+}
+
+/** Merge issues in file and line order (a stable sort: ties keep the order of their groups). */
+export function compareIssues(x: LoadIssue, y: LoadIssue): number {
+  return compareStrings(x.file, y.file) || (x.line ?? 0) - (y.line ?? 0);
+}
+
+/** One person's author records (several when a name is shared) and each paper's author id of them. */
+export interface PersonResult {
+  /** The name keys of the person (spellings found to be one person through some paper). */
+  keys: string[];
+  authors: Author[];
+  idOf: Map<Paper, string>;
+}
+
+/** What `personAuthors` needs of the corpus beyond the person's own spellings and papers. */
+export interface PersonContext {
+  /** Occurrences of a spelling in all source records (authors and page owners). */
+  spellingCount: (spelling: string) => number;
+  explicit: ReadonlyMap<string, ReadonlySet<string>>;
+  profileByKey: ReadonlyMap<string, AuthorProfile>;
+  nameKeyOf: (name: string) => string;
+  authorKeysOf: (paper: Paper) => readonly string[];
+  /** The id a cluster gets given the id it wants (free of collisions with other people's). */
+  freeId: (wanted: string, personKey: string) => string;
+}
+
+/**
+ * The author records of one person: the display spelling (the most frequent), the split into
+ * homonyms, ids and profile. `papers` are the person's papers in corpus order, their `authors`
+ * still the merged spellings.
+ */
+export function personAuthors(variantSet: Iterable<string>, papers: Paper[], ctx: PersonContext): { authors: Author[]; idOf: Map<Paper, string> } {
+  const { spellingCount, nameKeyOf, profileByKey } = ctx;
+  const variants = [...variantSet];
+  const display = [...variants].sort((x, y) => spellingCount(y) - spellingCount(x) || y.length - x.length || x.localeCompare(y))[0]!;
+  const baseId = `a-${slug(nameKey(display), 5)}`;
+  const clusters = splitHomonyms(papers, nameKeyOf(display), ctx.explicit, { nameKeyOf, authorKeysOf: ctx.authorKeysOf, labelSingle: false });
+  const authors: Author[] = [];
+  const idOf = new Map<Paper, string>();
+  clusters.forEach((cluster, ci) => {
+    const id = ctx.freeId(ci === 0 ? baseId : `${baseId}-${ci + 1}`, nameKeyOf(display));
+    const paperIds = cluster.papers.map((p) => p.id);
+    for (const p of cluster.papers) idOf.set(p, id);
+    authors.push({
+      id,
+      name: display,
+      paperIds,
+      variants: variants.sort(),
+      disambiguation: clusters.length > 1 ? cluster.label : null,
+      profile: ci === 0 ? profileByKey.get(nameKey(display)) ?? variants.map((v) => profileByKey.get(nameKey(v))).find(Boolean) ?? null : null,
+    });
+  });
+  return { authors, idOf };
+}
+
+/** An author id free of `used` (two people whose names slug alike, `Chung-Cheng Chiu` and `Chung Cheng Chiu`, still get two). */
+export function freeAuthorId(wanted: string, personKey: string, used: ReadonlySet<string>): string {
+  let id = wanted;
+  if (used.has(id)) id = `${wanted}-${shortHash(personKey)}`;
+  while (used.has(id)) id = `${id}-${shortHash(id, 3)}`;
+  return id;
+}
+
+/** A paper's author ids (one per person) from its merged spellings, and their display names. */
+export function paperAuthors(names: readonly string[], idOfName: (name: string) => string, displayOf: (id: string) => string): { authorIds: string[]; authors: string[] } {
+  const authorIds = [...new Set(names.map(idOfName))];
+  return { authorIds, authors: authorIds.map(displayOf) };
 }
 
 /** Groups spellings into people, splits people who only share a name, fills `authorIds`. */
@@ -345,6 +501,7 @@ function buildAuthors(
   profiles: AuthorProfile[],
   explicit: ReadonlyMap<string, ReadonlySet<string>>,
   nameKeyOf: (name: string) => string,
+  traced: PersonResult[] | null,
 ): Author[] {
   const keyIndex = new Map<string, number>();
   /** Spelling → index of its name key (one lookup for a spelling seen before). */
@@ -397,67 +554,73 @@ function buildAuthors(
     person?.variants.add(a);
     person?.variants.add(b);
   }
-  const profileByKey = new Map(profiles.map((pr) => [nameKey(pr.name), pr]));
   const authors: Author[] = [];
   /** Per paper, the person (root) → author id (objects and small integers as keys: no key strings). */
   const idOfPaperAuthor = new Map<Paper, Map<number, string>>();
   /** Name keys of each paper's authors, computed once (each paper is seen once per co-author below). */
   const authorKeys = new Map<Paper, string[]>(papers.map((p) => [p, p.authors.map(nameKeyOf)]));
   const usedIds = new Set<string>();
-  /** A free id: two people whose names slug alike (`Chung-Cheng Chiu`, `Chung Cheng Chiu`) still get two. */
-  const freeId = (wanted: string, personKey: string) => {
-    let id = wanted;
-    if (usedIds.has(id)) id = `${wanted}-${shortHash(personKey)}`;
-    while (usedIds.has(id)) id = `${id}-${shortHash(id, 3)}`;
-    usedIds.add(id);
-    return id;
+  const ctx: PersonContext = {
+    spellingCount: (s) => spellingCounts.get(s) ?? 0,
+    explicit,
+    profileByKey: profilesByKey(profiles),
+    nameKeyOf,
+    authorKeysOf: (p) => authorKeys.get(p) ?? p.authors.map(nameKeyOf),
+    freeId: (wanted, personKey) => {
+      const id = freeAuthorId(wanted, personKey, usedIds);
+      usedIds.add(id);
+      return id;
+    },
   };
+  const keysOfRoot = traced ? new Map<number, string[]>() : null;
+  if (keysOfRoot) for (const [k, i] of keyIndex) {
+    const root = uf.find(i);
+    const list = keysOfRoot.get(root);
+    if (list) list.push(k);
+    else keysOfRoot.set(root, [k]);
+  }
   for (const person of people.values()) {
-    const variants = [...person.variants];
-    const display = [...variants].sort((x, y) => (spellingCounts.get(y) ?? 0) - (spellingCounts.get(x) ?? 0) || y.length - x.length || x.localeCompare(y))[0]!;
-    const baseId = `a-${slug(nameKey(display), 5)}`;
-    const clusters = splitHomonyms(person.paperIdx.map((pi) => papers[pi]!), nameKeyOf(display), explicit, { nameKeyOf, authorKeysOf: (p) => authorKeys.get(p) ?? p.authors.map(nameKeyOf), labelSingle: false });
-    clusters.forEach((cluster, ci) => {
-      const id = freeId(ci === 0 ? baseId : `${baseId}-${ci + 1}`, nameKeyOf(display));
-      const paperIds = cluster.papers.map((p) => p.id);
-      for (const p of cluster.papers) {
-        let ids = idOfPaperAuthor.get(p);
-        if (!ids) idOfPaperAuthor.set(p, (ids = new Map()));
-        ids.set(person.root, id);
-      }
-      authors.push({
-        id,
-        name: display,
-        paperIds,
-        variants: variants.sort(),
-        disambiguation: clusters.length > 1 ? cluster.label : null,
-        profile: ci === 0 ? profileByKey.get(nameKey(display)) ?? variants.map((v) => profileByKey.get(nameKey(v))).find(Boolean) ?? null : null,
-      });
-    });
+    const r = personAuthors(person.variants, person.paperIdx.map((pi) => papers[pi]!), ctx);
+    for (const [p, id] of r.idOf) {
+      let ids = idOfPaperAuthor.get(p);
+      if (!ids) idOfPaperAuthor.set(p, (ids = new Map()));
+      ids.set(person.root, id);
+    }
+    authors.push(...r.authors);
+    traced?.push({ keys: keysOfRoot!.get(person.root)!, ...r });
   }
   const displayById = new Map(authors.map((a) => [a.id, a.name]));
   for (const p of papers) {
     // Two spellings of one person (joined through another paper) are listed once.
     const ids = idOfPaperAuthor.get(p);
-    p.authorIds = [...new Set(p.authors.map((a) => ids!.get(uf.find(keyOf(a)))!))];
-    p.authors = p.authorIds.map((id) => displayById.get(id)!);
+    const r = paperAuthors(p.authors, (a) => ids!.get(uf.find(keyOf(a)))!, (id) => displayById.get(id)!);
+    p.authorIds = r.authorIds;
+    p.authors = r.authors;
   }
-  authors.sort((a, b) => b.paperIds.length - a.paperIds.length || a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+  authors.sort(compareAuthors);
   return authors;
 }
 
-function buildPosts(raws: RawPost[], papers: Paper[]): Post[] {
+/**
+ * Title key → the paper a post citing that title mentions: a paper's own title wins over
+ * another paper's alias, and among equals the last paper in corpus order.
+ */
+export function titleResolver(papers: readonly Paper[]): (key: string) => string | undefined {
   const byKey = new Map<string, string>();
-  // Aliases first, so that a paper's own title wins over another paper's alias.
   for (const p of papers) for (const t of p.aliases) byKey.set(titleKey(t), p.id);
   for (const p of papers) if (p.title) byKey.set(titleKey(p.title), p.id);
+  return (key) => byKey.get(key);
+}
+
+/** The posts of the raw posts (in reading order), their citations resolved to papers by title key. */
+export function buildPosts(raws: readonly RawPost[], paperOfTitle: (key: string) => string | undefined): Post[] {
   // The same post in two archives is one post; its text comes from the first copy in content
   // order (not file order), its sources, citations and acknowledgements from all copies.
   const order = raws.map((r, i) => ({ r, i, key: titleKey(r.title), body: r.paragraphs.join('\n\n') }));
   order.sort((x, y) => compareStrings(x.key, y.key) || compareStrings(x.body, y.body) || compareStrings(x.r.source, y.r.source) || x.r.line - y.r.line);
   const seen = new Map<string, { post: Post; firstInput: number }>();
   for (const { r, i, key, body } of order) {
-    const mentions = r.citedTitles.map((t) => byKey.get(titleKey(t))).filter((id): id is string => !!id);
+    const mentions = r.citedTitles.map((t) => paperOfTitle(titleKey(t))).filter((id): id is string => !!id);
     const existing = seen.get(key);
     if (existing) {
       const post = existing.post;

@@ -137,7 +137,41 @@ function sharedCount(data: Uint32Array, a0: number, a1: number, b0: number, b1: 
   return hit;
 }
 
-export function similarTexts(texts: (string | null)[], options: SimilarOptions): SimilarPair[] {
+/**
+ * What `similarTexts` leaves behind when asked (the incremental merge keeps it): its inverted
+ * index, entries `shingle * 2 ** docBits + document` sorted, documents with fewer than
+ * `minShingles` shingles left out.
+ */
+export interface SimilarIndexOut {
+  entries?: Float64Array;
+  docBits?: number;
+}
+
+/** The distinct shingles of one text, sorted (as `similarTexts` computes them). */
+export function textShingles(text: string | null): Uint32Array {
+  const { offsets, data } = shingleTable([text]);
+  return data.slice(0, offsets[1]!);
+}
+
+/** Number of shared values of two sorted arrays, and the shared values. */
+export function sharedShingles(a: Uint32Array, b: Uint32Array): number[] {
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const x = a[i]!;
+    const y = b[j]!;
+    if (x === y) {
+      out.push(x);
+      i++;
+      j++;
+    } else if (x < y) i++;
+    else j++;
+  }
+  return out;
+}
+
+export function similarTexts(texts: (string | null)[], options: SimilarOptions, out?: SimilarIndexOut): SimilarPair[] {
   const maxPosting = options.maxPosting ?? 8;
   const minShingles = options.minShingles ?? 8;
   const { offsets, data } = shingleTable(texts);
@@ -172,6 +206,10 @@ export function similarTexts(texts: (string | null)[], options: SimilarOptions):
     }
   }
   for (let b = 0; b + 1 < buckets.length; b++) if (buckets[b + 1]! - buckets[b]! > 1) entries.subarray(buckets[b]!, buckets[b + 1]!).sort();
+  if (out) {
+    out.entries = entries;
+    out.docBits = docBits;
+  }
   // Pairs of documents sharing a blocking shingle (runs of one shingle longer than
   // `maxPosting` say nothing and are skipped), one packed `a * n + b` per shared shingle:
   // sorted, equal keys are one pair and their count its shared blocking shingles.
