@@ -2,7 +2,9 @@
  * Incremental library updates (src/search/diff.ts): for random sequences of files added, changed
  * and removed, the library patched step by step equals a fresh build of the same files — the
  * same corpus byte for byte, the same lookups, the same search results (scores within float
- * tolerance) — and the retired library refuses a second patch.
+ * tolerance) — and the retired library refuses a second patch. Seed 4 starts from a library whose
+ * indexes are segments (src/search/segment.ts): its patches mask removed documents and add the new
+ * ones beside the segments (src/search/tiered.ts), and must still equal a fresh MiniSearch build.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { buildCorpus, type ParseCache, type SourceFile } from '../src/corpus/load.ts';
 import { ManifestSchema } from '../src/corpus/manifest.ts';
 import { diffLibrary, diffSize, recordState } from '../src/search/diff.ts';
-import { Library } from '../src/search/library.ts';
+import { DEFAULT_RANKING, Library } from '../src/search/library.ts';
 
 const dataDir = new URL('../data/', import.meta.url).pathname;
 const manifest = ManifestSchema.parse(JSON.parse(readFileSync(join(dataDir, 'sources.json'), 'utf8')));
@@ -77,15 +79,15 @@ function expectSameLibrary(got: Library, want: Library): void {
 }
 
 describe('incremental library updates', () => {
-  for (const seed of [1, 2, 3]) {
-    it(`seed ${seed}${seed === 3 ? ' (from a snapshot)' : ''}: a patched library equals a fresh build after every step of random adds, changes and removals`, () => {
+  for (const seed of [1, 2, 3, 4]) {
+    it(`seed ${seed}${seed === 3 ? ' (from a snapshot)' : seed === 4 ? ' (segments)' : ''}: a patched library equals a fresh build after every step of random adds, changes and removals`, () => {
       const r = rng(seed);
       const files = new Map(shipped.map((f) => [f.name, f.text]));
       const cache: ParseCache = new Map();
       const build = () => buildCorpus([...files].map(([name, text]) => ({ name, text })), manifest, { cache }).corpus;
-      // Seed 3 starts from a library restored from a snapshot (as the main thread's libraries are).
+      // Seed 3 starts from a library restored from a snapshot (as the main thread's libraries are), seed 4 from segments.
       const first = build();
-      let lib = seed === 3 ? Library.fromSnapshot(first, Library.build(first).snapshot()) : Library.build(first);
+      let lib = seed === 3 ? Library.fromSnapshot(first, Library.build(first).snapshot()) : seed === 4 ? Library.fromSnapshot(first, Library.build(first, DEFAULT_RANKING, { segmentMinDocs: 0 }).snapshot()) : Library.build(first);
       let state = recordState(lib.corpus);
       let patches = 0;
       for (let step = 0; step < 8; step++) {
@@ -107,6 +109,11 @@ describe('incremental library updates', () => {
         const next = lib.patched(d!.diff);
         expect(() => lib.patched(d!.diff)).toThrow(/^papertalk: /);
         expectSameLibrary(next, fresh);
+        if (seed === 4) {
+          // Still segments with additions; compacted into new segments (a snapshot), the same again.
+          expect(next.indexes().main.segment).not.toBeNull();
+          expectSameLibrary(Library.fromSnapshot(next.corpus, next.snapshot()), fresh);
+        }
         if (diffSize(d!.diff)) patches++;
         lib = next;
         state = d!.state;

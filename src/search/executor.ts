@@ -1,5 +1,6 @@
 /**
- * Query execution over a MiniSearch index's own postings (`internals.ts`): the same terms,
+ * Query execution over an index's postings (`view.ts`: a MiniSearch index read through
+ * `internals.ts`, a compact segment, or a segment with additions): the same terms,
  * expansions and BM25 scores as `MiniSearch#search`, computed with typed-array accumulators
  * instead of one result object per matching document, and with the work planned:
  *
@@ -15,8 +16,9 @@
  * the sums are formed in MiniSearch's order (per term, per field, then per query term, then per
  * sub-query). `test/executor.test.ts` checks that. Above it, OR queries accumulate in one pass.
  */
-import { bm25, indexView, type FieldPostings, type IndexView, type Postings } from './internals.ts';
-import type MiniSearch from 'minisearch';
+import MiniSearch from 'minisearch';
+import { bm25, miniSearchView } from './internals.ts';
+import { isArrayPostings, type PostingList, type ScoringView, type TermPostings } from './view.ts';
 
 export interface ExecOptions {
   /** Field boosts (missing fields count 1). */
@@ -77,7 +79,7 @@ class Level {
 /** One query term: its bit in the matched-terms mask and the index terms it is scored with (term, postings, weight). */
 export interface Spec {
   bit: number;
-  items: [string, FieldPostings, number][];
+  items: [string, TermPostings, number][];
 }
 
 export interface Expansion {
@@ -90,8 +92,8 @@ export interface Expansion {
 }
 
 interface PrefixExpansions {
-  all: [string, FieldPostings, number][];
-  rarest: [string, FieldPostings, number][];
+  all: [string, TermPostings, number][];
+  rarest: [string, TermPostings, number][];
 }
 
 /** Matches of one query: documents in MiniSearch's result order, their score (× quality) and matched query terms. */
@@ -108,13 +110,13 @@ export interface RawResults {
   maskLo: Uint32Array;
   maskHi: Uint32Array;
   /** Index terms that were scored (expansions included), with their postings: for `termsOf`. */
-  derived: [string, FieldPostings][];
+  derived: [string, TermPostings][];
   /** True when a cap dropped expansions (scores may differ from MiniSearch's). */
   planned: boolean;
 }
 
 export class QueryExecutor {
-  readonly view: IndexView;
+  readonly view: ScoringView;
   private readonly tokenize: (text: string) => string[];
   private readonly processTerm: (term: string) => string | null | undefined | false;
   private readonly plan: PlanOptions;
@@ -125,11 +127,12 @@ export class QueryExecutor {
   private nTouched = 0;
   /** Result buffers, reused by every run (results are valid until the next run). */
   private out = { docs: new Int32Array(0), scores: new Float64Array(0), lo: new Uint32Array(0), hi: new Uint32Array(0) };
-  private readonly compact = new Map<Postings, Compact>();
+  private readonly compact = new Map<PostingList, Compact>();
   private compactSize = 0;
 
-  constructor(ms: MiniSearch<any>, tokenize: (text: string) => string[], processTerm: (term: string) => string | null | undefined | false, plan: PlanOptions = DEFAULT_PLAN) {
-    this.view = indexView(ms);
+  /** Over a MiniSearch index (read through its internals) or any other scoring view. */
+  constructor(index: MiniSearch<any> | ScoringView, tokenize: (text: string) => string[], processTerm: (term: string) => string | null | undefined | false, plan: PlanOptions = DEFAULT_PLAN) {
+    this.view = index instanceof MiniSearch ? miniSearchView(index) : index;
     this.tokenize = tokenize;
     this.processTerm = processTerm;
     this.plan = plan;
@@ -159,7 +162,7 @@ export class QueryExecutor {
     return out;
   }
 
-  private compactOf(postings: Postings, fieldId: number): Compact {
+  private compactOf(postings: PostingList, fieldId: number): Compact {
     let c = this.compact.get(postings);
     if (c) {
       this.compact.delete(postings);
@@ -172,11 +175,20 @@ export class QueryExecutor {
     const scores = new Float64Array(n);
     const avg = v.avgFieldLength[fieldId]!;
     const N = v.documentCount;
-    let i = 0;
-    for (const [doc, tf] of postings) {
-      docs[i] = doc;
-      scores[i] = bm25(tf, n, N, v.fieldLength.get(doc)![fieldId]!, avg, v.bm25);
-      i++;
+    if (isArrayPostings(postings)) {
+      const { docs: ds, tfs } = postings;
+      for (let i = 0; i < n; i++) {
+        const doc = ds[i]!;
+        docs[i] = doc;
+        scores[i] = bm25(tfs[i]!, n, N, v.fieldLength(doc, fieldId)!, avg, v.bm25);
+      }
+    } else {
+      let i = 0;
+      for (const [doc, tf] of postings) {
+        docs[i] = doc;
+        scores[i] = bm25(tf, n, N, v.fieldLength(doc, fieldId)!, avg, v.bm25);
+        i++;
+      }
     }
     c = { docs, scores };
     this.compact.set(postings, c);
@@ -187,7 +199,7 @@ export class QueryExecutor {
 
   private evict(): void {
     while (this.compactSize > COMPACT_BUDGET && this.compact.size > 1) {
-      const [k, old] = this.compact.entries().next().value as [Postings, Compact];
+      const [k, old] = this.compact.entries().next().value as [PostingList, Compact];
       this.compact.delete(k);
       this.compactSize -= old.docs.length;
     }
@@ -207,7 +219,7 @@ export class QueryExecutor {
    * `scoreTerm` straight into the total (large indexes, OR): the matched-term mask doubles as the
    * "seen" mark, so each posting costs a few typed-array accesses.
    */
-  private scoreTermDirect(fp: FieldPostings, weight: number, boosts: number[], fieldIdList: number[], top: Level, bitLo: number, bitHi: number): void {
+  private scoreTermDirect(fp: TermPostings, weight: number, boosts: number[], fieldIdList: number[], top: Level, bitLo: number, bitHi: number): void {
     const [maskLo, maskHi] = this.masks!;
     const acc = top.acc;
     const list = top.list;
@@ -224,7 +236,7 @@ export class QueryExecutor {
         const N = this.view.documentCount;
         const p = this.view.bm25;
         for (const [doc, tf] of postings) {
-          const x = factor * bm25(tf, size, N, this.view.fieldLength.get(doc)![fieldId]!, avg, p);
+          const x = factor * bm25(tf, size, N, this.view.fieldLength(doc, fieldId)!, avg, p);
           if ((maskLo[doc]! | maskHi[doc]!) === 0) {
             list[n++] = doc;
             acc[doc] = x;
@@ -249,7 +261,7 @@ export class QueryExecutor {
   }
 
   /** Adds one index term's contribution (weight × field boost × BM25, per field in index order) to `spec`. */
-  private scoreTerm(fp: FieldPostings, weight: number, boosts: number[], fieldIdList: number[], spec: Level, bitLo: number, bitHi: number): void {
+  private scoreTerm(fp: TermPostings, weight: number, boosts: number[], fieldIdList: number[], spec: Level, bitLo: number, bitHi: number): void {
     const v = this.view;
     const [maskLo, maskHi] = this.masks!;
     for (let f = 0; f < fieldIdList.length; f++) {
@@ -270,7 +282,7 @@ export class QueryExecutor {
         const n = postings.size;
         const avg = v.avgFieldLength[fieldId]!;
         for (const [doc, tf] of postings) {
-          spec.add(doc, factor * bm25(tf, n, v.documentCount, v.fieldLength.get(doc)![fieldId]!, avg, v.bm25));
+          spec.add(doc, factor * bm25(tf, n, v.documentCount, v.fieldLength(doc, fieldId)!, avg, v.bm25));
           if (!(maskLo[doc]! | maskHi[doc]!)) this.touched[this.nTouched++] = doc;
           maskLo[doc]! |= bitLo;
           maskHi[doc]! |= bitHi;
@@ -309,14 +321,14 @@ export class QueryExecutor {
         }
         if (bit >= 64) throw new Error('papertalk: too many query terms');
         // Expanded on first use: an AND query stops at the first term that empties it.
-        let cached: [string, FieldPostings, number][] | null = null;
-        const compute = (): [string, FieldPostings, number][] => {
-        const items: [string, FieldPostings, number][] = [];
+        let cached: [string, TermPostings, number][] | null = null;
+        const compute = (): [string, TermPostings, number][] => {
+        const items: [string, TermPostings, number][] = [];
         const exact = v.terms.get(term);
         if (exact) items.push([term, exact, 1]);
         const fz = options.fuzzy ? options.fuzzy(term, i, terms) : false;
         const px = options.prefix ? options.prefix(term, i, terms) : false;
-        let fuzzyMatches: Map<string, [FieldPostings, number]> | undefined;
+        let fuzzyMatches: Map<string, [TermPostings, number]> | undefined;
         if (fz && !(planning && exact && this.dfOf(exact) >= this.plan.fuzzySkipDf)) {
           const fuzzy = fz === true ? 0.2 : fz;
           const maxDistance = fuzzy < 1 ? Math.min(v.maxFuzzy, Math.round(term.length * fuzzy)) : fuzzy;
@@ -327,7 +339,7 @@ export class QueryExecutor {
             if (maxDistance > 1) planned = true;
           } else if (maxDistance) fuzzyMatches = v.terms.fuzzyGet(term, maxDistance);
         } else if (fz) planned = true;
-        const expansions: [string, FieldPostings, number][] = [];
+        const expansions: [string, TermPostings, number][] = [];
         let prefixOnly: PrefixExpansions | null = null;
         if (px) {
           prefixOnly = this.prefixExpansions(term);
@@ -346,8 +358,8 @@ export class QueryExecutor {
           items.push(...prefixOnly.rarest);
           planned = true;
         } else if (planning && expansions.length > this.plan.maxExpansions) {
-          // The rarest expansions (by document frequency), scored in MiniSearch's order.
-          const ranked = expansions.map((e, k) => ({ k, df: this.dfOf(e[1]) })).sort((a, b) => a.df - b.df || a.k - b.k);
+          // The rarest expansions (by document frequency, then term), scored in the source's order.
+          const ranked = expansions.map((e, k) => ({ k, t: e[0], df: this.dfOf(e[1]) })).sort(byDfThenTerm);
           const keep = new Set(ranked.slice(0, this.plan.maxExpansions).map((r) => r.k));
           items.push(...expansions.filter((_, k) => keep.has(k)));
           planned = true;
@@ -384,7 +396,7 @@ export class QueryExecutor {
     const { fieldIds: fieldIdList, boosts } = this.fieldBoosts(options);
     const expansion = this.expand(subQueries, options);
     const { sourceTerms, groups } = expansion;
-    const derived: [string, FieldPostings][] = [];
+    const derived: [string, TermPostings][] = [];
     const and = options.combineWith === 'AND';
     // On a large index, OR queries add every contribution straight into the total: the sums then
     // differ from MiniSearch's in the last bit at most (it sums per term, then per sub-query).
@@ -485,7 +497,7 @@ export class QueryExecutor {
       return hit;
     }
     const v = this.view;
-    const all: [string, FieldPostings, number][] = [];
+    const all: [string, TermPostings, number][] = [];
     for (const [t, fp] of v.terms.atPrefix(term)) {
       const distance = t.length - term.length;
       if (!distance) continue;
@@ -493,7 +505,7 @@ export class QueryExecutor {
     }
     let rarest = all;
     if (this.planning && all.length > this.plan.maxExpansions) {
-      const ranked = all.map((e, k) => ({ k, df: this.dfOf(e[1]) })).sort((a, b) => a.df - b.df || a.k - b.k);
+      const ranked = all.map((e, k) => ({ k, t: e[0], df: this.dfOf(e[1]) })).sort(byDfThenTerm);
       const keep = new Set(ranked.slice(0, this.plan.maxExpansions).map((r) => r.k));
       rarest = all.filter((_, k) => keep.has(k));
     }
@@ -503,7 +515,7 @@ export class QueryExecutor {
     return out;
   }
 
-  private dfOf(fp: FieldPostings): number {
+  private dfOf(fp: TermPostings): number {
     let n = 0;
     for (const p of fp.values()) n += p.size;
     return n;
@@ -526,8 +538,16 @@ export class QueryExecutor {
 
   /** The document's id (MiniSearch's `id` of a result). */
   documentId(doc: number): unknown {
-    return this.view.documentIds.get(doc);
+    return this.view.documentId(doc);
   }
+}
+
+/**
+ * Order of capped expansions: rarest first, ties by term (code units), so that the same ones are
+ * kept whatever order a source lists its terms in (a MiniSearch tree and a segment differ).
+ */
+function byDfThenTerm(a: { df: number; t: string }, b: { df: number; t: string }): number {
+  return a.df - b.df || (a.t < b.t ? -1 : a.t > b.t ? 1 : 0);
 }
 
 function popcount(x: number): number {

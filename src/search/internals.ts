@@ -7,6 +7,7 @@
  * `indexView` also checks the shape at run time and throws a `papertalk:` error when it changed.
  */
 import type MiniSearch from 'minisearch';
+import type { ScoringView } from './view.ts';
 
 /** Term frequencies of one field: short document id → term frequency. */
 export type Postings = Map<number, number>;
@@ -94,6 +95,42 @@ export function indexView(ms: MiniSearch<never> | MiniSearch<any>): IndexView {
     weights: { fuzzy: w.fuzzy, prefix: w.prefix },
     maxFuzzy: so.maxFuzzy,
   };
+}
+
+/** A MiniSearch index as the executor scores it (`view.ts`; live: MiniSearch's own objects). */
+export function miniSearchView(ms: MiniSearch<any>): ScoringView {
+  const v = indexView(ms);
+  const { fieldLength, documentIds, storedFields } = v;
+  return {
+    terms: v.terms as unknown as ScoringView['terms'],
+    documentCount: v.documentCount,
+    nextId: v.nextId,
+    fieldIds: v.fieldIds,
+    fields: v.fields,
+    avgFieldLength: v.avgFieldLength,
+    bm25: v.bm25,
+    weights: v.weights,
+    maxFuzzy: v.maxFuzzy,
+    fieldLength: (doc, fieldId) => fieldLength.get(doc)?.[fieldId],
+    documentId: (doc) => documentIds.get(doc),
+    storedField: (doc, field) => storedFields.get(doc)?.[field],
+  };
+}
+
+/** The field lengths of a document of the index by its id (undefined: not in the index). */
+export function documentFieldLengths(ms: MiniSearch<any>, id: unknown): (number | undefined)[] | undefined {
+  const m = ms as unknown as Writable;
+  const v = indexView(ms);
+  if (!(m._idToShortId instanceof Map)) changed('_idToShortId');
+  const doc = m._idToShortId.get(id);
+  return doc === undefined ? undefined : (v.fieldLength.get(doc) ?? []);
+}
+
+/** The short id of a document of the index (undefined: not in the index). */
+export function shortIdOf(ms: MiniSearch<any>, id: unknown): number | undefined {
+  const m = ms as unknown as Writable;
+  if (!(m._idToShortId instanceof Map)) changed('_idToShortId');
+  return m._idToShortId.get(id);
 }
 
 /** MiniSearch's BM25+ term score (`calcBM25Score`), the same operations in the same order. */

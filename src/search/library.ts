@@ -12,11 +12,13 @@ import { expandQuery, findAcronyms, type AcronymMap } from './acronyms.ts';
 import { coverageOf } from './coverage.ts';
 import { QueryExecutor, type ExecOptions, type RawResults } from './executor.ts';
 import type { LibraryDiff } from './diff.ts';
-import { addAllCached, dumpIndex, replayAverages, restoreIndex, type IndexDump } from './internals.ts';
+import { addAllCached, dumpIndex, miniSearchView, replayAverages, restoreIndex, type IndexDump } from './internals.ts';
 import { topDocuments } from './rank.ts';
 import { topK } from './select.ts';
 import { makeSnippet, type Snippet } from './snippet.ts';
+import { Segment } from './segment.ts';
 import { processTerm, queryTerms, tokenize } from './terms.ts';
+import { TieredIndex } from './tiered.ts';
 
 export type DocKind = 'paper' | 'post' | 'author';
 
@@ -123,14 +125,32 @@ function foldLower(t: string): string | null {
   return foldDiacritics(t).toLowerCase() || null;
 }
 
+/** How a library keeps its indexes. */
+export interface LibraryOptions {
+  /**
+   * A library of at least this many documents (papers, posts and authors) keeps each index as a
+   * compact immutable segment (`segment.ts`; later changes in a small MiniSearch index beside it,
+   * `tiered.ts`): it loads from a snapshot as a few array views instead of millions of maps.
+   * Smaller libraries keep MiniSearch indexes (scored bit for bit as `MiniSearch#search`).
+   */
+  segmentMinDocs: number;
+}
+
+export const DEFAULT_LIBRARY_OPTIONS: LibraryOptions = { segmentMinDocs: 20_000 };
+
+/** A library's lookups with records as ids (`lookupIdEntries`), and its categories. */
+export type LookupEntries = Record<LookupName, [string, string | string[]][]> & { categories: string[] };
+
 /**
- * The indexes of a library, for a warm start. Version 2: each index as JSON of `dumpIndex`
- * (loads several times faster than MiniSearch's own JSON), plus what is derived from the
- * corpus at build time (the acronyms). Version 1 (MiniSearch JSON) is still read.
+ * The indexes of a library, for a warm start, with what is derived from the corpus at build
+ * time (the acronyms; the lookups, which cost more to compute than to read). Version 3: each
+ * index as a segment (`Segment#toBytes`; libraries of `segmentMinDocs` and more). Version 2:
+ * each index as JSON of `dumpIndex`. Version 1 (MiniSearch JSON) is still read.
  */
 export type LibrarySnapshot =
   | { version: 1; main: string; titles: string; authors: string }
-  | { version: 2; main: string; titles: string; authors: string; acronyms: [string, string][] };
+  | { version: 2; main: string; titles: string; authors: string; acronyms: [string, string][]; lookups?: LookupEntries }
+  | { version: 3; main: Uint8Array; titles: Uint8Array; authors: Uint8Array; acronyms: [string, string][]; lookups?: LookupEntries };
 
 /** Lookups derived from a corpus at build time (a worker computes them; see `transfer.ts`). */
 export interface LibraryLookups {
@@ -172,13 +192,38 @@ export function setLookupEntry(l: LibraryLookups, name: LookupName, key: string,
   else l[name].set(key, value as string);
 }
 
-/** The lookups of a corpus (linear in its size). */
-export function libraryLookups(corpus: Corpus): LibraryLookups {
+/** Record maps of a corpus, the other lookups empty. */
+function recordLookups(corpus: Corpus): LibraryLookups {
   const l: LibraryLookups = { papers: new Map(), posts: new Map(), authors: new Map(), byTitleKey: new Map(), aliasIds: new Map(), byShortName: new Map(), authorsByKey: new Map(), postsByPaper: new Map(), categories: [] };
   for (const p of corpus.papers) l.papers.set(p.id, p);
   for (const p of corpus.posts) l.posts.set(p.id, p);
+  for (const a of corpus.authors) l.authors.set(a.id, a);
+  return l;
+}
+
+/** The lookups as entries with records as ids (for a snapshot). */
+export function lookupEntries(l: LibraryLookups): LookupEntries {
+  const out = { categories: [...l.categories] } as LookupEntries;
+  for (const name of LOOKUP_NAMES) out[name] = lookupIdEntries(l, name);
+  return out;
+}
+
+/** The lookups of a corpus from `lookupEntries` output. */
+export function lookupsFromEntries(corpus: Corpus, entries: LookupEntries): LibraryLookups {
+  const l = recordLookups(corpus);
+  for (const name of LOOKUP_NAMES) {
+    const list = entries[name];
+    if (!Array.isArray(list)) throw new Error(`papertalk: snapshot lookups lack ${name}`);
+    for (const [k, v] of list) setLookupEntry(l, name, k, v);
+  }
+  l.categories = [...entries.categories];
+  return l;
+}
+
+/** The lookups of a corpus (linear in its size). */
+export function libraryLookups(corpus: Corpus): LibraryLookups {
+  const l = recordLookups(corpus);
   for (const a of corpus.authors) {
-    l.authors.set(a.id, a);
     for (const v of new Set([a.name, ...a.variants].map(nameKey))) {
       const list = l.authorsByKey.get(v);
       if (list) list.push(a);
@@ -235,27 +280,47 @@ function authorDoc(a: Author): IndexedDoc {
   return { uid: `author:${a.id}`, kind: 'author', id: a.id, name: [a.name, ...a.variants].join(' \n ') };
 }
 
-function titleDoc(p: Paper): { id: string; title: string; aliases: string } {
+type TitleDoc = { id: string; title: string; aliases: string };
+type AuthorNameDoc = { id: string; name: string; variants: string };
+
+function titleDoc(p: Paper): TitleDoc {
   return { id: p.id, title: p.title!, aliases: p.aliases.join(' ') };
 }
 
-function authorNameDoc(a: Author): { id: string; name: string; variants: string } {
+function authorNameDoc(a: Author): AuthorNameDoc {
   return { id: a.id, name: a.name, variants: a.variants.join(' ') };
 }
 
-/** The three MiniSearch indexes of a library. */
+/** The three indexes of a library (each a MiniSearch index, or a segment with additions). */
 export interface LibraryIndexes {
-  main: MiniSearch<IndexedDoc>;
-  titles: MiniSearch<{ id: string; title: string; aliases: string }>;
-  authors: MiniSearch<{ id: string; name: string; variants: string }>;
+  main: TieredIndex<IndexedDoc>;
+  titles: TieredIndex<TitleDoc>;
+  authors: TieredIndex<AuthorNameDoc>;
 }
 
-/** Empty indexes with the library's options (to restore dumps into). */
+export type IndexName = keyof LibraryIndexes;
+
+/** Empty MiniSearch indexes with the library's options (to restore dumps into). */
 export const createIndex = {
-  main: (): LibraryIndexes['main'] => new MiniSearch<IndexedDoc>(miniSearchOptions()),
-  titles: (): LibraryIndexes['titles'] => new MiniSearch(titleIndexOptions()),
-  authors: (): LibraryIndexes['authors'] => new MiniSearch(authorIndexOptions()),
+  main: (): MiniSearch<IndexedDoc> => new MiniSearch<IndexedDoc>(miniSearchOptions()),
+  titles: (): MiniSearch<TitleDoc> => new MiniSearch(titleIndexOptions()),
+  authors: (): MiniSearch<AuthorNameDoc> => new MiniSearch(authorIndexOptions()),
 };
+
+/** A library index over a MiniSearch index, or over a segment (additions go to a new MiniSearch index). */
+export const libraryIndex = {
+  main: (from: MiniSearch<IndexedDoc> | Segment): LibraryIndexes['main'] => (from instanceof Segment ? TieredIndex.ofSegment(from, createIndex.main(), (d) => d.uid) : TieredIndex.ofMiniSearch(from, (d) => d.uid)),
+  titles: (from: MiniSearch<TitleDoc> | Segment): LibraryIndexes['titles'] => (from instanceof Segment ? TieredIndex.ofSegment(from, createIndex.titles(), (d) => d.id) : TieredIndex.ofMiniSearch(from, (d) => d.id)),
+  authors: (from: MiniSearch<AuthorNameDoc> | Segment): LibraryIndexes['authors'] => (from instanceof Segment ? TieredIndex.ofSegment(from, createIndex.authors(), (d) => d.id) : TieredIndex.ofMiniSearch(from, (d) => d.id)),
+};
+
+/** Stored fields of each index (what a segment keeps of them). */
+const STORE_FIELDS: Record<IndexName, string[]> = { main: miniSearchOptions().storeFields, titles: [], authors: [] };
+
+/** The segment of a freshly built MiniSearch index. */
+function segmentOf(which: IndexName, ms: MiniSearch<any>): Segment {
+  return Segment.build(miniSearchView(ms), STORE_FIELDS[which]);
+}
 
 /** The acronyms a corpus defines (scans every abstract, title and post). */
 export function corpusAcronyms(corpus: Corpus): AcronymMap {
@@ -290,10 +355,11 @@ export class Library {
   private readonly authorIndex: LibraryIndexes['authors'];
   readonly categories: string[];
 
-  private constructor(corpus: Corpus, ranking: RankingOptions, snapshot?: LibrarySnapshot, parts?: LibraryParts) {
+  private constructor(corpus: Corpus, ranking: RankingOptions, from: { snapshot?: LibrarySnapshot; parts?: LibraryParts; options?: LibraryOptions }) {
+    const { snapshot, parts } = from;
     this.corpus = corpus;
     this.ranking = ranking;
-    const l = parts?.lookups ?? libraryLookups(corpus);
+    const l = parts?.lookups ?? (snapshot && snapshot.version !== 1 && snapshot.lookups ? lookupsFromEntries(corpus, snapshot.lookups) : libraryLookups(corpus));
     this.l = l;
     this.papers = l.papers;
     this.posts = l.posts;
@@ -303,34 +369,52 @@ export class Library {
       this.main = parts.indexes.main;
       this.titleIndex = parts.indexes.titles;
       this.authorIndex = parts.indexes.authors;
+    } else if (snapshot?.version === 3) {
+      this.main = libraryIndex.main(Segment.fromBytes(snapshot.main));
+      this.titleIndex = libraryIndex.titles(Segment.fromBytes(snapshot.titles));
+      this.authorIndex = libraryIndex.authors(Segment.fromBytes(snapshot.authors));
     } else if (snapshot?.version === 2) {
-      this.main = restoreIndex(JSON.parse(snapshot.main) as IndexDump, createIndex.main);
-      this.titleIndex = restoreIndex(JSON.parse(snapshot.titles) as IndexDump, createIndex.titles);
-      this.authorIndex = restoreIndex(JSON.parse(snapshot.authors) as IndexDump, createIndex.authors);
+      this.main = libraryIndex.main(restoreIndex(JSON.parse(snapshot.main) as IndexDump, createIndex.main));
+      this.titleIndex = libraryIndex.titles(restoreIndex(JSON.parse(snapshot.titles) as IndexDump, createIndex.titles));
+      this.authorIndex = libraryIndex.authors(restoreIndex(JSON.parse(snapshot.authors) as IndexDump, createIndex.authors));
     } else if (snapshot) {
-      this.main = MiniSearch.loadJSON<IndexedDoc>(snapshot.main, miniSearchOptions());
-      this.titleIndex = MiniSearch.loadJSON(snapshot.titles, titleIndexOptions());
-      this.authorIndex = MiniSearch.loadJSON(snapshot.authors, authorIndexOptions());
+      this.main = libraryIndex.main(MiniSearch.loadJSON<IndexedDoc>(snapshot.main, miniSearchOptions()));
+      this.titleIndex = libraryIndex.titles(MiniSearch.loadJSON(snapshot.titles, titleIndexOptions()));
+      this.authorIndex = libraryIndex.authors(MiniSearch.loadJSON(snapshot.authors, authorIndexOptions()));
     } else {
-      this.main = createIndex.main();
-      addAllCached(this.main, [...this.documents()]);
-      this.titleIndex = createIndex.titles();
-      addAllCached(this.titleIndex, corpus.papers.filter((p) => p.title).map(titleDoc));
-      this.authorIndex = createIndex.authors();
-      addAllCached(this.authorIndex, corpus.authors.map(authorNameDoc));
+      const segments = corpus.papers.length + corpus.posts.length + corpus.authors.length >= (from.options ?? DEFAULT_LIBRARY_OPTIONS).segmentMinDocs;
+      // Each index is built in MiniSearch (then, for a large library, turned into a segment and dropped) before the next.
+      const main = createIndex.main();
+      addAllCached(main, [...this.documents()]);
+      this.main = libraryIndex.main(segments ? segmentOf('main', main) : main);
+      const titles = createIndex.titles();
+      addAllCached(titles, corpus.papers.filter((p) => p.title).map(titleDoc));
+      this.titleIndex = libraryIndex.titles(segments ? segmentOf('titles', titles) : titles);
+      const authors = createIndex.authors();
+      addAllCached(authors, corpus.authors.map(authorNameDoc));
+      this.authorIndex = libraryIndex.authors(segments ? segmentOf('authors', authors) : authors);
     }
-    // Acronyms come with a version-2 snapshot (scanning every abstract is a large part of a start).
-    this.acronyms = parts?.acronyms ?? (snapshot?.version === 2 && Array.isArray(snapshot.acronyms) ? new Map(snapshot.acronyms) : corpusAcronyms(corpus));
+    // Acronyms come with a snapshot (scanning every abstract is a large part of a start).
+    this.acronyms = parts?.acronyms ?? (snapshot && snapshot.version !== 1 && Array.isArray(snapshot.acronyms) ? new Map(snapshot.acronyms) : corpusAcronyms(corpus));
   }
 
   /** A library from parts computed elsewhere (they must describe `corpus`). */
   static fromParts(corpus: Corpus, parts: LibraryParts, ranking: RankingOptions = DEFAULT_RANKING): Library {
-    return new Library(corpus, ranking, undefined, parts);
+    return new Library(corpus, ranking, { parts });
   }
 
-  /** The indexes' dumps (for sending to another thread; see `transfer.ts`). */
+  /** The indexes (for sending to another thread; see `transfer.ts`). */
+  indexes(): LibraryIndexes {
+    return { main: this.main, titles: this.titleIndex, authors: this.authorIndex };
+  }
+
+  /** The dumps of indexes held by MiniSearch alone (for sending to another thread; see `transfer.ts`). */
   indexDumps(): { main: IndexDump; titles: IndexDump; authors: IndexDump } {
-    return { main: dumpIndex(this.main), titles: dumpIndex(this.titleIndex), authors: dumpIndex(this.authorIndex) };
+    const dump = (index: TieredIndex<any>): IndexDump => {
+      if (index.segment) throw new Error('papertalk: a segment-backed index is sent as its segment, not as a dump');
+      return dumpIndex(index.delta);
+    };
+    return { main: dump(this.main), titles: dump(this.titleIndex), authors: dump(this.authorIndex) };
   }
 
   /** The lookups this library was built with. */
@@ -338,23 +422,26 @@ export class Library {
     return this.l;
   }
 
-  static build(corpus: Corpus, ranking: RankingOptions = DEFAULT_RANKING): Library {
-    return new Library(corpus, ranking);
+  static build(corpus: Corpus, ranking: RankingOptions = DEFAULT_RANKING, options: LibraryOptions = DEFAULT_LIBRARY_OPTIONS): Library {
+    return new Library(corpus, ranking, { options });
   }
 
   /** Rebuilds from a snapshot taken of the same corpus (see `snapshot()`). */
   static fromSnapshot(corpus: Corpus, snapshot: LibrarySnapshot, ranking: RankingOptions = DEFAULT_RANKING): Library {
-    if (snapshot.version !== 1 && snapshot.version !== 2) throw new Error('papertalk: unsupported index snapshot version');
-    return new Library(corpus, ranking, snapshot);
+    if (snapshot.version !== 1 && snapshot.version !== 2 && snapshot.version !== 3) throw new Error('papertalk: unsupported index snapshot version');
+    return new Library(corpus, ranking, { snapshot });
   }
 
+  /** The library's indexes and what it derived from the corpus: version 3 (segments) when its indexes are segments, else version 2. */
   snapshot(): LibrarySnapshot {
+    const derived = { acronyms: [...this.acronyms], lookups: lookupEntries(this.l) };
+    if (this.main.segment) return { version: 3, main: this.main.toBytes(), titles: this.titleIndex.toBytes(), authors: this.authorIndex.toBytes(), ...derived };
     return {
       version: 2,
-      main: JSON.stringify(dumpIndex(this.main)),
-      titles: JSON.stringify(dumpIndex(this.titleIndex)),
-      authors: JSON.stringify(dumpIndex(this.authorIndex)),
-      acronyms: [...this.acronyms],
+      main: JSON.stringify(dumpIndex(this.main.delta)),
+      titles: JSON.stringify(dumpIndex(this.titleIndex.delta)),
+      authors: JSON.stringify(dumpIndex(this.authorIndex.delta)),
+      ...derived,
     };
   }
 
@@ -387,9 +474,9 @@ export class Library {
   patched(diff: LibraryDiff, ranking: RankingOptions = this.ranking): Library {
     if (this.retired) throw new Error('papertalk: a retired library cannot be patched');
     const l = this.lookups();
-    const out = <T>(ms: MiniSearch<T>, doc: T & { id?: string; uid?: string }) => {
+    const out = <T>(index: TieredIndex<T>, doc: T & { id?: string; uid?: string }) => {
       const id = doc.uid ?? doc.id;
-      if (id !== undefined && ms.has(id)) ms.remove(doc);
+      if (id !== undefined && index.has(id)) index.remove(doc);
     };
     // Out with the documents as they were indexed (an exact removal), then in with the new ones.
     for (const id of [...diff.papers.remove, ...diff.papers.upsert.map((p) => p.id)]) {
@@ -437,16 +524,16 @@ export class Library {
       });
     const corpus: Corpus = { papers: pick(l.papers, diff.papers.order), posts: pick(l.posts, diff.posts.order), authors: pick(l.authors, diff.authors.order) };
     // Average field lengths as a fresh build in corpus order has them (the scores depend on them).
-    replayAverages(this.main, (function* () {
+    this.main.replayAverages((function* () {
       for (const p of corpus.papers) yield `paper:${p.id}`;
       for (const p of corpus.posts) yield `post:${p.id}`;
       for (const a of corpus.authors) yield `author:${a.id}`;
-    })());
-    replayAverages(this.titleIndex, corpus.papers.filter((p) => p.title).map((p) => p.id));
-    replayAverages(this.authorIndex, corpus.authors.map((a) => a.id));
+    })(), replayAverages);
+    this.titleIndex.replayAverages(corpus.papers.filter((p) => p.title).map((p) => p.id), replayAverages);
+    this.authorIndex.replayAverages(corpus.authors.map((a) => a.id), replayAverages);
     const indexes: LibraryIndexes = { main: this.main, titles: this.titleIndex, authors: this.authorIndex };
     this.retire();
-    return new Library(corpus, ranking, undefined, { lookups: { ...l, categories: diff.categories }, indexes, acronyms: new Map(diff.acronyms) });
+    return new Library(corpus, ranking, { parts: { lookups: { ...l, categories: diff.categories }, indexes, acronyms: new Map(diff.acronyms) } });
   }
 
   /** Recent searches (the library never changes, so results stay valid). */
@@ -544,7 +631,7 @@ export class Library {
     let e = this.executors.get(which);
     if (!e) {
       const index = which === 'main' ? this.main : which === 'titles' ? this.titleIndex : this.authorIndex;
-      e = new QueryExecutor(index, tokenize, which === 'main' ? processTerm : foldLower);
+      e = new QueryExecutor(index.view(), tokenize, which === 'main' ? processTerm : foldLower);
       this.executors.set(which, e);
     }
     return e;
@@ -558,9 +645,11 @@ export class Library {
     const exec = this.executor('main');
     const kinds: DocKind[] = [];
     const ids: string[] = [];
-    for (const [doc, stored] of exec.view.storedFields) {
-      kinds[doc] = stored['kind'] as DocKind;
-      ids[doc] = stored['id'] as string;
+    const v = exec.view;
+    for (let doc = 0; doc < v.nextId; doc++) {
+      if (v.documentId(doc) === undefined) continue;
+      kinds[doc] = v.storedField(doc, 'kind') as DocKind;
+      ids[doc] = v.storedField(doc, 'id') as string;
     }
     this.docs = { kinds, ids };
     return this.docs;

@@ -5,7 +5,7 @@
  * are dropped, and the top k are selected without sorting all matches.
  */
 import type { ExecOptions, QueryExecutor } from './executor.ts';
-import type { FieldPostings } from './internals.ts';
+import type { TermPostings } from './view.ts';
 import { topK } from './select.ts';
 
 export interface TopQuery {
@@ -32,7 +32,7 @@ export interface TopResult {
   /** Hits at or above the floor. */
   total: number;
   /** Index terms scored (for `QueryExecutor#termsOf`). */
-  derived: [string, FieldPostings][];
+  derived: [string, TermPostings][];
 }
 
 /** Final scores of the current query, reused (one search at a time: the library is synchronous). */

@@ -19,8 +19,10 @@
  *   line 2  JSON header `{ schema, key, createdAt, counts, sections: [{ name, bytes }] }`, padded
  *           with spaces so that both lines fill the first 4096 bytes
  *   then the sections back to back (exact byte lengths): `corpus` (JSON `{ corpus, issues, files }`),
- *   `main`, `titles`, `authors` (the indexes as `Library.snapshot()` gives them: `dumpIndex` JSON),
- *   `derived` (JSON `{ acronyms }`), all ASCII (non-ASCII characters as `\uXXXX` escapes).
+ *   `main`, `titles`, `authors` (the indexes as `Library.snapshot()` gives them: binary segments
+ *   when the header's `indexes` is `segment`, else `dumpIndex` JSON), `derived` (JSON
+ *   `{ acronyms, lookups, extras }`); the JSON sections are ASCII (non-ASCII characters as `\uXXXX`
+ *   escapes).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
@@ -30,10 +32,10 @@ import { fileURLToPath } from 'node:url';
 import { isCorpusCandidate, loadCorpusDir, type FileReport, type LoadResult } from '../corpus/load.ts';
 import { MANIFEST_FILE } from '../corpus/manifest.ts';
 import type { Corpus, LoadIssue } from '../corpus/schema.ts';
-import { DEFAULT_RANKING, Library, type LibrarySnapshot, type RankingOptions } from './library.ts';
+import { DEFAULT_RANKING, Library, type LibrarySnapshot, type LookupEntries, type RankingOptions } from './library.ts';
 
 /** Bump when the snapshot file layout changes. */
-export const SNAPSHOT_SCHEMA_VERSION = 4;
+export const SNAPSHOT_SCHEMA_VERSION = 5;
 
 const MAGIC = 'papertalk-snapshot';
 const HASH_CACHE_FILE = 'file-hashes.json';
@@ -117,6 +119,8 @@ interface SnapshotHeader {
   key: string;
   createdAt: string;
   counts: { papers: number; posts: number; authors: number };
+  /** How the index sections are written: binary segments (`Segment#toBytes`) or `dumpIndex` JSON. */
+  indexes: 'segment' | 'dump';
   sections: { name: SectionName; bytes: number }[];
 }
 
@@ -326,12 +330,13 @@ async function readHeader(fh: FileHandle): Promise<{ header: SnapshotHeader; dat
   return { header, dataStart, size };
 }
 
-async function readSections(path: string, key: string, wanted: readonly SectionName[]): Promise<{ header: SnapshotHeader; sections: Map<SectionName, string> }> {
+async function readSections(path: string, key: string, wanted: readonly SectionName[]): Promise<{ header: SnapshotHeader; sections: Map<SectionName, Buffer> }> {
   const fh = await open(path, 'r');
   try {
     const { header, dataStart } = await readHeader(fh);
     if (header.key !== key) throw new CorruptSnapshot('key mismatch');
-    const sections = new Map<SectionName, string>();
+    if (header.indexes !== 'segment' && header.indexes !== 'dump') throw new CorruptSnapshot('header has no index format');
+    const sections = new Map<SectionName, Buffer>();
     let offset = dataStart;
     for (const s of header.sections) {
       if (wanted.includes(s.name)) {
@@ -342,8 +347,7 @@ async function readSections(path: string, key: string, wanted: readonly SectionN
           if (r.bytesRead === 0) throw new CorruptSnapshot('truncated section');
           read += r.bytesRead;
         }
-        // Sections are written as ASCII (see `asciiJson`): latin1 decoding is a plain copy.
-        sections.set(s.name, buf.toString('latin1'));
+        sections.set(s.name, buf);
       }
       offset += s.bytes;
     }
@@ -358,17 +362,19 @@ async function readSections(path: string, key: string, wanted: readonly SectionN
 export async function saveSnapshot(cacheDir: string, key: string, library: Library, extra: { issues?: readonly LoadIssue[]; files?: readonly FileReport[] | null; extras?: Record<string, unknown> | null } = {}): Promise<string> {
   await mkdir(cacheDir, { recursive: true });
   const snap = library.snapshot();
+  if (snap.version === 1) throw new Error('papertalk: a library snapshot of version 1 is read, never written');
   const corpusSection: CorpusSection = { corpus: library.corpus, issues: [...(extra.issues ?? [])], files: extra.files ? [...extra.files] : null };
   // `extras`: what other layers derive from the library (the understanding dictionaries), kept so a start need not rebuild it.
-  const derived = snap.version === 2 ? { acronyms: snap.acronyms, ...(extra.extras ? { extras: extra.extras } : {}) } : {};
-  const texts: Record<SectionName, string> = { corpus: JSON.stringify(corpusSection), main: snap.main, titles: snap.titles, authors: snap.authors, derived: JSON.stringify(derived) };
+  const derived = { acronyms: snap.acronyms, lookups: snap.lookups, ...(extra.extras ? { extras: extra.extras } : {}) };
+  const texts: Record<SectionName, string | Uint8Array> = { corpus: JSON.stringify(corpusSection), main: snap.main, titles: snap.titles, authors: snap.authors, derived: JSON.stringify(derived) };
   const path = snapshotPath(cacheDir, key);
   await writeAtomic(path, async (fh) => {
     // Sections first (their byte lengths are known once written), then the header into its slot.
     let at = HEADER_SLOT;
     const sections: SnapshotHeader['sections'] = [];
     for (const name of SECTION_NAMES) {
-      const bytes = Buffer.from(asciiJson(texts[name]), 'latin1');
+      const text = texts[name];
+      const bytes = typeof text === 'string' ? Buffer.from(asciiJson(text), 'latin1') : text;
       texts[name] = '';
       for (let done = 0; done < bytes.length; ) done += (await fh.write(bytes, done, bytes.length - done, at + done)).bytesWritten;
       sections.push({ name, bytes: bytes.length });
@@ -379,6 +385,7 @@ export async function saveSnapshot(cacheDir: string, key: string, library: Libra
       key,
       createdAt: new Date().toISOString(),
       counts: { papers: library.corpus.papers.length, posts: library.corpus.posts.length, authors: library.corpus.authors.length },
+      indexes: snap.version === 3 ? 'segment' : 'dump',
       sections,
     };
     const head = `${MAGIC}\n${JSON.stringify(header)}`;
@@ -423,22 +430,30 @@ async function loadSnapshot(path: string, key: string, corpusArg: Corpus | undef
   }
   const t0 = performance.now();
   const wanted: SectionName[] = corpusArg ? ['main', 'titles', 'authors', 'derived'] : ['corpus', 'main', 'titles', 'authors', 'derived'];
-  const { sections } = await readSections(path, key, wanted);
+  const { header, sections } = await readSections(path, key, wanted);
   const tRead = performance.now();
+  // JSON sections are written as ASCII (see `asciiJson`): latin1 decoding is a plain copy.
+  const text = (name: SectionName) => sections.get(name)!.toString('latin1');
   let section: CorpusSection | null = null;
   let corpus = corpusArg;
   if (!corpus) {
-    section = JSON.parse(sections.get('corpus')!) as CorpusSection;
+    section = JSON.parse(text('corpus')) as CorpusSection;
     if (!section || !section.corpus || !Array.isArray(section.corpus.papers) || !Array.isArray(section.corpus.authors) || !Array.isArray(section.corpus.posts)) {
       throw new CorruptSnapshot('corpus section has the wrong shape');
     }
     corpus = section.corpus;
   }
   const t1 = performance.now();
-  const derived = JSON.parse(sections.get('derived')!) as { acronyms?: unknown; extras?: unknown };
+  const derived = JSON.parse(text('derived')) as { acronyms?: unknown; lookups?: unknown; extras?: unknown };
   const extras = derived.extras && typeof derived.extras === 'object' && !Array.isArray(derived.extras) ? (derived.extras as Record<string, unknown>) : null;
   if (!Array.isArray(derived.acronyms)) throw new CorruptSnapshot('derived section has no acronyms');
-  const snap: LibrarySnapshot = { version: 2, main: sections.get('main')!, titles: sections.get('titles')!, authors: sections.get('authors')!, acronyms: derived.acronyms as [string, string][] };
+  if (!derived.lookups || typeof derived.lookups !== 'object') throw new CorruptSnapshot('derived section has no lookups');
+  const acronyms = derived.acronyms as [string, string][];
+  const lookups = derived.lookups as LookupEntries;
+  const snap: LibrarySnapshot =
+    header.indexes === 'segment'
+      ? { version: 3, main: sections.get('main')!, titles: sections.get('titles')!, authors: sections.get('authors')!, acronyms, lookups }
+      : { version: 2, main: text('main'), titles: text('titles'), authors: text('authors'), acronyms, lookups };
   sections.clear();
   const library = Library.fromSnapshot(corpus, snap, ranking);
   return { library, section, extras, readMs: tRead - t0, corpusMs: t1 - tRead, indexMs: performance.now() - t1 };
@@ -460,7 +475,7 @@ export async function loadCachedCorpus(options: { dataDir: string; cacheDir?: st
   }
   try {
     const { sections } = await readSections(path, key, ['corpus']);
-    const section = JSON.parse(sections.get('corpus')!) as CorpusSection;
+    const section = JSON.parse(sections.get('corpus')!.toString('latin1')) as CorpusSection;
     if (!section?.corpus || !Array.isArray(section.corpus.papers)) throw new CorruptSnapshot('corpus section has the wrong shape');
     return { corpus: section.corpus, issues: section.issues ?? [], files: section.files ?? null };
   } catch (err) {

@@ -2,18 +2,19 @@
  * A library sent between threads in small parts. The corpus worker (src/corpusWorker.ts) builds a
  * `Library` and cuts it into parts (`libraryParts`): records in runs, the lookups, each index
  * dump in runs of documents and terms, the acronyms, and any extra data other layers derive from
- * the library (the understanding layer's dictionaries). The main thread feeds them one at a time
- * to a `LibraryAssembler`, yielding to its event loop between parts, so that receiving a library
- * of any size never holds the thread for long: each part costs about the same (a few ms).
+ * the library (the understanding layer's dictionaries); an index kept as a segment (`segment.ts`)
+ * goes as its bytes in runs instead of a dump, and is made into views once complete. The main
+ * thread feeds them one at a time to a `LibraryAssembler`, yielding to its event loop between
+ * parts, so that receiving a library of any size never holds the thread for long: each part costs
+ * about the same (a few ms).
  *
  * Structured cloning keeps every record exactly as built (property order included), so the
  * assembled corpus serialises byte-identically to the worker's.
  */
 import type { Author, Corpus, Paper, Post } from '../corpus/schema.ts';
 import { IndexRestorer, indexDumpParts, type IndexDump, type IndexDumpPart } from './internals.ts';
-import { LOOKUP_NAMES, Library, createIndex, lookupIdEntries, setLookupEntry, type LibraryIndexes, type LibraryLookups, type LookupName, type RankingOptions } from './library.ts';
-
-type IndexName = keyof LibraryIndexes;
+import { LOOKUP_NAMES, Library, createIndex, libraryIndex, lookupIdEntries, setLookupEntry, type IndexName, type LibraryIndexes, type LibraryLookups, type LookupName, type RankingOptions } from './library.ts';
+import { Segment } from './segment.ts';
 
 export type LibraryPart =
   | { t: 'papers'; items: Paper[] }
@@ -22,6 +23,8 @@ export type LibraryPart =
   | { t: 'lookup'; name: LookupName; entries: [string, string | string[]][] }
   | { t: 'categories'; items: string[] }
   | { t: 'index'; which: IndexName; part: IndexDumpPart }
+  /** Bytes `at .. at + bytes.length` of an index's segment (`total` bytes in all). */
+  | { t: 'segment'; which: IndexName; at: number; total: number; bytes: Uint8Array }
   | { t: 'acronyms'; entries: [string, string][] }
   /** Extra data: arrays arrive in runs (concatenated), anything else whole. */
   | { t: 'extra'; key: string; items?: unknown[]; value?: unknown };
@@ -29,7 +32,7 @@ export type LibraryPart =
 export interface PartOptions {
   /** Records per run (papers, posts, authors, lookup entries). Default 1000. */
   records?: number;
-  /** Numbers per index part (see `indexDumpParts`). Default 60,000. */
+  /** Numbers per index part (see `indexDumpParts`; a segment goes in runs of 4 bytes per number). Default 60,000. */
   cells?: number;
 }
 
@@ -50,10 +53,19 @@ export function* libraryParts(lib: Library, extras: Record<string, unknown> = {}
   const l = lib.lookups();
   for (const name of LOOKUP_NAMES) for (const run of runs(lookupIdEntries(l, name), size)) yield { t: 'lookup', name, entries: run };
   yield { t: 'categories', items: [...l.categories] };
-  const dumps = lib.indexDumps();
-  for (const which of ['main', 'titles', 'authors'] as const) {
-    const dump: IndexDump = dumps[which];
-    for (const part of indexDumpParts(dump, options.cells ?? 60_000)) yield { t: 'index', which, part };
+  const indexes = lib.indexes();
+  const cells = options.cells ?? 60_000;
+  if (indexes.main.segment) {
+    for (const which of ['main', 'titles', 'authors'] as const) {
+      const bytes = indexes[which].toBytes();
+      for (let at = 0; at < bytes.length; at += cells * 4) yield { t: 'segment', which, at, total: bytes.length, bytes: bytes.slice(at, at + cells * 4) };
+    }
+  } else {
+    const dumps = lib.indexDumps();
+    for (const which of ['main', 'titles', 'authors'] as const) {
+      const dump: IndexDump = dumps[which];
+      for (const part of indexDumpParts(dump, cells)) yield { t: 'index', which, part };
+    }
   }
   for (const run of runs([...lib.acronyms], size * 10)) yield { t: 'acronyms', entries: run };
   yield* extraParts(extras, options);
@@ -115,6 +127,8 @@ export class LibraryAssembler {
     titles: new IndexRestorer(createIndex.titles),
     authors: new IndexRestorer(createIndex.authors),
   };
+  /** Segment bytes received, by index. */
+  private readonly segments: Partial<Record<IndexName, { bytes: Uint8Array; received: number }>> = {};
   private readonly acronyms = new Map<string, string>();
   /** Extra data received, by key. */
   readonly extras = new Map<string, unknown>();
@@ -149,6 +163,13 @@ export class LibraryAssembler {
       case 'index':
         this.restorers[part.which].add(part.part);
         return;
+      case 'segment': {
+        const s = (this.segments[part.which] ??= { bytes: new Uint8Array(part.total), received: 0 });
+        if (s.bytes.length !== part.total || part.at + part.bytes.length > part.total) throw new Error('papertalk: segment part out of range');
+        s.bytes.set(part.bytes, part.at);
+        s.received += part.bytes.length;
+        return;
+      }
       case 'acronyms':
         for (const [k, v] of part.entries) this.acronyms.set(k, v);
         return;
@@ -168,7 +189,18 @@ export class LibraryAssembler {
 
   finish(ranking?: RankingOptions): Library {
     const corpus: Corpus = { papers: this.papers, posts: this.posts, authors: this.authors };
-    const indexes: LibraryIndexes = { main: this.restorers.main.finish(), titles: this.restorers.titles.finish(), authors: this.restorers.authors.finish() };
+    const segment = (which: IndexName): Segment | null => {
+      const s = this.segments[which];
+      if (!s) return null;
+      if (s.received !== s.bytes.length) throw new Error(`papertalk: segment of the ${which} index incomplete`);
+      return Segment.fromBytes(s.bytes);
+    };
+    const [main, titles, authors] = [segment('main'), segment('titles'), segment('authors')];
+    const indexes: LibraryIndexes = {
+      main: libraryIndex.main(main ?? this.restorers.main.finish()),
+      titles: libraryIndex.titles(titles ?? this.restorers.titles.finish()),
+      authors: libraryIndex.authors(authors ?? this.restorers.authors.finish()),
+    };
     return Library.fromParts(corpus, { lookups: this.lookups, indexes, acronyms: this.acronyms }, ranking);
   }
 }
