@@ -59,7 +59,7 @@ export interface WordSet {
 
 export interface SplitContext {
   /** Name keys (see `nameKey`) of people known from cleaner listings. */
-  knownNames: ReadonlySet<string>;
+  knownNames: WordSet;
   /** Lower-case words that occur in ordinary prose (abstracts, titles) of the corpus. */
   vocabulary: WordSet;
 }

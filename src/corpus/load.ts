@@ -20,6 +20,7 @@ import type { AuthorProfile, Corpus, LoadIssue, ParseResult, RawPaper, RawPost }
 import { looksBinary, nameKey, parseCategoryDate } from './text.ts';
 import { looksLikeName, parseAuthorList } from './authorList.ts';
 import { Vocabulary } from './vocabulary.ts';
+import type { CorpusChanges } from './incrementalMerge.ts';
 
 export type SourceFormat =
   | 'inline-listing' | 'line-listing' | 'author-page' | 'blog-archive'
@@ -42,6 +43,8 @@ export interface LoadResult {
   corpus: Corpus;
   issues: LoadIssue[];
   files: FileReport[];
+  /** From an incremental build (incremental.ts): what changed since the corpus it built before. */
+  changes?: CorpusChanges;
 }
 
 /**
@@ -127,6 +130,69 @@ function parseOne(format: Exclude<SourceFormat, 'inline-listing'>, file: SourceF
   }
 }
 
+/** One file as read before the listings are: its report and issues, and its parse (all but inline listings). */
+export interface FileRead {
+  report: FileReport;
+  issues: LoadIssue[];
+  /** The parse of a file of a cacheable format (null for inline listings and skipped files). */
+  parsed: CachedParse | null;
+  /** An inline listing, parsed after every other file (with its page owner from the manifest). */
+  listing: { owner: string | null } | null;
+}
+
+/** Recognises and (except inline listings) parses one file; `cache` and `used` as in `buildCorpus`. */
+export function readSource(file: SourceFile, manifest: Manifest, cache?: ParseCache, used?: Set<string>): FileRead {
+  const report: FileReport = { name: file.name, sha256: sha256(file.text), format: null, papers: 0, posts: 0 };
+  const skip = (message: string): FileRead => ({ report, issues: [{ level: 'warn', file: file.name, line: 1, message }], parsed: null, listing: null });
+  if (!file.text.trim()) return skip('file is empty; skipped');
+  if (looksBinary(file.text)) return skip('file is binary, not text; skipped');
+  const format = detectFormat(file.text);
+  report.format = format;
+  const entry = manifestEntryFor(manifest, { name: file.name, sha256: report.sha256, text: file.text });
+  if (format === 'inline-listing') {
+    const owner = entry?.pageOwner ?? null;
+    const issues: LoadIssue[] = owner ? [] : [{ level: 'warn', file: file.name, line: 1, message: `listing has no header and no page owner in ${MANIFEST_FILE}; its papers get no page owner` }];
+    return { report, issues, parsed: null, listing: { owner } };
+  }
+  if (!format) return skip('format not recognised (not an aggregator listing, author page, blog archive, BibTeX, RIS, CSL-JSON or arXiv metadata); skipped');
+  // The file's name is part of the key: records and issues name the file they came from.
+  const owner = entry?.pageOwner;
+  const cacheKey = `${format}\u0000${report.sha256}\u0000${owner ?? ''}\u0000${file.name}`;
+  let parsed = cache?.get(cacheKey);
+  if (!parsed) {
+    parsed = parseOne(format, file, owner);
+    cache?.set(cacheKey, parsed);
+  }
+  used?.add(cacheKey);
+  report.papers = parsed.papers.length;
+  report.posts = parsed.posts.length;
+  return { report, issues: parsed.issues, parsed, listing: null };
+}
+
+/**
+ * Name keys a listing's own title+author lines give: every author after the first is cleanly
+ * separated by commas. Only those lines (the one after a category/date line), never abstracts.
+ */
+export function listingNames(text: string): string[] {
+  const out: string[] = [];
+  const lines = text.split(/\r?\n/);
+  for (let i = 1; i < lines.length; i++) {
+    if (!parseCategoryDate(lines[i - 1]!)) continue;
+    const line = lines[i]!;
+    const comma = line.indexOf(', ');
+    if (comma > 0) for (const a of parseAuthorList(line.slice(comma + 2)).authors) if (looksLikeName(a)) out.push(nameKey(a));
+  }
+  return out;
+}
+
+/** An untitled entry recovered by its abstract needs one note (the recovery), not two. */
+export function withMergeIssues(issues: readonly LoadIssue[], mergeIssues: readonly LoadIssue[]): LoadIssue[] {
+  const recovered = new Set(mergeIssues.filter((i) => /recovered as/.test(i.message)).map((i) => `${i.file}:${i.line}`));
+  const kept = issues.filter((i) => !(/no title and no authors/.test(i.message) && recovered.has(`${i.file}:${i.line}`)));
+  kept.push(...mergeIssues);
+  return kept;
+}
+
 export function buildCorpus(files: SourceFile[], manifest: Manifest = { sources: [] }, extra?: BuildExtras): LoadResult {
   const issues: LoadIssue[] = [];
   const papers: RawPaper[] = [];
@@ -140,60 +206,20 @@ export function buildCorpus(files: SourceFile[], manifest: Manifest = { sources:
   let step = 0;
   for (const file of sorted) {
     extra?.onProgress?.(step++, steps);
-    const report: FileReport = { name: file.name, sha256: sha256(file.text), format: null, papers: 0, posts: 0 };
-    reports.push(report);
-    if (!file.text.trim()) {
-      issues.push({ level: 'warn', file: file.name, line: 1, message: 'file is empty; skipped' });
-      continue;
-    }
-    if (looksBinary(file.text)) {
-      issues.push({ level: 'warn', file: file.name, line: 1, message: 'file is binary, not text; skipped' });
-      continue;
-    }
-    const format = detectFormat(file.text);
-    report.format = format;
-    const entry = manifestEntryFor(manifest, { name: file.name, sha256: report.sha256, text: file.text });
-    if (format === 'inline-listing') {
-      const owner = entry?.pageOwner ?? null;
-      if (!owner) issues.push({ level: 'warn', file: file.name, line: 1, message: `listing has no header and no page owner in ${MANIFEST_FILE}; its papers get no page owner` });
-      deferred.push({ file, report, owner });
-      continue;
-    }
-    if (!format) {
-      issues.push({ level: 'warn', file: file.name, line: 1, message: 'format not recognised (not an aggregator listing, author page, blog archive, BibTeX, RIS, CSL-JSON or arXiv metadata); skipped' });
-      continue;
-    }
-    // The file's name is part of the key: records and issues name the file they came from.
-    const owner = entry?.pageOwner;
-    const cacheKey = `${format}\u0000${report.sha256}\u0000${owner ?? ''}\u0000${file.name}`;
-    let parsed = extra?.cache?.get(cacheKey);
-    if (!parsed) {
-      parsed = parseOne(format, file, owner);
-      extra?.cache?.set(cacheKey, parsed);
-    }
-    used.add(cacheKey);
-    papers.push(...parsed.papers);
-    posts.push(...parsed.posts);
-    if (parsed.profile) profiles.push(parsed.profile);
-    issues.push(...parsed.issues);
-    report.papers = parsed.papers.length;
-    report.posts = parsed.posts.length;
+    const read = readSource(file, manifest, extra?.cache, used);
+    reports.push(read.report);
+    issues.push(...read.issues);
+    if (read.listing) deferred.push({ file, report: read.report, owner: read.listing.owner });
+    if (!read.parsed) continue;
+    papers.push(...read.parsed.papers);
+    posts.push(...read.parsed.posts);
+    if (read.parsed.profile) profiles.push(read.parsed.profile);
   }
   // Glued title+author lines split best with names and vocabulary from everything else.
   if (deferred.length) {
     const knownNames = new Set<string>();
     for (const p of papers) for (const a of p.authors) knownNames.add(nameKey(a));
-    // The listing's own title+author lines: every author after the first is cleanly separated
-    // by commas. Only those lines (the one after a category/date line), never abstracts.
-    for (const { file } of deferred) {
-      const lines = file.text.split(/\r?\n/);
-      for (let i = 1; i < lines.length; i++) {
-        if (!parseCategoryDate(lines[i - 1]!)) continue;
-        const line = lines[i]!;
-        const comma = line.indexOf(', ');
-        if (comma > 0) for (const a of parseAuthorList(line.slice(comma + 2)).authors) if (looksLikeName(a)) knownNames.add(nameKey(a));
-      }
-    }
+    for (const { file } of deferred) for (const k of listingNames(file.text)) knownNames.add(k);
     // Lower-case words not glued to other letters (see vocabulary.ts).
     const vocabulary = new Vocabulary();
     for (const f of sorted) vocabulary.addText(f.text);
@@ -209,11 +235,7 @@ export function buildCorpus(files: SourceFile[], manifest: Manifest = { sources:
   extra?.onProgress?.(step, steps);
   const merged = mergeCorpus({ papers, posts, profiles });
   extra?.onProgress?.(steps, steps);
-  // An untitled entry recovered by its abstract needs one note (the recovery), not two.
-  const recovered = new Set(merged.issues.filter((i) => /recovered as/.test(i.message)).map((i) => `${i.file}:${i.line}`));
-  const kept = issues.filter((i) => !(/no title and no authors/.test(i.message) && recovered.has(`${i.file}:${i.line}`)));
-  kept.push(...merged.issues);
-  return { corpus: merged.corpus, issues: kept, files: reports };
+  return { corpus: merged.corpus, issues: withMergeIssues(issues, merged.issues), files: reports };
 }
 
 /**

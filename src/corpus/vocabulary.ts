@@ -85,6 +85,14 @@ export class Vocabulary implements WordSet {
     this.recent[slot] = word;
   }
 
+  /** Every word, once. */
+  *words(): IterableIterator<string> {
+    for (const w of this.byHash.values()) {
+      if (typeof w === 'string') yield w;
+      else yield* w;
+    }
+  }
+
   has(word: string): boolean {
     if (word.length < 3) return false;
     let h = FNV_OFFSET;

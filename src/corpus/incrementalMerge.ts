@@ -1,0 +1,532 @@
+/**
+ * The merge of merge.ts, kept up to date as source records come and go: the work of an update is
+ * proportional to what the change touches, and the result is exactly `mergeCorpus` of the records
+ * as they are now (the same JSON, the same issues).
+ *
+ * It starts from a full `mergeCorpus` (its trace) and keeps what each step needs to be redone
+ * locally:
+ *
+ * - **Grouping** depends only on the records linked to a record by a shared identity key (DOI,
+ *   arXiv id), title key or abstract pair (abstractPairs.ts keeps the pairs exact). An update
+ *   takes the records added, the old groups of the records removed and the ends of the abstract
+ *   pairs that changed, closes that set over those links and over the old groups it meets, and
+ *   groups only it again (`groupRecords`, same canonical order). A group with the same records
+ *   as before is kept as it was; the others are drafted again (`draftPaper`).
+ * - **People** are the connected name keys of the links between spellings (`mergeAuthorLists`).
+ *   Name keys are touched by changed groups, by changed spelling counts (display names) and by
+ *   changed profiles; their people, old and new, are recomputed (`personAuthors`: display,
+ *   homonym split, ids, profile), and the papers of those people get their author ids and
+ *   display names again (a paper whose authors came out the same keeps its object).
+ * - **Order**: papers and authors stay sorted; removed records are filtered out and new ones
+ *   inserted by binary search (no full sort, no comparison of every record).
+ * - **Posts** are rebuilt (`buildPosts`, proportional to the posts) when the raw posts changed or
+ *   a title they cite is a title of a changed paper.
+ *
+ * What it does not do incrementally (`update` returns null and the caller merges in full):
+ * a changed group whose paper id is wanted by another group as well (namesakes: the id suffix
+ * depends on the order of all groups), or equals another paper's suffixed id; the same for a
+ * changed person's author ids; more than 2^22 record slots.
+ */
+import { identityKeys } from './identity.ts';
+import { AbstractPairs } from './abstractPairs.ts';
+import {
+  ABSTRACT_THRESHOLD, buildPosts, canonicalKey, compareAuthors, compareCanonical, compareIssues, comparePapers, draftPaper, groupRecords,
+  mergeCorpus, paperAuthors, personAuthors, profilesByKey, sortedProfiles, type MergeInput, type MergeResult, type MergeTrace, type PaperDraft, type PersonContext,
+} from './merge.ts';
+import type { Author, AuthorProfile, Corpus, LoadIssue, Paper, Post, RawPaper, RawPost } from './schema.ts';
+import type { SimilarPair } from './similar.ts';
+import { nameKey, slug, titleKey } from './text.ts';
+
+/** One paper's group of records. */
+interface Group {
+  /** Record slots in canonical order. */
+  slots: number[];
+  draft: PaperDraft;
+  /** The draft's paper with its final id and the merged spellings as authors (what people are computed from). */
+  work: Paper;
+  /** The paper as the corpus has it (display names, author ids). */
+  paper: Paper;
+}
+
+interface Person {
+  keys: string[];
+  authors: Author[];
+  idOf: Map<Group, string>;
+  /** The ids its clusters asked for (before collisions). */
+  wanted: string[];
+}
+
+/** Ids of the records an update added, changed or removed. */
+export interface TouchedIds {
+  papers: Set<string>;
+  posts: Set<string>;
+  authors: Set<string>;
+}
+
+/** What an incremental build changed: the records touched since the corpus `since`. */
+export interface CorpusChanges {
+  since: Corpus;
+  touched: TouchedIds;
+}
+
+export interface MergeChange {
+  added: readonly RawPaper[];
+  /** Records given before (the same objects). */
+  removed: readonly RawPaper[];
+  /** All raw posts in reading order, when they changed. */
+  posts?: readonly RawPost[];
+  /** All profiles, when they changed. */
+  profiles?: readonly AuthorProfile[];
+}
+
+const MAX_SLOTS = 2 ** 22;
+
+function bump<K>(m: Map<K, number>, k: K, by: number): number {
+  const n = (m.get(k) ?? 0) + by;
+  if (n) m.set(k, n);
+  else m.delete(k);
+  return n;
+}
+
+function bumpIn<K, V>(m: Map<K, Map<V, number>>, k: K, v: V, by: number): void {
+  let inner = m.get(k);
+  if (!inner) m.set(k, (inner = new Map()));
+  bump(inner, v, by);
+  if (!inner.size) m.delete(k);
+}
+
+function addTo<K, V>(m: Map<K, Set<V>>, k: K, v: V): void {
+  const s = m.get(k);
+  if (s) s.add(v);
+  else m.set(k, new Set([v]));
+}
+
+function deleteFrom<K, V>(m: Map<K, Set<V>>, k: K, v: V): void {
+  const s = m.get(k);
+  s?.delete(v);
+  if (s && !s.size) m.delete(k);
+}
+
+/** `sorted` without `removed`, with `added` inserted in order (binary search per insertion). */
+function patchSorted<T>(sorted: readonly T[], removed: ReadonlySet<T>, added: T[], cmp: (a: T, b: T) => number): T[] {
+  const kept = removed.size ? sorted.filter((x) => !removed.has(x)) : [...sorted];
+  if (!added.length) return kept;
+  added.sort(cmp);
+  const out: T[] = [];
+  let from = 0;
+  for (const item of added) {
+    let lo = from;
+    let hi = kept.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (cmp(kept[mid]!, item) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = from; i < lo; i++) out.push(kept[i]!);
+    out.push(item);
+    from = lo;
+  }
+  for (let i = from; i < kept.length; i++) out.push(kept[i]!);
+  return out;
+}
+
+export class IncrementalMerge {
+  private readonly recs: (RawPaper | undefined)[] = [];
+  private readonly slotOf = new Map<RawPaper, number>();
+  private readonly freeSlots: number[] = [];
+  private readonly groupOf: (Group | undefined)[] = [];
+  private readonly byIdentity = new Map<string, Set<number>>();
+  private readonly byTitle = new Map<string, Set<number>>();
+  private readonly abstracts: AbstractPairs | null;
+  private readonly names = new Map<string, string>();
+  /** Groups wanting each paper id, and the group holding each final id. */
+  private readonly baseIdCount = new Map<string, number>();
+  private readonly groupById = new Map<string, Group>();
+  private readonly explicitById = new Map<string, ReadonlySet<string>>();
+  private readonly groupOfWork = new Map<Paper, Group>();
+  private readonly workKeys = new Map<Paper, string[]>();
+  /** Name key graph of the spellings found to be one person, with multiplicities. */
+  private readonly keyLinks = new Map<string, Map<string, number>>();
+  private readonly keySpellings = new Map<string, Map<string, number>>();
+  private readonly keyGroups = new Map<string, Map<Group, number>>();
+  private readonly spellingCounts = new Map<string, number>();
+  private profileByKey: Map<string, AuthorProfile>;
+  private readonly personOf = new Map<string, Person>();
+  private readonly wantCount = new Map<string, number>();
+  private readonly authorById = new Map<string, Author>();
+  /** Title key → the groups having it as title / as alias (resolves post citations). */
+  private readonly titleGroups = new Map<string, { title: Set<Group>; alias: Set<Group> }>();
+  private readonly issueGroups = new Set<Group>();
+  private rawPosts: readonly RawPost[];
+  private citedKeys: Set<string>;
+  private papers: Paper[];
+  private authors: Author[];
+  private posts: Post[];
+  private issues: LoadIssue[];
+
+  /** A full merge of `input`, kept for updates. */
+  constructor(input: MergeInput) {
+    let trace: MergeTrace | undefined;
+    const result = mergeCorpus(input, {}, (t) => {
+      trace = t;
+    });
+    const t = trace!;
+    t.raws.forEach((r, i) => {
+      this.recs.push(r);
+      this.slotOf.set(r, i);
+      this.index(i);
+    });
+    const { entries, docBits } = t.shingles;
+    this.abstracts = entries && docBits === 22 ? new AbstractPairs(entries, docBits, t.raws.length, t.pairs, ABSTRACT_THRESHOLD, (s) => this.recs[s]!.abstract) : null;
+    const groupOfPaper = new Map<Paper, Group>();
+    t.groups.forEach((slots, gi) => {
+      const draft = t.drafts[gi]!;
+      const g: Group = { slots, draft, work: { ...draft.paper, authors: draft.names, authorIds: [] }, paper: draft.paper };
+      groupOfPaper.set(draft.paper, g);
+      this.addGroup(g);
+      for (const s of slots) this.groupOf[s] = g;
+    });
+    for (const r of t.raws) this.countSpellings(r, 1);
+    this.profileByKey = profilesByKey(sortedProfiles(input.profiles));
+    for (const p of t.people) {
+      const idOf = new Map<Group, string>();
+      for (const [paper, id] of p.idOf) idOf.set(groupOfPaper.get(paper)!, id);
+      const base = `a-${slug(nameKey(p.authors[0]!.name), 5)}`;
+      this.addPerson({ keys: p.keys, authors: p.authors, idOf, wanted: p.authors.map((_a, ci) => (ci === 0 ? base : `${base}-${ci + 1}`)) });
+    }
+    this.rawPosts = input.posts;
+    this.citedKeys = citedKeysOf(input.posts);
+    this.papers = result.corpus.papers;
+    this.authors = result.corpus.authors;
+    this.posts = result.corpus.posts;
+    this.issues = result.issues;
+  }
+
+  get result(): MergeResult {
+    return { corpus: { papers: this.papers, posts: this.posts, authors: this.authors }, issues: this.issues };
+  }
+
+  private keyOf(name: string): string {
+    let k = this.names.get(name);
+    if (k === undefined) this.names.set(name, (k = nameKey(name)));
+    return k;
+  }
+
+  private index(slot: number): void {
+    const r = this.recs[slot]!;
+    for (const k of identityKeys(r)) addTo(this.byIdentity, k, slot);
+    if (r.title) addTo(this.byTitle, titleKey(r.title), slot);
+  }
+
+  private unindex(slot: number): void {
+    const r = this.recs[slot]!;
+    for (const k of identityKeys(r)) deleteFrom(this.byIdentity, k, slot);
+    if (r.title) deleteFrom(this.byTitle, titleKey(r.title), slot);
+  }
+
+  private countSpellings(r: RawPaper, by: number, touched?: Set<string>): void {
+    for (const a of r.authors) {
+      bump(this.spellingCounts, a, by);
+      touched?.add(this.keyOf(a));
+    }
+    if (r.pageOwner) {
+      bump(this.spellingCounts, r.pageOwner, by);
+      touched?.add(this.keyOf(r.pageOwner));
+    }
+  }
+
+  /** Registers a group's paper ids, title keys, issues and spellings. */
+  private addGroup(g: Group, by = 1, touched?: Set<string>): void {
+    const { draft } = g;
+    bump(this.baseIdCount, draft.baseId, by);
+    if (by > 0) {
+      this.groupById.set(g.paper.id, g);
+      this.explicitById.set(g.paper.id, draft.explicit);
+      this.groupOfWork.set(g.work, g);
+      this.workKeys.set(g.work, draft.names.map((n) => this.keyOf(n)));
+      if (draft.issues.length) this.issueGroups.add(g);
+    } else {
+      this.groupById.delete(g.paper.id);
+      this.explicitById.delete(g.paper.id);
+      this.groupOfWork.delete(g.work);
+      this.workKeys.delete(g.work);
+      this.issueGroups.delete(g);
+    }
+    const p = g.paper;
+    const titles = [...(p.title ? [[titleKey(p.title), 'title'] as const] : []), ...p.aliases.map((a) => [titleKey(a), 'alias'] as const)];
+    for (const [k, kind] of titles) {
+      let entry = this.titleGroups.get(k);
+      if (!entry) this.titleGroups.set(k, (entry = { title: new Set(), alias: new Set() }));
+      if (by > 0) entry[kind].add(g);
+      else {
+        entry[kind].delete(g);
+        if (!entry.title.size && !entry.alias.size) this.titleGroups.delete(k);
+      }
+    }
+    for (const n of draft.names) {
+      const k = this.keyOf(n);
+      bumpIn(this.keyGroups, k, g, by);
+      bumpIn(this.keySpellings, k, n, by);
+      touched?.add(k);
+    }
+    for (const [a, b] of draft.links) {
+      const ka = this.keyOf(a);
+      const kb = this.keyOf(b);
+      bumpIn(this.keyLinks, ka, kb, by);
+      bumpIn(this.keyLinks, kb, ka, by);
+      bumpIn(this.keySpellings, ka, a, by);
+      bumpIn(this.keySpellings, kb, b, by);
+      touched?.add(ka);
+      touched?.add(kb);
+    }
+  }
+
+  private addPerson(p: Person, by = 1): void {
+    for (const w of p.wanted) bump(this.wantCount, w, by);
+    for (const a of p.authors) {
+      if (by > 0) this.authorById.set(a.id, a);
+      else this.authorById.delete(a.id);
+    }
+    for (const k of p.keys) {
+      if (by > 0) this.personOf.set(k, p);
+      else if (this.personOf.get(k) === p) this.personOf.delete(k);
+    }
+  }
+
+  private allocate(r: RawPaper): number {
+    const slot = this.freeSlots.pop() ?? this.recs.length;
+    this.recs[slot] = r;
+    this.slotOf.set(r, slot);
+    return slot;
+  }
+
+  /**
+   * Applies a change; returns the ids of the records touched (added, changed or removed), or
+   * null when the change hits a case done only by a full merge (this object is then unusable).
+   */
+  update(change: MergeChange): TouchedIds | null {
+    if (!this.abstracts) return null;
+    const touchedKeys = new Set<string>();
+    const removedSlots: number[] = [];
+    for (const r of change.removed) {
+      const slot = this.slotOf.get(r);
+      if (slot === undefined) throw new Error('papertalk: a removed record was never added to the merge');
+      removedSlots.push(slot);
+      this.unindex(slot);
+      this.countSpellings(r, -1, touchedKeys);
+    }
+    const addedSlots: number[] = [];
+    for (const r of change.added) {
+      const slot = this.allocate(r);
+      if (slot >= MAX_SLOTS) return null;
+      addedSlots.push(slot);
+      this.index(slot);
+      this.countSpellings(r, 1, touchedKeys);
+    }
+    const pairSlots = this.abstracts.update(addedSlots, removedSlots);
+    const removedSet = new Set(removedSlots);
+
+    // The records to group again: closed over identity, title and abstract links and old groups.
+    const oldGroups = new Set<Group>();
+    const comp = new Set<number>();
+    const stack: number[] = [...addedSlots];
+    const takeGroup = (g: Group | undefined) => {
+      if (!g || oldGroups.has(g)) return;
+      oldGroups.add(g);
+      for (const s of g.slots) if (!removedSet.has(s)) stack.push(s);
+    };
+    for (const s of removedSlots) takeGroup(this.groupOf[s]);
+    for (const s of pairSlots) if (!removedSet.has(s)) stack.push(s);
+    while (stack.length) {
+      const s = stack.pop()!;
+      if (comp.has(s)) continue;
+      comp.add(s);
+      takeGroup(this.groupOf[s]);
+      const r = this.recs[s]!;
+      for (const k of identityKeys(r)) for (const t of this.byIdentity.get(k) ?? []) stack.push(t);
+      if (r.title) for (const t of this.byTitle.get(titleKey(r.title)) ?? []) stack.push(t);
+      for (const t of this.abstracts.pairs.get(s)?.keys() ?? []) stack.push(t);
+    }
+    const keyed = [...comp].map((s) => ({ s, r: this.recs[s]!, key: canonicalKey(this.recs[s]!) }));
+    keyed.sort(compareCanonical);
+    const local = new Map(keyed.map((k, i) => [k.s, i]));
+    const pairs: SimilarPair[] = [];
+    for (const { s } of keyed) {
+      const a = local.get(s)!;
+      for (const [t, score] of this.abstracts.pairs.get(s) ?? []) {
+        const b = local.get(t)!;
+        if (a < b) pairs.push({ a, b, score });
+      }
+    }
+    pairs.sort((x, y) => x.a - y.a || x.b - y.b);
+    const oldBySlots = new Map([...oldGroups].map((g) => [g.slots.join(','), g]));
+    const newGroups: Group[] = [];
+    for (const idxs of groupRecords(keyed.map((k) => k.r), pairs)) {
+      const slots = idxs.map((i) => keyed[i]!.s);
+      const same = oldBySlots.get(slots.join(','));
+      if (same) {
+        oldGroups.delete(same);
+        continue;
+      }
+      const draft = draftPaper(idxs.map((i) => keyed[i]!.r), (n) => this.keyOf(n));
+      newGroups.push({ slots, draft, work: { ...draft.paper, authors: draft.names, authorIds: [] }, paper: draft.paper });
+    }
+    // Paper ids: only when no other group wants the same id (else the full merge's order decides).
+    for (const g of oldGroups) if ((this.baseIdCount.get(g.draft.baseId) ?? 0) > 1) return null;
+    for (const g of oldGroups) this.addGroup(g, -1, touchedKeys);
+    for (const g of newGroups) {
+      if (this.baseIdCount.has(g.draft.baseId) || this.groupById.has(g.draft.baseId)) return null;
+      this.addGroup(g, 1, touchedKeys);
+      for (const s of g.slots) this.groupOf[s] = g;
+    }
+    for (const s of removedSlots) {
+      this.slotOf.delete(this.recs[s]!);
+      this.recs[s] = undefined;
+      this.groupOf[s] = undefined;
+      this.freeSlots.push(s);
+    }
+
+    // Profiles: the name keys whose profile changed.
+    if (change.profiles) {
+      const before = this.profileByKey;
+      this.profileByKey = profilesByKey(sortedProfiles(change.profiles));
+      for (const k of new Set([...before.keys(), ...this.profileByKey.keys()])) {
+        if (JSON.stringify(before.get(k)) !== JSON.stringify(this.profileByKey.get(k))) touchedKeys.add(k);
+      }
+    }
+
+    const people = this.updatePeople(touchedKeys);
+    if (!people) return null;
+
+    // Papers whose authors may have changed: new groups, and the groups of changed people.
+    const regroup = new Set<Group>(newGroups);
+    const isNew = new Set(newGroups);
+    for (const p of [...people.before, ...people.after]) for (const g of p.idOf.keys()) if (this.groupById.get(g.paper.id) === g) regroup.add(g);
+    const removedPapers = new Set<Paper>([...oldGroups].map((g) => g.paper));
+    const addedPapers: Paper[] = [];
+    const touched: TouchedIds = { papers: new Set([...oldGroups].map((g) => g.paper.id)), posts: new Set(), authors: new Set() };
+    for (const g of regroup) {
+      const r = paperAuthors(g.draft.names, (n) => this.personOf.get(this.keyOf(n))!.idOf.get(g)!, (id) => this.authorById.get(id)!.name);
+      const fresh = !isNew.has(g);
+      if (fresh && r.authorIds.join('\u0000') === g.paper.authorIds.join('\u0000') && r.authors.join('\u0000') === g.paper.authors.join('\u0000')) continue;
+      if (fresh) removedPapers.add(g.paper);
+      g.paper = { ...g.work, authors: r.authors, authorIds: r.authorIds };
+      addedPapers.push(g.paper);
+      touched.papers.add(g.paper.id);
+    }
+    this.papers = patchSorted(this.papers, removedPapers, addedPapers, comparePapers);
+    const removedAuthors = new Set(people.before.flatMap((p) => p.authors));
+    const addedAuthors = people.after.flatMap((p) => p.authors);
+    for (const a of [...removedAuthors, ...addedAuthors]) touched.authors.add(a.id);
+    this.authors = patchSorted(this.authors, removedAuthors, addedAuthors, compareAuthors);
+
+    // Posts: again when they changed or cite a title of a changed paper.
+    const changedTitles = [...oldGroups, ...newGroups].some((g) => [g.paper.title, ...g.paper.aliases].some((t) => t && this.citedKeys.has(titleKey(t))));
+    if (change.posts || changedTitles) {
+      if (change.posts) {
+        this.rawPosts = change.posts;
+        this.citedKeys = citedKeysOf(change.posts);
+      }
+      const before = this.posts;
+      this.posts = buildPosts(this.rawPosts, (k) => this.paperOfTitle(k));
+      for (const p of [...before, ...this.posts]) touched.posts.add(p.id);
+    } else this.posts = [...this.posts];
+
+    if ([...oldGroups, ...newGroups].some((g) => g.draft.issues.length)) this.issues = this.mergeIssues();
+    return touched;
+  }
+
+  /** Recomputes the people of the touched name keys; null when an author id would collide. */
+  private updatePeople(touchedKeys: ReadonlySet<string>): { before: Person[]; after: Person[] } | null {
+    const before = new Set<Person>();
+    const seeds: string[] = [];
+    const takePerson = (p: Person | undefined) => {
+      if (!p || before.has(p)) return;
+      before.add(p);
+      seeds.push(...p.keys);
+    };
+    for (const k of touchedKeys) {
+      seeds.push(k);
+      takePerson(this.personOf.get(k));
+    }
+    const seen = new Set<string>();
+    const components: string[][] = [];
+    while (seeds.length) {
+      const start = seeds.pop()!;
+      if (seen.has(start)) continue;
+      const keys: string[] = [];
+      const stack = [start];
+      seen.add(start);
+      while (stack.length) {
+        const k = stack.pop()!;
+        keys.push(k);
+        takePerson(this.personOf.get(k));
+        for (const n of this.keyLinks.get(k)?.keys() ?? []) {
+          if (!seen.has(n)) {
+            seen.add(n);
+            stack.push(n);
+          }
+        }
+      }
+      components.push(keys);
+    }
+    const after: Person[] = [];
+    const ctx: PersonContext = {
+      spellingCount: (s) => this.spellingCounts.get(s) ?? 0,
+      explicit: this.explicitById,
+      profileByKey: this.profileByKey,
+      nameKeyOf: (n) => this.keyOf(n),
+      authorKeysOf: (p) => this.workKeys.get(p) ?? p.authors.map((n) => this.keyOf(n)),
+      freeId: (wanted) => wanted,
+    };
+    for (const keys of components) {
+      const groups = new Set<Group>();
+      const variants = new Set<string>();
+      for (const k of keys) {
+        for (const g of this.keyGroups.get(k)?.keys() ?? []) groups.add(g);
+        for (const v of this.keySpellings.get(k)?.keys() ?? []) variants.add(v);
+      }
+      if (!groups.size) continue;
+      const papers = [...groups].map((g) => g.work).sort(comparePapers);
+      const r = personAuthors(variants, papers, ctx);
+      const idOf = new Map<Group, string>();
+      for (const [p, id] of r.idOf) idOf.set(this.groupOfWork.get(p)!, id);
+      after.push({ keys, authors: r.authors, idOf, wanted: r.authors.map((a) => a.id) });
+    }
+    for (const p of before) for (const w of p.wanted) if ((this.wantCount.get(w) ?? 0) > 1) return null;
+    for (const p of before) this.addPerson(p, -1);
+    for (const p of after) for (const w of p.wanted) if (this.wantCount.has(w) || this.authorById.has(w)) return null;
+    for (const p of after) this.addPerson(p, 1);
+    if (after.some((p) => p.wanted.some((w) => (this.wantCount.get(w) ?? 0) > 1))) return null;
+    return { before: [...before], after };
+  }
+
+  /** The paper a cited title names (see `titleResolver` in merge.ts). */
+  private paperOfTitle(key: string): string | undefined {
+    const entry = this.titleGroups.get(key);
+    if (!entry) return undefined;
+    let best: Paper | undefined;
+    for (const g of entry.title.size ? entry.title : entry.alias) if (!best || comparePapers(g.paper, best) > 0) best = g.paper;
+    return best?.id;
+  }
+
+  /** The merge issues in `mergeCorpus` order: file and line, then the order of their groups. */
+  private mergeIssues(): LoadIssue[] {
+    const firstKey = new Map<Group, { key: string; r: RawPaper }>();
+    const first = (g: Group) => {
+      let k = firstKey.get(g);
+      if (!k) {
+        const r = this.recs[g.slots[0]!]!;
+        firstKey.set(g, (k = { key: canonicalKey(r), r }));
+      }
+      return k;
+    };
+    const items = [...this.issueGroups].flatMap((g) => g.draft.issues.map((issue) => ({ issue, g })));
+    items.sort((x, y) => compareIssues(x.issue, y.issue) || (x.g === y.g ? 0 : compareCanonical(first(x.g), first(y.g))));
+    return items.map((i) => i.issue);
+  }
+}
+
+function citedKeysOf(posts: readonly RawPost[]): Set<string> {
+  return new Set(posts.flatMap((p) => p.citedTitles.map(titleKey)));
+}
