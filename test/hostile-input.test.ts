@@ -154,6 +154,8 @@ describe('hostile and odd input: a clear answer, no exception, no mention, forma
       batch.push({ label: `/mydigest list ← ${name}`, sent: h.standin.sendCommand('mydigest', {}, { user: 'carol', subcommand: 'list' }) });
       // The follow-up modal: shown by the button under an answer, then submitted with the input.
       const answer = await h.one(h.standin.sendCommand('ask', { question: 'tell me about GLaM' }, { user: 'carol' }));
+      // On a busy machine the answer may be deferred: its button exists once the edit is in.
+      if (answer.callbackType === 5) await h.standin.waitForResponses(answer.interactionId, 2, 15_000);
       const shown = await h.one(h.standin.clickButton('ask:f', h.standin.originalMessage(answer.interactionId)!, { user: 'carol' }));
       expect(shown.callbackType).toBe(9);
       batch.push({ label: `modal question ← ${name}`, sent: h.standin.submitModal('ask:m', { question: value }, { user: 'carol' }) });

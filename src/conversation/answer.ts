@@ -121,6 +121,26 @@ export function similarPapers(p: Paper, lib: Library, size: number): Paper[] {
 }
 
 /** When a name is shared by different people, say so and offer the choice. */
+/**
+ * Posts that name one of the papers (its short name, the part of its title before a colon, or an
+ * alias of four characters or more) in their title or text, as a phrase, in reading order. The
+ * index finds the candidates (posts holding the name's words); the phrase is then checked in
+ * their text, so a turn reads a few posts, not every post of a large corpus.
+ */
+function postsNaming(papers: readonly Paper[], lib: Library, size: number): Post[] {
+  const names = [...new Set(papers.flatMap((p) => [p.title?.split(':')[0] ?? '', ...p.aliases]).filter((n) => n.trim().length >= 4).map((n) => n.toLowerCase()))];
+  const found = new Set<string>();
+  for (const name of names) {
+    for (const h of lib.search(name, { kinds: ['post'] }, { limit: Math.max(50, size * 10), cache: true }).hits) {
+      const post = lib.posts.get(h.id);
+      if (post && `${post.title}\n${post.body}`.toLowerCase().includes(name)) found.add(post.id);
+    }
+  }
+  if (!found.size) return [];
+  const order = new Map([...lib.posts.keys()].map((id, i) => [id, i]));
+  return [...found].sort((a, b) => order.get(a)! - order.get(b)!).slice(0, size).map((id) => lib.posts.get(id)!);
+}
+
 function ambiguity(b: AnswerBuilder, lib: Library, frame: Frame): boolean {
   const all = (frame.authors ?? []).map((id) => lib.authors.get(id)!).filter(Boolean);
   // Only namesakes are a choice; several different names ("papers by them") are all meant.
@@ -304,11 +324,7 @@ export function answerFrame(frame: Frame, lib: Library, options: AnswerOptions =
         const ps = papersOf(frame.papers);
         b.papers = ps;
         b.posts = ps.flatMap((p) => lib.postsAbout(p.id));
-        if (!b.posts.length) {
-          // Posts that name the paper (its short name or title) in their text, as a phrase.
-          const names = ps.flatMap((p) => [p.title?.split(':')[0] ?? '', ...p.aliases]).filter((n) => n.length >= 4).map((n) => n.toLowerCase());
-          b.posts = [...lib.posts.values()].filter((post) => names.some((n) => `${post.title}\n${post.body}`.toLowerCase().includes(n))).slice(0, size);
-        }
+        if (!b.posts.length) b.posts = postsNaming(ps, lib, size);
         b.total = b.posts.length;
         b.text = b.posts.length
           ? `Blog posts about ${ps[0]!.title}:\n${b.posts.map((p, i) => `${i + 1}. ${p.title}`).join('\n')}`

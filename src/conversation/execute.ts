@@ -5,6 +5,7 @@
  */
 import type { Paper } from '../corpus/schema.ts';
 import { byDateDesc, type Hit, type Library } from '../search/library.ts';
+import { topK } from '../search/select.ts';
 import { queryTerms } from '../search/terms.ts';
 import { inPeriod } from './understand/dates.ts';
 import type { Frame, GroupBy } from './types.ts';
@@ -23,8 +24,25 @@ export interface Selection {
   corrected?: string;
 }
 
-function byDateAsc(a: Paper, b: Paper): number {
-  return byDateDesc(b, a);
+/**
+ * Newest first, as `byDateDesc` orders them, with the dates compared as plain strings (ISO dates
+ * order the same way under both, and `localeCompare` dominates the cost of ordering thousands of
+ * papers); titles still break ties by `localeCompare`.
+ */
+function newestFirst(a: Paper, b: Paper): number {
+  const x = a.date ?? '';
+  const y = b.date ?? '';
+  return x === y ? byDateDesc(a, b) : x > y ? -1 : 1;
+}
+
+function oldestFirst(a: Paper, b: Paper): number {
+  return newestFirst(b, a);
+}
+
+/** The first `limit` papers in `order` (all of them, sorted, when `limit` is infinite), without sorting the rest. */
+function firstInOrder(papers: Paper[], order: (a: Paper, b: Paper) => number, limit: number): Paper[] {
+  if (!Number.isFinite(limit)) return papers.sort(order);
+  return topK(papers.length, limit, (a, b) => order(papers[a]!, papers[b]!) || a - b).map((i) => papers[i]!);
 }
 
 /** Names each author id stands for (namesakes and one person's records compare by name). */
@@ -172,8 +190,21 @@ function leads(frame: Frame, lib: Library): boolean {
   return true;
 }
 
+/** The author of a frame that asks for one author's papers, newest first, and nothing else. */
+function onlyOneAuthor(frame: Frame, lib: Library): string | null {
+  if (frame.topic || frame.excludeTopic || frame.sort === 'oldest' || frame.authors?.length !== 1) return null;
+  const { authors, authorMode: _mode, ...rest } = frame;
+  return paperFilter(rest, lib) ? null : authors[0]!;
+}
+
 /** The papers a frame selects; `limit` per page (Infinity for aggregates). */
 export function selectPapers(frame: Frame, lib: Library, limit: number): Selection {
+  const one = onlyOneAuthor(frame, lib);
+  if (one) {
+    // The library keeps each author's papers sorted, newest first: no set to build, nothing to sort.
+    const papers = lib.papersOf(one);
+    return { papers: Number.isFinite(limit) ? papers.slice(0, limit) : papers, total: papers.length, hits: [], expansions: [] };
+  }
   const filter = paperFilter(frame, lib);
   let set: Set<string> | undefined;
   if (filter && !(frame.topic && nativeOnly(frame) && !frame.excludeTopic)) {
@@ -185,7 +216,7 @@ export function selectPapers(frame: Frame, lib: Library, limit: number): Selecti
     const drop = new Set(out.map((h) => h.id));
     set = new Set([...(set ?? lib.papers.keys())].filter((id) => !drop.has(id)));
   }
-  const sort = frame.sort === 'oldest' ? byDateAsc : byDateDesc;
+  const sort = frame.sort === 'oldest' ? oldestFirst : newestFirst;
   if (frame.topic) {
     const original = frame.topic;
     const fixed = correctTopic(frame.topic, lib);
@@ -216,11 +247,10 @@ export function selectPapers(frame: Frame, lib: Library, limit: number): Selecti
   }
   if (!set) {
     if (frame.sort !== 'oldest' && Number.isFinite(limit)) return { papers: lib.latest(limit), total: lib.papers.size, hits: [], expansions: [] };
-    const all = [...lib.papers.values()].sort(sort);
-    return { papers: Number.isFinite(limit) ? all.slice(0, limit) : all, total: all.length, hits: [], expansions: [] };
+    return { papers: firstInOrder([...lib.papers.values()], sort, limit), total: lib.papers.size, hits: [], expansions: [] };
   }
-  const papers = [...set].map((id) => lib.papers.get(id)!).filter(Boolean).sort(sort);
-  return { papers: Number.isFinite(limit) ? papers.slice(0, limit) : papers, total: papers.length, hits: [], expansions: [] };
+  const papers = [...set].map((id) => lib.papers.get(id)!).filter(Boolean);
+  return { papers: firstInOrder(papers, sort, limit), total: papers.length, hits: [], expansions: [] };
 }
 
 export interface Group {
