@@ -211,11 +211,13 @@ export function lookupEntries(l: LibraryLookups): LookupEntries {
 /** The lookups of a corpus from `lookupEntries` output. */
 export function lookupsFromEntries(corpus: Corpus, entries: LookupEntries): LibraryLookups {
   const l = recordLookups(corpus);
-  for (const name of LOOKUP_NAMES) {
-    const list = entries[name];
-    if (!Array.isArray(list)) throw new Error(`papertalk: snapshot lookups lack ${name}`);
-    for (const [k, v] of list) setLookupEntry(l, name, k, v);
-  }
+  for (const name of LOOKUP_NAMES) if (!Array.isArray(entries[name])) throw new Error(`papertalk: snapshot lookups lack ${name}`);
+  // Maps of ids are taken whole (the entries are already pairs); records are looked up.
+  l.byTitleKey = new Map(entries.byTitleKey as [string, string][]);
+  l.aliasIds = new Map(entries.aliasIds as [string, string][]);
+  l.byShortName = new Map(entries.byShortName as [string, string[]][]);
+  for (const [k, v] of entries.authorsByKey) setLookupEntry(l, 'authorsByKey', k, v);
+  for (const [k, v] of entries.postsByPaper) setLookupEntry(l, 'postsByPaper', k, v);
   l.categories = [...entries.categories];
   return l;
 }

@@ -6,10 +6,11 @@
  *  - postings in CSR form: per term its (field, postings) runs, per run the documents (ascending)
  *    and term frequencies;
  *  - field lengths as one `Int32Array` (-1: the document has no such field), document ids and
- *    stored fields as arrays by document number (null: no document there).
+ *    each stored field as an array by document number (null: no document there).
  *
- * It serialises to one buffer (`toBytes`: a JSON head with the ids and stored fields, then the raw
- * arrays, 8-byte aligned); loading (`fromBytes`) parses the head and makes views on the rest.
+ * It serialises to one buffer (`toBytes`: a JSON head with the ids and stored fields, string
+ * columns as one joined string each, then the raw arrays, 8-byte aligned); loading (`fromBytes`)
+ * parses the head, splits the columns and makes views on the rest.
  * It is a `ScoringView` (`view.ts`): exact, prefix and fuzzy lookups give what MiniSearch's radix
  * tree gives (the same terms and edit distances; prefix and fuzzy results in code-unit order), so
  * the executor scores it as it scores a MiniSearch index. `tiered.ts` adds what arrived since.
@@ -17,7 +18,7 @@
 import { ListPostings, type PostingList, type ScoringView, type TermPostings, type TermSource } from './view.ts';
 
 const MAGIC = 0x47535450; // 'PTSG'
-const FORMAT = 1;
+const FORMAT = 2;
 /** Runs at least this long are kept as objects once handed out (see `run`). */
 const LONG_RUN = 48;
 
@@ -34,8 +35,30 @@ interface Head {
   maxFuzzy: number;
   /** Array lengths, in the order they follow the head. */
   sizes: { termChars: number; terms: number; runs: number; postings: number; tfBytes: 2 | 4 };
-  ids: unknown[];
-  stored: unknown[][] | null;
+  ids: Column;
+  /** One column per stored field. */
+  stored: Column[];
+}
+
+/** Values by document number: strings joined by NUL (holes: numbers of null values), else as they are. */
+type Column = { n: number; joined: string; holes: number[] } | { values: unknown[] };
+
+function encodeColumn(values: readonly unknown[]): Column {
+  const holes: number[] = [];
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === null || v === undefined) holes.push(i);
+    else if (typeof v !== 'string' || v.includes('\0')) return { values: [...values] };
+  }
+  return { n: values.length, joined: values.map((v) => v ?? '').join('\0'), holes };
+}
+
+function decodeColumn(c: Column): unknown[] {
+  if ('values' in c) return c.values;
+  const out: unknown[] = c.n ? c.joined.split('\0') : [];
+  if (out.length !== c.n) throw new Error('papertalk: unreadable index segment');
+  for (const i of c.holes) out[i] = null;
+  return out;
 }
 
 /** One term's postings by field: runs `from..to` of the segment's run table. */
@@ -89,7 +112,8 @@ export class Segment implements ScoringView, TermSource {
   readonly maxFuzzy: number;
   /** Document id by number (null: none). */
   readonly ids: unknown[];
-  readonly stored: unknown[][] | null;
+  /** Stored field values by field (`storeFields` order), then by document number. */
+  readonly stored: unknown[][];
   /** Field lengths, `fields.length` per document (-1: no such field). */
   readonly lengths: Int32Array;
   readonly termChars: Uint16Array;
@@ -105,7 +129,7 @@ export class Segment implements ScoringView, TermSource {
   private bytes: Uint8Array | null;
   private storeIndex: Map<string, number>;
 
-  private constructor(head: Head, arrays: { lengths: Int32Array; termChars: Uint16Array; termStart: Uint32Array; termRuns: Uint32Array; runField: Uint8Array; runStart: Uint32Array; postDocs: Uint32Array; postTfs: Uint16Array | Uint32Array }, bytes: Uint8Array | null) {
+  private constructor(head: Omit<Head, 'ids' | 'stored'> & { ids: unknown[]; stored: unknown[][] }, arrays: { lengths: Int32Array; termChars: Uint16Array; termStart: Uint32Array; termRuns: Uint32Array; runField: Uint8Array; runStart: Uint32Array; postDocs: Uint32Array; postTfs: Uint16Array | Uint32Array }, bytes: Uint8Array | null) {
     this.fields = head.fields;
     this.fieldIds = head.fieldIds;
     this.storeFields = head.storeFields;
@@ -186,16 +210,16 @@ export class Segment implements ScoringView, TermSource {
     runStart.push(postDocs.n);
     const lengths = new Int32Array(view.nextId * nFields).fill(-1);
     const ids: unknown[] = new Array<unknown>(view.nextId).fill(null);
-    const stored: unknown[][] | null = storeFields.length ? new Array<unknown[]>(view.nextId) : null;
+    const stored: unknown[][] = storeFields.map(() => new Array<unknown>(view.nextId).fill(null));
     for (let doc = 0; doc < view.nextId; doc++) {
       const id = view.documentId(doc);
-      if (stored) stored[doc] = id === undefined ? [] : storeFields.map((f) => view.storedField(doc, f) ?? null);
       if (id === undefined) continue;
       ids[doc] = id;
+      storeFields.forEach((f, k) => (stored[k]![doc] = view.storedField(doc, f) ?? null));
       for (let f = 0; f < nFields; f++) lengths[doc * nFields + f] = view.fieldLength(doc, f) ?? -1;
     }
     const tfs = postTfs.done();
-    const head: Head = {
+    const head = {
       format: FORMAT,
       fields: [...view.fields],
       fieldIds: { ...view.fieldIds },
@@ -206,7 +230,7 @@ export class Segment implements ScoringView, TermSource {
       bm25: { ...view.bm25 },
       weights: { ...view.weights },
       maxFuzzy: view.maxFuzzy,
-      sizes: { termChars: chars, terms: terms.length, runs: runField.n, postings: postDocs.n, tfBytes: maxTf < 65536 ? 2 : 4 },
+      sizes: { termChars: chars, terms: terms.length, runs: runField.n, postings: postDocs.n, tfBytes: (maxTf < 65536 ? 2 : 4) as 2 | 4 },
       ids,
       stored,
     };
@@ -217,7 +241,7 @@ export class Segment implements ScoringView, TermSource {
   toBytes(): Uint8Array {
     if (this.bytes) return this.bytes;
     const s = { termChars: this.termChars.length, terms: this.size, runs: this.runField.length, postings: this.postDocs.length, tfBytes: (this.postTfs instanceof Uint16Array ? 2 : 4) as 2 | 4 };
-    const head: Head = { format: FORMAT, fields: this.fields, fieldIds: this.fieldIds, storeFields: this.storeFields, nextId: this.nextId, documentCount: this.documentCount, avgFieldLength: this.avgFieldLength, bm25: this.bm25, weights: this.weights, maxFuzzy: this.maxFuzzy, sizes: s, ids: this.ids, stored: this.stored };
+    const head: Head = { format: FORMAT, fields: this.fields, fieldIds: this.fieldIds, storeFields: this.storeFields, nextId: this.nextId, documentCount: this.documentCount, avgFieldLength: this.avgFieldLength, bm25: this.bm25, weights: this.weights, maxFuzzy: this.maxFuzzy, sizes: s, ids: encodeColumn(this.ids), stored: this.stored.map(encodeColumn) };
     const json = Buffer.from(JSON.stringify(head), 'utf8');
     const arrays: ArrayBufferView[] = [this.lengths, this.termChars, this.termStart, this.termRuns, this.runField, this.runStart, this.postDocs, this.postTfs];
     const pad = (n: number) => (n + 7) & ~7;
@@ -271,7 +295,7 @@ export class Segment implements ScoringView, TermSource {
     const runStart = take((b, o, n) => new Uint32Array(b, o, n), s.runs + 1, 4);
     const postDocs = take((b, o, n) => new Uint32Array(b, o, n), s.postings, 4);
     const postTfs = s.tfBytes === 2 ? take((b, o, n) => new Uint16Array(b, o, n), s.postings, 2) : take((b, o, n) => new Uint32Array(b, o, n), s.postings, 4);
-    return new Segment(head, { lengths, termChars, termStart, termRuns, runField, runStart, postDocs, postTfs }, bytes);
+    return new Segment({ ...head, ids: decodeColumn(head.ids), stored: head.stored.map(decodeColumn) }, { lengths, termChars, termStart, termRuns, runField, runStart, postDocs, postTfs }, bytes);
   }
 
   /** Long runs handed out lately (the same object each time, so the executor's caches keyed by it hit). */
@@ -478,8 +502,8 @@ export class Segment implements ScoringView, TermSource {
 
   storedField(doc: number, field: string): unknown {
     const k = this.storeIndex.get(field);
-    if (k === undefined || !this.stored) return undefined;
-    const v = this.stored[doc]?.[k];
+    if (k === undefined) return undefined;
+    const v = this.stored[k]![doc];
     return v === null ? undefined : v;
   }
 }

@@ -18,8 +18,9 @@
  *   line 1  `papertalk-snapshot`
  *   line 2  JSON header `{ schema, key, createdAt, counts, sections: [{ name, bytes }] }`, padded
  *           with spaces so that both lines fill the first 4096 bytes
- *   then the sections back to back (exact byte lengths): `corpus` (JSON `{ corpus, issues, files }`),
- *   `main`, `titles`, `authors` (the indexes as `Library.snapshot()` gives them: binary segments
+ *   then the sections back to back (exact byte lengths): `corpus` (JSON `{ corpus, issues, files,
+ *   abstractsKept }`, the papers' abstracts moved out), `abstracts` (the moved abstracts, Latin-1,
+ *   NUL-separated: read as one string cut into slices, far faster than parsing them as JSON), `main`, `titles`, `authors` (the indexes as `Library.snapshot()` gives them: binary segments
  *   when the header's `indexes` is `segment`, else `dumpIndex` JSON), `derived` (JSON
  *   `{ acronyms, lookups, extras }`); the JSON sections are ASCII (non-ASCII characters as `\uXXXX`
  *   escapes).
@@ -39,7 +40,7 @@ export const SNAPSHOT_SCHEMA_VERSION = 5;
 
 const MAGIC = 'papertalk-snapshot';
 const HASH_CACHE_FILE = 'file-hashes.json';
-const SECTION_NAMES = ['corpus', 'main', 'titles', 'authors', 'derived'] as const;
+const SECTION_NAMES = ['corpus', 'abstracts', 'main', 'titles', 'authors', 'derived'] as const;
 type SectionName = (typeof SECTION_NAMES)[number];
 
 /** What the cache logs through: pino's logger fits, so does a `{ warn, info }` stub. */
@@ -128,6 +129,49 @@ interface CorpusSection {
   corpus: Corpus;
   issues: LoadIssue[];
   files: FileReport[] | null;
+  /** Papers (by position) whose abstract stayed in this JSON; the others' are `''` here, in the `abstracts` section. */
+  abstractsKept: number[];
+}
+
+/**
+ * The corpus section of a corpus and the abstracts moved out of it: every non-empty abstract in
+ * Latin-1 without NUL goes to `joined` (NUL-separated, in paper order) and is `''` in the copy of
+ * its paper (same properties in the same order).
+ */
+function splitAbstracts(corpus: Corpus): { corpus: Corpus; kept: number[]; joined: string } {
+  const kept: number[] = [];
+  const moved: string[] = [];
+  const papers = corpus.papers.map((p, i) => {
+    const a = p.abstract;
+    if (typeof a !== 'string') return p;
+    if (a === '' || /[^\x01-\xff]/.test(a)) {
+      kept.push(i);
+      return p;
+    }
+    moved.push(a);
+    return { ...p, abstract: '' };
+  });
+  return { corpus: { ...corpus, papers }, kept, joined: moved.join('\0') };
+}
+
+/** The corpus section (`corpus` and `abstracts`) as written by `saveSnapshot`, abstracts back in place. */
+function readCorpusSection(sections: Map<SectionName, Buffer>): CorpusSection {
+  // JSON sections are written as ASCII (see `asciiJson`): latin1 decoding is a plain copy.
+  const section = JSON.parse(sections.get('corpus')!.toString('latin1')) as CorpusSection;
+  if (!section || !section.corpus || !Array.isArray(section.corpus.papers) || !Array.isArray(section.corpus.authors) || !Array.isArray(section.corpus.posts) || !Array.isArray(section.abstractsKept)) {
+    throw new CorruptSnapshot('corpus section has the wrong shape');
+  }
+  const joined = sections.get('abstracts')!.toString('latin1');
+  const moved = joined ? joined.split('\0') : [];
+  const kept = new Set(section.abstractsKept);
+  let k = 0;
+  section.corpus.papers.forEach((p, i) => {
+    if (p.abstract !== '' || kept.has(i)) return;
+    if (k >= moved.length) throw new CorruptSnapshot('abstracts section too short');
+    p.abstract = moved[k++]!;
+  });
+  if (k !== moved.length) throw new CorruptSnapshot('abstracts section too long');
+  return section;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -363,10 +407,11 @@ export async function saveSnapshot(cacheDir: string, key: string, library: Libra
   await mkdir(cacheDir, { recursive: true });
   const snap = library.snapshot();
   if (snap.version === 1) throw new Error('papertalk: a library snapshot of version 1 is read, never written');
-  const corpusSection: CorpusSection = { corpus: library.corpus, issues: [...(extra.issues ?? [])], files: extra.files ? [...extra.files] : null };
+  const split = splitAbstracts(library.corpus);
+  const corpusSection: CorpusSection = { corpus: split.corpus, issues: [...(extra.issues ?? [])], files: extra.files ? [...extra.files] : null, abstractsKept: split.kept };
   // `extras`: what other layers derive from the library (the understanding dictionaries), kept so a start need not rebuild it.
   const derived = { acronyms: snap.acronyms, lookups: snap.lookups, ...(extra.extras ? { extras: extra.extras } : {}) };
-  const texts: Record<SectionName, string | Uint8Array> = { corpus: JSON.stringify(corpusSection), main: snap.main, titles: snap.titles, authors: snap.authors, derived: JSON.stringify(derived) };
+  const texts: Record<SectionName, string | Uint8Array> = { corpus: JSON.stringify(corpusSection), abstracts: Buffer.from(split.joined, 'latin1'), main: snap.main, titles: snap.titles, authors: snap.authors, derived: JSON.stringify(derived) };
   const path = snapshotPath(cacheDir, key);
   await writeAtomic(path, async (fh) => {
     // Sections first (their byte lengths are known once written), then the header into its slot.
@@ -429,7 +474,7 @@ async function loadSnapshot(path: string, key: string, corpusArg: Corpus | undef
     return null;
   }
   const t0 = performance.now();
-  const wanted: SectionName[] = corpusArg ? ['main', 'titles', 'authors', 'derived'] : ['corpus', 'main', 'titles', 'authors', 'derived'];
+  const wanted: SectionName[] = corpusArg ? ['main', 'titles', 'authors', 'derived'] : ['corpus', 'abstracts', 'main', 'titles', 'authors', 'derived'];
   const { header, sections } = await readSections(path, key, wanted);
   const tRead = performance.now();
   // JSON sections are written as ASCII (see `asciiJson`): latin1 decoding is a plain copy.
@@ -437,10 +482,7 @@ async function loadSnapshot(path: string, key: string, corpusArg: Corpus | undef
   let section: CorpusSection | null = null;
   let corpus = corpusArg;
   if (!corpus) {
-    section = JSON.parse(text('corpus')) as CorpusSection;
-    if (!section || !section.corpus || !Array.isArray(section.corpus.papers) || !Array.isArray(section.corpus.authors) || !Array.isArray(section.corpus.posts)) {
-      throw new CorruptSnapshot('corpus section has the wrong shape');
-    }
+    section = readCorpusSection(sections);
     corpus = section.corpus;
   }
   const t1 = performance.now();
@@ -474,9 +516,8 @@ export async function loadCachedCorpus(options: { dataDir: string; cacheDir?: st
     return null;
   }
   try {
-    const { sections } = await readSections(path, key, ['corpus']);
-    const section = JSON.parse(sections.get('corpus')!.toString('latin1')) as CorpusSection;
-    if (!section?.corpus || !Array.isArray(section.corpus.papers)) throw new CorruptSnapshot('corpus section has the wrong shape');
+    const { sections } = await readSections(path, key, ['corpus', 'abstracts']);
+    const section = readCorpusSection(sections);
     return { corpus: section.corpus, issues: section.issues ?? [], files: section.files ?? null };
   } catch (err) {
     options.logger?.warn({ path, err: err instanceof Error ? err.message : String(err) }, 'index snapshot unusable');
