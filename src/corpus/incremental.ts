@@ -106,7 +106,20 @@ function diffRecords(prev: readonly RawPaper[], next: readonly RawPaper[]): { re
   return { records, added, removed: [...old.values()].flat() };
 }
 
+/** Milliseconds of the stages of the last build. */
+export interface BuildTimings {
+  /** Comparing, hashing and parsing the files that changed (inline listings apart). */
+  filesMs: number;
+  /** Adding and subtracting the words and names of the files that changed. */
+  vocabularyMs: number;
+  listingsMs: number;
+  mergeMs: number;
+  /** The merge was a full one. */
+  full: boolean;
+}
+
 export class IncrementalCorpus {
+  timings: BuildTimings = { filesMs: 0, vocabularyMs: 0, listingsMs: 0, mergeMs: 0, full: true };
   private files = new Map<string, FileState>();
   private manifestKey: string | null = null;
   private vocabulary = new Counts();
@@ -129,6 +142,8 @@ export class IncrementalCorpus {
       this.merge = null;
       this.manifestKey = manifestKey;
     }
+    const t0 = performance.now();
+    let vocabularyMs = 0;
     const sorted = [...files].sort((a, b) => a.name.localeCompare(b.name));
     const steps = sorted.length + 1;
     onProgress?.(0, steps);
@@ -137,8 +152,10 @@ export class IncrementalCorpus {
     let postsChanged = false;
     let profilesChanged = false;
     const drop = (state: FileState) => {
+      const v = performance.now();
       this.vocabulary.add(wordsOf(state.text), -1);
       this.names.add(namesOf(state), -1);
+      vocabularyMs += performance.now() - v;
       if (state.parsed?.posts.length) postsChanged = true;
       if (state.parsed?.profile) profilesChanged = true;
     };
@@ -157,13 +174,16 @@ export class IncrementalCorpus {
       if (prev) drop(prev);
       const read = readSource(file, manifest);
       const state: FileState = { text: file.text, report: read.report, issues: read.issues, parsed: read.parsed, listing: read.listing ? { owner: read.listing.owner, parse: null } : null, records: read.parsed?.papers ?? [] };
+      const v = performance.now();
       this.vocabulary.add(wordsOf(file.text), 1);
       this.names.add(namesOf(state), 1);
+      vocabularyMs += performance.now() - v;
       if (state.parsed?.posts.length) postsChanged = true;
       if (state.parsed?.profile) profilesChanged = true;
       this.files.set(file.name, state);
       redo.set(file.name, prev?.records ?? []);
     }
+    const t1 = performance.now();
     const flippedWords = [...this.vocabulary.flipped()];
     const flippedNames = [...this.names.flipped()];
     const ordered = sorted.map((f) => [f.name, this.files.get(f.name)!] as const);
@@ -177,6 +197,7 @@ export class IncrementalCorpus {
       if (!redo.has(name)) redo.set(name, state.records);
       state.records = listing.parse.records;
     }
+    const t2 = performance.now();
     for (const [name, prev] of redo) {
       const state = this.files.get(name)!;
       const d = diffRecords(prev, state.records);
@@ -197,12 +218,16 @@ export class IncrementalCorpus {
     const since = this.corpus;
     let changes: CorpusChanges | undefined;
     const touched = this.merge?.update({ added, removed, ...(postsChanged ? { posts: posts() } : {}), ...(profilesChanged ? { profiles: profiles() } : {}) });
-    if (touched && since) changes = { since, touched };
+    if (touched && since) {
+      const merge = this.merge!;
+      changes = { since, touched, rank: (id) => merge.rank(id) };
+    }
     else {
       const papers = [...ordered.flatMap(([, s]) => (s.listing ? [] : s.records)), ...ordered.flatMap(([, s]) => (s.listing ? s.records : [])), ...this.extraRecords];
       this.merge = new IncrementalMerge({ papers, posts: posts(), profiles: profiles() });
     }
     const merged = this.merge!.result;
+    this.timings = { filesMs: t1 - t0 - vocabularyMs, vocabularyMs, listingsMs: t2 - t1, mergeMs: performance.now() - t2, full: !changes };
     this.corpus = merged.corpus;
     onProgress?.(steps, steps);
     const issues = [...ordered.flatMap(([, s]) => s.issues), ...ordered.flatMap(([, s]) => s.listing?.parse?.issues ?? [])];

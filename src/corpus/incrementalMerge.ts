@@ -46,6 +46,8 @@ interface Group {
   work: Paper;
   /** The paper as the corpus has it (display names, author ids). */
   paper: Paper;
+  /** Its position in the corpus order (set after each update). */
+  rank: number;
 }
 
 interface Person {
@@ -67,6 +69,8 @@ export interface TouchedIds {
 export interface CorpusChanges {
   since: Corpus;
   touched: TouchedIds;
+  /** A paper's position in the new corpus's order. */
+  rank: (paperId: string) => number;
 }
 
 export interface MergeChange {
@@ -159,6 +163,8 @@ export class IncrementalMerge {
   private readonly issueGroups = new Set<Group>();
   private rawPosts: readonly RawPost[];
   private citedKeys: Set<string>;
+  /** The groups in corpus order (`comparePapers` of their papers). */
+  private order: Group[];
   private papers: Paper[];
   private authors: Author[];
   private posts: Post[];
@@ -181,7 +187,7 @@ export class IncrementalMerge {
     const groupOfPaper = new Map<Paper, Group>();
     t.groups.forEach((slots, gi) => {
       const draft = t.drafts[gi]!;
-      const g: Group = { slots, draft, work: { ...draft.paper, authors: draft.names, authorIds: [] }, paper: draft.paper };
+      const g: Group = { slots, draft, work: { ...draft.paper, authors: draft.names, authorIds: [] }, paper: draft.paper, rank: 0 };
       groupOfPaper.set(draft.paper, g);
       this.addGroup(g);
       for (const s of slots) this.groupOf[s] = g;
@@ -197,9 +203,16 @@ export class IncrementalMerge {
     this.rawPosts = input.posts;
     this.citedKeys = citedKeysOf(input.posts);
     this.papers = result.corpus.papers;
+    this.order = this.papers.map((p) => groupOfPaper.get(p)!);
+    this.order.forEach((g, i) => (g.rank = i));
     this.authors = result.corpus.authors;
     this.posts = result.corpus.posts;
     this.issues = result.issues;
+  }
+
+  /** A paper's position in the corpus order (the current one: valid until the next update). */
+  rank(paperId: string): number {
+    return this.groupById.get(paperId)!.rank;
   }
 
   get result(): MergeResult {
@@ -369,7 +382,7 @@ export class IncrementalMerge {
         continue;
       }
       const draft = draftPaper(idxs.map((i) => keyed[i]!.r), (n) => this.keyOf(n));
-      newGroups.push({ slots, draft, work: { ...draft.paper, authors: draft.names, authorIds: [] }, paper: draft.paper });
+      newGroups.push({ slots, draft, work: { ...draft.paper, authors: draft.names, authorIds: [] }, paper: draft.paper, rank: 0 });
     }
     // Paper ids: only when no other group wants the same id (else the full merge's order decides).
     for (const g of oldGroups) if ((this.baseIdCount.get(g.draft.baseId) ?? 0) > 1) return null;
@@ -395,26 +408,23 @@ export class IncrementalMerge {
       }
     }
 
+    // The corpus order is known once the groups are (date and id): ranks order people's papers.
+    this.order = patchSorted(this.order, oldGroups, newGroups, (a, b) => comparePapers(a.work, b.work));
+    this.order.forEach((g, i) => (g.rank = i));
     const people = this.updatePeople(touchedKeys);
     if (!people) return null;
 
     // Papers whose authors may have changed: new groups, and the groups of changed people.
-    const regroup = new Set<Group>(newGroups);
     const isNew = new Set(newGroups);
-    for (const p of [...people.before, ...people.after]) for (const g of p.idOf.keys()) if (this.groupById.get(g.paper.id) === g) regroup.add(g);
-    const removedPapers = new Set<Paper>([...oldGroups].map((g) => g.paper));
-    const addedPapers: Paper[] = [];
     const touched: TouchedIds = { papers: new Set([...oldGroups].map((g) => g.paper.id)), posts: new Set(), authors: new Set() };
-    for (const g of regroup) {
+    for (const g of this.regroup(newGroups, people.before, people.after)) {
+      if (this.groupById.get(g.paper.id) !== g) continue;
       const r = paperAuthors(g.draft.names, (n) => this.personOf.get(this.keyOf(n))!.idOf.get(g)!, (id) => this.authorById.get(id)!.name);
-      const fresh = !isNew.has(g);
-      if (fresh && r.authorIds.join('\u0000') === g.paper.authorIds.join('\u0000') && r.authors.join('\u0000') === g.paper.authors.join('\u0000')) continue;
-      if (fresh) removedPapers.add(g.paper);
+      if (!isNew.has(g) && r.authorIds.join('\u0000') === g.paper.authorIds.join('\u0000') && r.authors.join('\u0000') === g.paper.authors.join('\u0000')) continue;
       g.paper = { ...g.work, authors: r.authors, authorIds: r.authorIds };
-      addedPapers.push(g.paper);
       touched.papers.add(g.paper.id);
     }
-    this.papers = patchSorted(this.papers, removedPapers, addedPapers, comparePapers);
+    this.papers = this.order.map((g) => g.paper);
     const removedAuthors = new Set(people.before.flatMap((p) => p.authors));
     const addedAuthors = people.after.flatMap((p) => p.authors);
     for (const a of [...removedAuthors, ...addedAuthors]) touched.authors.add(a.id);
@@ -434,6 +444,31 @@ export class IncrementalMerge {
 
     if ([...oldGroups, ...newGroups].some((g) => g.draft.issues.length)) this.issues = this.mergeIssues();
     return touched;
+  }
+
+  /**
+   * The groups whose authors may have changed: new groups, and those of a person recomputed
+   * whose author id or display name for that group changed (a person whose keys stayed the
+   * same is compared group by group; any other change takes all its groups).
+   */
+  private regroup(newGroups: readonly Group[], before: readonly Person[], after: readonly Person[]): Set<Group> {
+    const out = new Set<Group>(newGroups);
+    const keysOf = (p: Person) => [...p.keys].sort().join('\u0000');
+    const display = (p: Person) => p.authors[0]!.name;
+    const old = new Map(before.map((p) => [keysOf(p), p]));
+    const matched = new Set<Person>();
+    for (const a of after) {
+      const b = old.get(keysOf(a));
+      if (!b || display(a) !== display(b)) {
+        for (const g of a.idOf.keys()) out.add(g);
+        continue;
+      }
+      matched.add(b);
+      for (const [g, id] of a.idOf) if (b.idOf.get(g) !== id) out.add(g);
+      for (const g of b.idOf.keys()) if (!a.idOf.has(g)) out.add(g);
+    }
+    for (const b of before) if (!matched.has(b)) for (const g of b.idOf.keys()) out.add(g);
+    return out;
   }
 
   /** Recomputes the people of the touched name keys; null when an author id would collide. */
@@ -487,7 +522,7 @@ export class IncrementalMerge {
         for (const v of this.keySpellings.get(k)?.keys() ?? []) variants.add(v);
       }
       if (!groups.size) continue;
-      const papers = [...groups].map((g) => g.work).sort(comparePapers);
+      const papers = [...groups].sort((x, y) => x.rank - y.rank).map((g) => g.work);
       const r = personAuthors(variants, papers, ctx);
       const idOf = new Map<Group, string>();
       for (const [p, id] of r.idOf) idOf.set(this.groupOfWork.get(p)!, id);
@@ -505,9 +540,9 @@ export class IncrementalMerge {
   private paperOfTitle(key: string): string | undefined {
     const entry = this.titleGroups.get(key);
     if (!entry) return undefined;
-    let best: Paper | undefined;
-    for (const g of entry.title.size ? entry.title : entry.alias) if (!best || comparePapers(g.paper, best) > 0) best = g.paper;
-    return best?.id;
+    let best: Group | undefined;
+    for (const g of entry.title.size ? entry.title : entry.alias) if (!best || g.rank > best.rank) best = g;
+    return best?.paper.id;
   }
 
   /** The merge issues in `mergeCorpus` order: file and line, then the order of their groups. */

@@ -57,9 +57,9 @@ interface ShingleTable {
  * Word 3-gram shingles, the same grams as `shingles()` in text.ts (words are the `[a-z0-9]+`
  * runs of the folded, lower-cased text), hashed without building word strings.
  */
-function shingleTable(texts: readonly (string | null)[]): ShingleTable {
+function shingleTable(texts: readonly (string | null)[], initial = 1 << 16): ShingleTable {
   const offsets = new Uint32Array(texts.length + 1);
-  const out = new Grow((n) => new Uint32Array(n), 1 << 16);
+  const out = new Grow((n) => new Uint32Array(n), initial);
   let grams = new Uint32Array(256);
   for (let doc = 0; doc < texts.length; doc++) {
     offsets[doc] = out.length;
@@ -149,7 +149,7 @@ export interface SimilarIndexOut {
 
 /** The distinct shingles of one text, sorted (as `similarTexts` computes them). */
 export function textShingles(text: string | null): Uint32Array {
-  const { offsets, data } = shingleTable([text]);
+  const { offsets, data } = shingleTable([text], 256);
   return data.slice(0, offsets[1]!);
 }
 

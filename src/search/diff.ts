@@ -12,8 +12,14 @@
  * running means).
  *
  * `RecordState` is what the worker keeps of the library the main thread has, to diff against.
+ * When the corpus comes from an incremental build (src/corpus/incremental.ts) of the corpus the
+ * state describes, only the records the build touched are hashed and compared, and only the
+ * lookup entries they contribute to are derived again (src/corpus/lookupIndex.ts): the state is
+ * patched in place, with no pass over the whole corpus but listing its ids in order.
  */
 import { createHash } from 'node:crypto';
+import type { CorpusChanges } from '../corpus/incrementalMerge.ts';
+import { LookupIndex } from '../corpus/lookupIndex.ts';
 import type { Author, Corpus, Paper, Post } from '../corpus/schema.ts';
 import { LOOKUP_NAMES, corpusAcronyms, libraryLookups, lookupIdEntries, type LibraryLookups, type LookupName } from './library.ts';
 
@@ -41,6 +47,10 @@ export interface RecordState {
   posts: Map<string, string>;
   authors: Map<string, string>;
   lookups: Record<LookupName, Map<string, string>>;
+  /** The corpus described (an incremental build's changes are relative to one corpus). */
+  corpus: Corpus;
+  /** The lookups by contributing record, made at the first incremental diff. */
+  index?: LookupIndex;
 }
 
 /** Lookups with records as ids, each value as JSON (for comparison). */
@@ -51,13 +61,15 @@ function lookupIds(l: LibraryLookups): Record<LookupName, Map<string, string>> {
 }
 
 /** Each record's id → a hash of its JSON (what changed is told by the hash: the worker keeps no second copy of the records). */
+const hashOf = (r: object) => createHash('sha1').update(JSON.stringify(r)).digest('base64');
+
 function byId<T extends { id: string }>(items: readonly T[]): Map<string, string> {
-  return new Map(items.map((r) => [r.id, createHash('sha1').update(JSON.stringify(r)).digest('base64')]));
+  return new Map(items.map((r) => [r.id, hashOf(r)]));
 }
 
 /** The state of a library's corpus and lookups (lookups computed when not given). */
 export function recordState(corpus: Corpus, lookups: LibraryLookups = libraryLookups(corpus)): RecordState {
-  return { papers: byId(corpus.papers), posts: byId(corpus.posts), authors: byId(corpus.authors), lookups: lookupIds(lookups) };
+  return { papers: byId(corpus.papers), posts: byId(corpus.posts), authors: byId(corpus.authors), lookups: lookupIds(lookups), corpus };
 }
 
 function diffRecords<T extends { id: string }>(before: Map<string, string>, items: readonly T[], now: Map<string, string>): RecordsDiff<T> {
@@ -70,7 +82,8 @@ function diffRecords<T extends { id: string }>(before: Map<string, string>, item
  * The diff from `before` to `corpus`, and the state after it; null when more than `maxShare` of
  * the records changed (sending the whole library is then as cheap, and simpler).
  */
-export function diffLibrary(before: RecordState, corpus: Corpus, maxShare = 0.05): { diff: LibraryDiff; state: RecordState } | null {
+export function diffLibrary(before: RecordState, corpus: Corpus, maxShare = 0.05, changes?: CorpusChanges): { diff: LibraryDiff; state: RecordState } | null {
+  if (changes && changes.since === before.corpus) return diffTouched(before, corpus, maxShare, changes);
   const lookups = libraryLookups(corpus);
   const state = recordState(corpus, lookups);
   const papers = diffRecords(before.papers, corpus.papers, state.papers);
@@ -98,6 +111,69 @@ export function diffLibrary(before: RecordState, corpus: Corpus, maxShare = 0.05
   return {
     diff: { papers, posts, authors, lookups: lookupDiffs, categories: lookups.categories, acronyms: [...corpusAcronyms(corpus)] },
     state,
+  };
+}
+
+/** The touched records of one kind: those whose hash changed (in corpus order) and those gone. */
+function touchedRecords<T extends { id: string }>(before: Map<string, string>, items: readonly T[], touched: ReadonlySet<string>): { diff: RecordsDiff<T>; hashes: Map<string, string | null> } {
+  const hashes = new Map<string, string | null>();
+  const upsert: T[] = [];
+  for (const r of items) {
+    if (!touched.has(r.id)) continue;
+    const h = hashOf(r);
+    hashes.set(r.id, h);
+    if (before.get(r.id) !== h) upsert.push(r);
+  }
+  const remove: string[] = [];
+  for (const id of touched) {
+    if (hashes.has(id)) continue;
+    hashes.set(id, null);
+    if (before.has(id)) remove.push(id);
+  }
+  return { diff: { upsert, remove, order: items.map((r) => r.id) }, hashes };
+}
+
+/** `diffLibrary` from the records an incremental build touched; patches `before` in place (it is the state returned). */
+function diffTouched(before: RecordState, corpus: Corpus, maxShare: number, changes: CorpusChanges): { diff: LibraryDiff; state: RecordState } | null {
+  const { touched, rank } = changes;
+  const papers = touchedRecords(before.papers, corpus.papers, touched.papers);
+  const posts = touchedRecords(before.posts, corpus.posts, touched.posts);
+  const authors = touchedRecords(before.authors, corpus.authors, touched.authors);
+  const changed = [papers, posts, authors].reduce((n, r) => n + r.diff.upsert.length + r.diff.remove.length, 0);
+  const total = corpus.papers.length + corpus.posts.length + corpus.authors.length;
+  if (changed > Math.max(50, total * maxShare)) return null;
+  for (const [kind, r] of [['papers', papers], ['posts', posts], ['authors', authors]] as const) {
+    for (const [id, h] of r.hashes) {
+      if (h === null) before[kind].delete(id);
+      else before[kind].set(id, h);
+    }
+  }
+  const index = (before.index ??= new LookupIndex(before.corpus));
+  const keys = index.update(corpus, touched);
+  const held = { authorsByKey: new Set(authors.diff.upsert.map((a) => a.id)), postsByPaper: new Set(posts.diff.upsert.map((p) => p.id)) };
+  const lookupDiffs: LibraryDiff['lookups'] = [];
+  for (const name of LOOKUP_NAMES) {
+    const was = before.lookups[name];
+    const set: [string, string | string[]][] = [];
+    const remove: string[] = [];
+    for (const k of keys[name]) {
+      const v = index.value(name, k, rank);
+      if (v === undefined) {
+        if (was.delete(k)) remove.push(k);
+        continue;
+      }
+      const json = JSON.stringify(v);
+      const holds = (name === 'authorsByKey' || name === 'postsByPaper') && (v as string[]).some((id) => held[name].has(id));
+      if (was.get(k) !== json || holds) set.push([k, v]);
+      was.set(k, json);
+    }
+    if (set.length || remove.length) lookupDiffs.push({ name, set, remove });
+  }
+  before.corpus = corpus;
+  const acronyms = index.exact ? index.acronyms(rank) : corpusAcronyms(corpus);
+  return {
+    diff: { papers: papers.diff, posts: posts.diff, authors: authors.diff, lookups: lookupDiffs, categories: index.categories, acronyms: [...acronyms] },
+    state: before,
   };
 }
 
