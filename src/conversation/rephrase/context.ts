@@ -19,6 +19,8 @@ export interface Referent {
   source: 'focus' | 'result' | 'list';
   /** Ordinals: how long the list it was picked from is. */
   listSize?: number;
+  /** Ordinals: the list it was picked from. */
+  list?: readonly string[];
 }
 
 export interface ShownList {

@@ -157,7 +157,7 @@ function referenceCandidates(a: Analysis, history: readonly Turn[], lib: Library
         ? [byDate(list.ids, span.byDate, lib)]
         : span.positions!.map((p) => list.ids[p < 0 ? list.ids.length + p : p]);
       if (ids.some((x) => x === undefined)) continue;
-      pool.push({ type: list.type, ids: ids as string[], turnsAgo: list.turnsAgo, rank: 0, source: 'list', listSize: list.ids.length });
+      pool.push({ type: list.type, ids: ids as string[], turnsAgo: list.turnsAgo, rank: 0, source: 'list', listSize: list.ids.length, list: list.ids });
       if (pool.length >= 2) break;
     }
   } else {
@@ -182,9 +182,13 @@ function referenceCandidates(a: Analysis, history: readonly Turn[], lib: Library
       const merged = Object.keys(slots).length ? mergeSlots(last.frame, slots, last, lib) : null;
       // Only when it carries the last question over (who wrote / when was / who is …), not a plain listing.
       if (merged && merged.intent === last.frame.intent && merged.intent !== 'paper' && merged.intent !== 'author') {
+        // The last question continues the list when it was about one of its items ("who wrote the
+        // third?" → "and the fourth?"); otherwise the antecedent is as old as its list.
+        const asked = r.type === 'paper' ? last.frame.papers : r.type === 'person' ? last.frame.authors : undefined;
+        const continues = r.turnsAgo === 0 || !!asked?.some((id) => r.list?.includes(id));
         out.push(candidate('merge', merged, lib, `${prov}, merged into “${last.rephrased}”`, {
           ref: info,
-          turnsAgo: 0,
+          turnsAgo: continues ? 0 : r.turnsAgo,
           merge: { slots: Object.keys(slots) as (keyof Slots)[], intentKept: merged.intent === last.frame.intent },
         }));
       }
