@@ -146,10 +146,7 @@ export class QueryExecutor {
   /** Number of documents whose fields hold `term` (summed over fields), 0 when unknown. */
   df(term: string): number {
     const fp = this.view.terms.get(term);
-    if (!fp) return 0;
-    let n = 0;
-    for (const p of fp.values()) n += p.size;
-    return n;
+    return fp ? this.dfOf(fp) : 0;
   }
 
   /** The processed terms of a text, as the index processes them. */
@@ -516,6 +513,7 @@ export class QueryExecutor {
   }
 
   private dfOf(fp: TermPostings): number {
+    if (fp.postings !== undefined) return fp.postings;
     let n = 0;
     for (const p of fp.values()) n += p.size;
     return n;

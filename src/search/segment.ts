@@ -77,6 +77,10 @@ class SegmentTermPostings implements TermPostings {
   *values(): Iterable<PostingList> {
     for (let r = this.from; r < this.to; r++) yield this.s.run(r);
   }
+
+  get postings(): number {
+    return this.s.runStart[this.to]! - this.s.runStart[this.from]!;
+  }
 }
 
 /** Growable typed array (the builder does not know the sizes in advance). */

@@ -19,7 +19,9 @@
  *   line 2  JSON header `{ schema, key, createdAt, counts, sections: [{ name, bytes }] }`, padded
  *           with spaces so that both lines fill the first 4096 bytes
  *   then the sections back to back (exact byte lengths): `corpus` (JSON `{ corpus, issues, files,
- *   abstractsKept }`, the papers' abstracts moved out), `abstracts` (the moved abstracts, Latin-1,
+ *   abstractsKept }`, the papers' abstracts moved out, and the ids of papers' authors and of
+ *   authors' papers written as positions in the corpus: shorter to parse, and the ids read back are
+ *   the records' own strings, not copies), `abstracts` (the moved abstracts, Latin-1,
  *   NUL-separated: read as one string cut into slices, far faster than parsing them as JSON), `main`, `titles`, `authors` (the indexes as `Library.snapshot()` gives them: binary segments
  *   when the header's `indexes` is `segment`, else `dumpIndex` JSON), `derived` (JSON
  *   `{ acronyms, lookups, extras }`); the JSON sections are ASCII (non-ASCII characters as `\uXXXX`
@@ -133,25 +135,45 @@ interface CorpusSection {
   abstractsKept: number[];
 }
 
+/** Ids as positions of the records that have them (ids not found stay strings). */
+function idsToPositions(ids: readonly string[], position: ReadonlyMap<string, number>): (string | number)[] {
+  return ids.map((id) => position.get(id) ?? id);
+}
+
+/** Positions back to the records' ids (`idsToPositions`). */
+function positionsToIds(list: unknown, records: readonly { id: string }[]): string[] {
+  if (!Array.isArray(list)) throw new CorruptSnapshot('corpus section has the wrong shape');
+  return list.map((x: unknown) => {
+    if (typeof x === 'string') return x;
+    const r = typeof x === 'number' ? records[x] : undefined;
+    if (!r) throw new CorruptSnapshot('corpus section refers to a missing record');
+    return r.id;
+  });
+}
+
 /**
- * The corpus section of a corpus and the abstracts moved out of it: every non-empty abstract in
- * Latin-1 without NUL goes to `joined` (NUL-separated, in paper order) and is `''` in the copy of
- * its paper (same properties in the same order).
+ * The corpus as the corpus section holds it: every non-empty abstract in Latin-1 without NUL goes
+ * to `joined` (NUL-separated, in paper order) and is `''` in the copy of its paper; papers' author
+ * ids and authors' paper ids are positions (`idsToPositions`). Same properties in the same order.
  */
-function splitAbstracts(corpus: Corpus): { corpus: Corpus; kept: number[]; joined: string } {
+function compactCorpus(corpus: Corpus): { corpus: unknown; kept: number[]; joined: string } {
   const kept: number[] = [];
   const moved: string[] = [];
+  const paperAt = new Map(corpus.papers.map((p, i) => [p.id, i]));
+  const authorAt = new Map(corpus.authors.map((a, i) => [a.id, i]));
   const papers = corpus.papers.map((p, i) => {
     const a = p.abstract;
-    if (typeof a !== 'string') return p;
+    const copy = { ...p, authorIds: idsToPositions(p.authorIds, authorAt) };
+    if (typeof a !== 'string') return copy;
     if (a === '' || /[^\x01-\xff]/.test(a)) {
       kept.push(i);
-      return p;
+      return copy;
     }
     moved.push(a);
-    return { ...p, abstract: '' };
+    return { ...copy, abstract: '' };
   });
-  return { corpus: { ...corpus, papers }, kept, joined: moved.join('\0') };
+  const authors = corpus.authors.map((a) => ({ ...a, paperIds: idsToPositions(a.paperIds, paperAt) }));
+  return { corpus: { ...corpus, papers, authors }, kept, joined: moved.join('\0') };
 }
 
 /** The corpus section (`corpus` and `abstracts`) as written by `saveSnapshot`, abstracts back in place. */
@@ -163,9 +185,12 @@ function readCorpusSection(sections: Map<SectionName, Buffer>): CorpusSection {
   }
   const joined = sections.get('abstracts')!.toString('latin1');
   const moved = joined ? joined.split('\0') : [];
+  const { papers, authors } = section.corpus;
+  for (const p of papers) p.authorIds = positionsToIds(p.authorIds, authors);
+  for (const a of authors) a.paperIds = positionsToIds(a.paperIds, papers);
   const kept = new Set(section.abstractsKept);
   let k = 0;
-  section.corpus.papers.forEach((p, i) => {
+  papers.forEach((p, i) => {
     if (p.abstract !== '' || kept.has(i)) return;
     if (k >= moved.length) throw new CorruptSnapshot('abstracts section too short');
     p.abstract = moved[k++]!;
@@ -407,8 +432,8 @@ export async function saveSnapshot(cacheDir: string, key: string, library: Libra
   await mkdir(cacheDir, { recursive: true });
   const snap = library.snapshot();
   if (snap.version === 1) throw new Error('papertalk: a library snapshot of version 1 is read, never written');
-  const split = splitAbstracts(library.corpus);
-  const corpusSection: CorpusSection = { corpus: split.corpus, issues: [...(extra.issues ?? [])], files: extra.files ? [...extra.files] : null, abstractsKept: split.kept };
+  const split = compactCorpus(library.corpus);
+  const corpusSection = { corpus: split.corpus, issues: [...(extra.issues ?? [])], files: extra.files ? [...extra.files] : null, abstractsKept: split.kept };
   // `extras`: what other layers derive from the library (the understanding dictionaries), kept so a start need not rebuild it.
   const derived = { acronyms: snap.acronyms, lookups: snap.lookups, ...(extra.extras ? { extras: extra.extras } : {}) };
   const texts: Record<SectionName, string | Uint8Array> = { corpus: JSON.stringify(corpusSection), abstracts: Buffer.from(split.joined, 'latin1'), main: snap.main, titles: snap.titles, authors: snap.authors, derived: JSON.stringify(derived) };

@@ -24,6 +24,8 @@ export interface ArrayPostings extends PostingList {
 export interface TermPostings {
   get(fieldId: number): PostingList | undefined;
   values(): Iterable<PostingList>;
+  /** Postings summed over fields, when known without going through the lists. */
+  readonly postings?: number;
 }
 
 export interface TermSource {
