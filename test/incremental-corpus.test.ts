@@ -16,6 +16,7 @@ import { buildCorpus, type SourceFile } from '../src/corpus/load.ts';
 import { ManifestSchema, type Manifest } from '../src/corpus/manifest.ts';
 import type { RawPaper } from '../src/corpus/schema.ts';
 import { diffLibrary, recordState, type LibraryDiff, type RecordState } from '../src/search/diff.ts';
+import { LOOKUP_NAMES } from '../src/search/library.ts';
 import { IMPORTS_DIR } from './fixtures/imports/files.ts';
 
 const dataDir = new URL('../data/', import.meta.url).pathname;
@@ -115,7 +116,7 @@ type Diffed = { diff: LibraryDiff; state: RecordState };
 /** A diff with its removals and lookup entries in key order (the order they are sent in does not matter). */
 function sortedDiff(d: LibraryDiff): LibraryDiff {
   const byKey = (a: [string, unknown], b: [string, unknown]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
-  const records = <T>(r: LibraryDiff['papers'] & { upsert: T[] }) => ({ ...r, remove: [...r.remove].sort() });
+  const records = <T>(r: { upsert: T[]; remove: string[]; order: string[] }) => ({ ...r, remove: [...r.remove].sort() });
   return {
     ...d,
     papers: records(d.papers),
@@ -173,6 +174,8 @@ describe('incremental corpus', () => {
           const fast: Diffed = diffLibrary(incState, got.corpus, 1, got.changes)!;
           const [x, y] = [sortedDiff(fast.diff), sortedDiff(full.diff)];
           for (const part of ['papers', 'posts', 'authors', 'lookups', 'categories', 'acronyms'] as const) expect(JSON.stringify(x[part]), `step ${step}: ${part}`).toBe(JSON.stringify(y[part]));
+          // The patched state's lookups (kept by lookupIndex.ts) equal those of `libraryLookups` of the new corpus.
+          for (const name of LOOKUP_NAMES) expect([...fast.state.lookups[name]].sort(), `step ${step}: ${name}`).toEqual([...full.state.lookups[name]].sort());
           state = full.state;
           incState = fast.state;
         } else {

@@ -11,11 +11,11 @@
  * caller (`rank`, the incremental merge's positions); authors are few per key and compared with
  * `compareAuthors`.
  *
- * Acronyms (`findAcronyms`, first expansion seen wins ties) are kept per text as the
- * `(acronym, expansion)` pairs each defines, found by running `findAcronyms` on the 120
- * characters before each `(ACRONYM)` (exactly its own context). When a text defines the same
- * acronym twice within that distance, its pairs cannot be told apart that way and the acronyms
- * are computed from the whole corpus instead (`exact` false).
+ * Acronyms (`findAcronyms`: the most frequent expansion, the first seen on a tie; acronyms in
+ * the order first seen) are kept per text as the `(acronym, expansion)` pairs each defines,
+ * found by running `findAcronyms` on each `(ACRONYM)` with the 120 characters before it (its
+ * whole context); each acronym keeps its counts and first positions, and only acronyms of
+ * changed records are placed again.
  */
 import { findAcronyms, type AcronymMap } from '../search/acronyms.ts';
 import type { LookupName } from '../search/library.ts';
@@ -34,18 +34,25 @@ interface Pos {
   n: number;
 }
 
+interface AcronymRow {
+  key: string;
+  first: Pos;
+  exp: string;
+}
+
 const ACRONYM = /\(([\p{Lu}][\p{L}\d]{1,9})\)/gu;
 
-/** The acronym definitions of one text in order, as `findAcronyms` counts them; null when ambiguous. */
-export function acronymsOf(text: string): [string, string][] | null {
+/**
+ * The acronym definitions of one text in order, as `findAcronyms` counts them: each
+ * `(ACRONYM)` is looked at alone with the 120 characters before it (its whole context there),
+ * the parentheses of earlier ones made brackets (the same words, no second match).
+ */
+export function acronymsOf(text: string): [string, string][] {
   const out: [string, string][] = [];
-  const seen: { key: string; at: number }[] = [];
   for (const m of text.matchAll(ACRONYM)) {
     const key = m[1]!.replace(/(?<=\p{Lu})s$/u, '').toLowerCase();
-    const start = Math.max(0, m.index - 120);
-    if (seen.some((s) => s.key === key && s.at >= start)) return null;
-    seen.push({ key, at: m.index });
-    const exp = findAcronyms([text.slice(start, m.index + m[0].length)]).get(key);
+    const context = text.slice(Math.max(0, m.index - 120), m.index).replaceAll('(', '[');
+    const exp = findAcronyms([context + m[0]]).get(key);
     if (exp !== undefined) out.push([key, exp]);
   }
   return out;
@@ -81,14 +88,19 @@ export class LookupIndex {
   /** Acronym → its contributions per record, expansion counts and first positions. */
   private readonly acronymsByKey = new Map<string, { records: Map<string, [number, string][]>; counts: Map<string, number> }>();
   private readonly acronymsOfRecord = new Map<string, [string, string][]>();
-  /** False once a text defines one acronym twice too close together (then `acronyms` scans the corpus). */
-  exact = true;
+  /** Each acronym's first position and winning expansion, and all of them in corpus order. */
+  private readonly acronymRows = new Map<string, AcronymRow>();
+  private acronymOrder: AcronymRow[] = [];
+  /** Acronyms whose contributions changed since `acronyms` was last called. */
+  private dirtyAcronyms = new Set<string>();
 
   constructor(corpus: Corpus) {
     for (const p of corpus.papers) this.setPaper(p, true);
     for (const a of corpus.authors) this.setAuthor(a, true);
     corpus.posts.forEach((p) => this.setPost(p, true));
     this.postRank = new Map(corpus.posts.map((p, i) => [p.id, i]));
+    const rank = new Map(corpus.papers.map((p, i) => [p.id, i]));
+    this.acronyms((id) => rank.get(id)!);
   }
 
   private setPaper(p: Paper, on: boolean): void {
@@ -135,11 +147,7 @@ export class LookupIndex {
     let defs = this.acronymsOfRecord.get(record);
     if (on) {
       defs = [];
-      for (const text of textsOf(record, p)) {
-        const found = acronymsOf(text);
-        if (!found) this.exact = false;
-        else defs.push(...found);
-      }
+      for (const text of textsOf(record, p)) defs.push(...acronymsOf(text));
       if (!defs.length) return;
       this.acronymsOfRecord.set(record, defs);
     } else {
@@ -147,6 +155,7 @@ export class LookupIndex {
       this.acronymsOfRecord.delete(record);
     }
     defs.forEach(([key, exp], n) => {
+      this.dirtyAcronyms.add(key);
       let entry = this.acronymsByKey.get(key);
       if (!entry) this.acronymsByKey.set(key, (entry = { records: new Map(), counts: new Map() }));
       const c = (entry.counts.get(exp) ?? 0) + (on ? 1 : -1);
@@ -200,6 +209,7 @@ export class LookupIndex {
     if (ids.posts.size) {
       this.postRank = new Map(corpus.posts.map((p, i) => [p.id, i]));
       for (const k of this.contributors.postsByPaper.keys()) keys.postsByPaper.add(k);
+      for (const [key, entry] of this.acronymsByKey) if ([...entry.records.keys()].some((r) => r.startsWith('s:'))) this.dirtyAcronyms.add(key);
     }
     return keys;
   }
@@ -226,16 +236,25 @@ export class LookupIndex {
 
   /** The corpus acronyms (as `corpusAcronyms`), papers in the order `rank` gives. */
   acronyms(rank: (paperId: string) => number): AcronymMap {
-    const pos = (p: Pos) => {
+    const pos = (p: Pos): [number, number, number] => {
       const post = p.record.startsWith('s:');
-      return [post ? 1 : 0, post ? this.postRank.get(p.record.slice(2))! : rank(p.record.slice(2)), p.n] as const;
+      return [post ? 1 : 0, post ? this.postRank.get(p.record.slice(2))! : rank(p.record.slice(2)), p.n];
     };
     const before = (a: Pos, b: Pos) => {
       const [x, y] = [pos(a), pos(b)];
       return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
     };
-    const rows: { first: Pos; exp: string }[] = [];
-    for (const [, entry] of this.acronymsByKey) {
+    // Rows of the acronyms that changed; the order of the others holds (records keep their relative order).
+    const dirty = this.dirtyAcronyms;
+    this.dirtyAcronyms = new Set();
+    const removed = new Set<AcronymRow>();
+    const added: AcronymRow[] = [];
+    for (const key of dirty) {
+      const old = this.acronymRows.get(key);
+      if (old) removed.add(old);
+      this.acronymRows.delete(key);
+      const entry = this.acronymsByKey.get(key);
+      if (!entry) continue;
       let first: Pos | undefined;
       const firstOfExp = new Map<string, Pos>();
       for (const [record, list] of entry.records) {
@@ -251,10 +270,29 @@ export class LookupIndex {
         const bc = best === undefined ? -1 : entry.counts.get(best)!;
         if (c > bc || (c === bc && before(firstOfExp.get(exp)!, firstOfExp.get(best!)!) < 0)) best = exp;
       }
-      rows.push({ first: first!, exp: best! });
+      const row = { key, first: first!, exp: best! };
+      this.acronymRows.set(key, row);
+      added.push(row);
     }
-    const keys = [...this.acronymsByKey.keys()];
-    const order = rows.map((_r, i) => i).sort((i, j) => before(rows[i]!.first, rows[j]!.first));
-    return new Map(order.map((i) => [keys[i]!, rows[i]!.exp]));
+    // A post's position is its index: when posts changed, all rows are placed again.
+    const rows = this.acronymOrder.filter((r) => !removed.has(r));
+    added.sort((a, b) => before(a.first, b.first));
+    const out: AcronymRow[] = [];
+    let from = 0;
+    for (const row of added) {
+      let lo = from;
+      let hi = rows.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (before(rows[mid]!.first, row.first) < 0) lo = mid + 1;
+        else hi = mid;
+      }
+      for (let i = from; i < lo; i++) out.push(rows[i]!);
+      out.push(row);
+      from = lo;
+    }
+    for (let i = from; i < rows.length; i++) out.push(rows[i]!);
+    this.acronymOrder = out;
+    return new Map(out.map((r) => [r.key, r.exp]));
   }
 }

@@ -49,7 +49,7 @@ export interface RecordState {
   lookups: Record<LookupName, Map<string, string>>;
   /** The corpus described (an incremental build's changes are relative to one corpus). */
   corpus: Corpus;
-  /** The lookups by contributing record, made at the first incremental diff. */
+  /** The lookups by contributing record (for the diffs of incremental builds); made when missing. */
   index?: LookupIndex;
 }
 
@@ -67,9 +67,13 @@ function byId<T extends { id: string }>(items: readonly T[]): Map<string, string
   return new Map(items.map((r) => [r.id, hashOf(r)]));
 }
 
-/** The state of a library's corpus and lookups (lookups computed when not given). */
+/**
+ * The state of a library's corpus and lookups (lookups computed when not given). The lookup
+ * index the diffs of incremental builds patch is made now (after a whole library was sent, when
+ * the worker has time), not at the first small change.
+ */
 export function recordState(corpus: Corpus, lookups: LibraryLookups = libraryLookups(corpus)): RecordState {
-  return { papers: byId(corpus.papers), posts: byId(corpus.posts), authors: byId(corpus.authors), lookups: lookupIds(lookups), corpus };
+  return { papers: byId(corpus.papers), posts: byId(corpus.posts), authors: byId(corpus.authors), lookups: lookupIds(lookups), corpus, index: new LookupIndex(corpus) };
 }
 
 function diffRecords<T extends { id: string }>(before: Map<string, string>, items: readonly T[], now: Map<string, string>): RecordsDiff<T> {
@@ -85,7 +89,7 @@ function diffRecords<T extends { id: string }>(before: Map<string, string>, item
 export function diffLibrary(before: RecordState, corpus: Corpus, maxShare = 0.05, changes?: CorpusChanges): { diff: LibraryDiff; state: RecordState } | null {
   if (changes && changes.since === before.corpus) return diffTouched(before, corpus, maxShare, changes);
   const lookups = libraryLookups(corpus);
-  const state = recordState(corpus, lookups);
+  const state = { papers: byId(corpus.papers), posts: byId(corpus.posts), authors: byId(corpus.authors), lookups: lookupIds(lookups), corpus };
   const papers = diffRecords(before.papers, corpus.papers, state.papers);
   const posts = diffRecords(before.posts, corpus.posts, state.posts);
   const authors = diffRecords(before.authors, corpus.authors, state.authors);
@@ -170,9 +174,8 @@ function diffTouched(before: RecordState, corpus: Corpus, maxShare: number, chan
     if (set.length || remove.length) lookupDiffs.push({ name, set, remove });
   }
   before.corpus = corpus;
-  const acronyms = index.exact ? index.acronyms(rank) : corpusAcronyms(corpus);
   return {
-    diff: { papers: papers.diff, posts: posts.diff, authors: authors.diff, lookups: lookupDiffs, categories: index.categories, acronyms: [...acronyms] },
+    diff: { papers: papers.diff, posts: posts.diff, authors: authors.diff, lookups: lookupDiffs, categories: index.categories, acronyms: [...index.acronyms(rank)] },
     state: before,
   };
 }
