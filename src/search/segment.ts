@@ -409,47 +409,67 @@ export class Segment implements ScoringView, TermSource {
     for (let i = from; i < to; i++) yield [this.term(i), this.postingsOf(i)];
   }
 
+  private lcpCache: Uint8Array | null = null;
+
+  /** Length of the prefix each term shares with the one before it (capped at 255), made on first use. */
+  private lcp(): Uint8Array {
+    if (this.lcpCache) return this.lcpCache;
+    const c = this.termChars;
+    const lcp = new Uint8Array(this.size);
+    for (let i = 1; i < this.size; i++) {
+      const a = this.termStart[i - 1]!;
+      const b = this.termStart[i]!;
+      const m = Math.min(b - a, this.termStart[i + 1]! - b, 255);
+      let k = 0;
+      while (k < m && c[a + k] === c[b + k]) k++;
+      lcp[i] = k;
+    }
+    this.lcpCache = lcp;
+    return lcp;
+  }
+
   /**
    * Term indexes within `maxDistance` edits of `query` (Levenshtein: insertions, deletions,
    * substitutions, as MiniSearch's `fuzzyGet`), with their distance. A walk over the sorted terms
-   * that keeps one matrix row per character of the current term: rows of the prefix shared with the
-   * previous term are kept, and when a prefix is already too far every term with it is skipped.
+   * that keeps one matrix row per character of the current term, each row only within
+   * `maxDistance` of the diagonal: the rows of the prefix a term shares with the one before it
+   * are kept, and once a prefix is too far every term that starts with it is skipped.
    */
   fuzzyIndexes(query: string, maxDistance: number): [number, number][] {
     const out: [number, number][] = [];
-    const n = query.length + 1;
-    const maxLen = query.length + maxDistance;
-    const q = new Uint16Array(query.length);
-    for (let j = 0; j < query.length; j++) q[j] = query.charCodeAt(j);
-    // rows[d] is the matrix row after d characters of the term.
+    const qlen = query.length;
+    const n = qlen + 1;
+    const max = maxDistance;
+    const far = max + 1;
+    const maxLen = qlen + max;
+    const q = new Uint16Array(qlen);
+    for (let j = 0; j < qlen; j++) q[j] = query.charCodeAt(j);
+    // rows[d * n + j]: edit distance between the first d characters of the term and the first j of the query.
     const rows = new Int32Array((maxLen + 1) * n);
     for (let j = 0; j < n; j++) rows[j] = j;
     const c = this.termChars;
-    let prevStart = -1;
-    let prevLen = 0;
-    /** Rows valid for the first `valid` characters of the previous term. */
-    let valid = 0;
+    const starts = this.termStart;
+    const lcp = this.lcp();
     const size = this.size;
+    /** Rows 1..valid hold the prefix of the last term walked. */
+    let valid = 0;
     let i = 0;
     while (i < size) {
-      const from = this.termStart[i]!;
-      const len = this.termStart[i + 1]! - from;
-      // Shared prefix with the previous term (its rows are still right).
-      let shared = 0;
-      if (prevStart >= 0) {
-        const m = Math.min(len, prevLen, valid);
-        while (shared < m && c[from + shared] === c[prevStart + shared]) shared++;
-      }
-      let d = shared;
-      let pruned = -1;
-      const upto = Math.min(len, maxLen);
-      for (; d < upto; d++) {
+      const from = starts[i]!;
+      const len = starts[i + 1]! - from;
+      const shared = Math.min(lcp[i]!, valid);
+      const upto = len < maxLen ? len : maxLen;
+      let pruned = 0;
+      for (let d = shared; d < upto; d++) {
         const ch = c[from + d]!;
+        const r = d + 1;
         const prev = d * n;
         const cur = prev + n;
-        rows[cur] = d + 1;
-        let min = d + 1;
-        for (let j = 1; j < n; j++) {
+        const lo = r - max > 1 ? r - max : 1;
+        const hi = r + max < qlen ? r + max : qlen;
+        rows[cur + lo - 1] = lo === 1 ? r : far;
+        let min = lo === 1 ? r : far;
+        for (let j = lo; j <= hi; j++) {
           const rpl = rows[prev + j - 1]! + (ch === q[j - 1] ? 0 : 1);
           const del = rows[prev + j]! + 1;
           const ins = rows[cur + j - 1]! + 1;
@@ -457,27 +477,25 @@ export class Segment implements ScoringView, TermSource {
           rows[cur + j] = v;
           if (v < min) min = v;
         }
-        if (min > maxDistance) {
-          pruned = d + 1;
+        if (hi < qlen) rows[cur + hi + 1] = far;
+        if (min > max) {
+          pruned = r;
           break;
         }
       }
-      prevStart = from;
-      prevLen = len;
-      if (pruned > 0) {
-        // Every term starting with these `pruned` characters is too far.
-        valid = pruned;
-        i = this.prefixEnd(i, pruned, i + 1);
+      // Too far already after `pruned` characters, or too long: so is every following term that shares them.
+      const skipFrom = pruned || (len > maxLen ? maxLen : 0);
+      if (skipFrom) {
+        valid = skipFrom;
+        i++;
+        while (i < size && lcp[i]! >= skipFrom) i++;
         continue;
       }
       valid = upto;
-      if (len > maxLen) {
-        // Too long, and so is every term after it that starts with its first `maxLen` characters.
-        i = this.prefixEnd(i, maxLen, i + 1);
-        continue;
+      if (len >= qlen - max) {
+        const dist = rows[len * n + qlen]!;
+        if (dist <= max) out.push([i, dist]);
       }
-      const dist = rows[len * n + n - 1]!;
-      if (dist <= maxDistance) out.push([i, dist]);
       i++;
     }
     return out;
