@@ -4,7 +4,8 @@
  * scores equal within float tolerance on the benchmark's query set and on prefix, fuzzy and AND
  * queries, the same autocomplete — on the shipped corpus and on a generated one large enough for
  * query planning; the segment's term lookups give what MiniSearch's radix tree gives; a segment
- * survives its binary round trip; removed documents and additions equal a fresh build.
+ * survives its binary round trip and a trip between threads in parts; removed documents and
+ * additions equal a fresh build.
  */
 import MiniSearch from 'minisearch';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +19,7 @@ import { DEFAULT_RANKING, Library } from '../src/search/library.ts';
 import { Segment } from '../src/search/segment.ts';
 import { processTerm, tokenize } from '../src/search/terms.ts';
 import { TieredIndex } from '../src/search/tiered.ts';
+import { LibraryAssembler, libraryParts } from '../src/search/transfer.ts';
 import { realLibrary } from './helpers/corpus.ts';
 
 const SEGMENTS = { segmentMinDocs: 0 };
@@ -141,6 +143,21 @@ describe('a segment of the shipped corpus', () => {
     expect(Segment.fromBytes(shifted).size).toBe(again.size);
     expect(() => Segment.fromBytes(bytes.subarray(0, bytes.length - 16))).toThrow(/^papertalk: /);
     expect(() => Segment.fromBytes(new Uint8Array(64))).toThrow(/^papertalk: /);
+  });
+
+  it('crosses threads as its bytes in parts and assembles into the same library', () => {
+    const a = new LibraryAssembler();
+    let segmentParts = 0;
+    for (const part of libraryParts(seg, {}, { records: 50, cells: 2000 })) {
+      if (part.t === 'segment') segmentParts++;
+      expect(part.t).not.toBe('index');
+      a.add(structuredClone(part));
+    }
+    expect(segmentParts).toBeGreaterThan(10);
+    const got = a.finish();
+    expect(JSON.stringify(got.corpus)).toBe(JSON.stringify(seg.corpus));
+    expect(got.indexes().main.segment).not.toBeNull();
+    expectSameLibraries(got, ms, ms.corpus);
   });
 
   it('masks removed documents and adds new ones: the same postings as MiniSearch after the same changes', () => {
