@@ -17,8 +17,9 @@
  * per data change. A corrupt snapshot is a
  * warning and a rebuild. Records merged from elsewhere (the arXiv feed) are part of the key (one
  * hash of all of them), so a start with the feed's records kept is served from the snapshot too.
- * Parse results are cached per file content (`ParseCache`): a reload parses only the files that
- * changed (aggregator inline listings, whose reading depends on the other files, excepted).
+ * Reloads are incremental (`IncrementalCorpus`, src/corpus/incremental.ts): only the files that
+ * changed are parsed, and the merge redoes only what the change touches, with the result of a
+ * full build; the corpus it hands on says which records changed (`LoadResult.changes`).
  * A load that had to keep a broken file's last good version writes no snapshot either (it would
  * not describe the directory as it is).
  */
@@ -28,7 +29,8 @@ import { watch } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { buildCorpus, detectFormat, isCorpusCandidate, type FileReport, type LoadResult, type ParseCache, type SourceFile } from './corpus/load.ts';
+import { IncrementalCorpus } from './corpus/incremental.ts';
+import { buildCorpus, detectFormat, isCorpusCandidate, type FileReport, type LoadResult, type SourceFile } from './corpus/load.ts';
 import { MANIFEST_FILE, ManifestSchema, type Manifest } from './corpus/manifest.ts';
 import type { LoadIssue, RawPaper } from './corpus/schema.ts';
 import { DEFAULT_RANKING, Library } from './search/library.ts';
@@ -151,8 +153,8 @@ export class CorpusLoader extends EventEmitter<CorpusServiceEvents> {
   private extraPapers: readonly RawPaper[] = [];
   /** Key entry of the extra records (null when none), computed when they are set. */
   private extraHash: FileHash[] = [];
-  /** Parse results by file content (see `buildCorpus`). */
-  private readonly parseCache: ParseCache = new Map();
+  /** The state of the last build, for the next one to redo only what changed. */
+  private readonly incremental = new IncrementalCorpus();
   private readonly cacheDir: string | null;
   /** Snapshot writes, one after the other (a later one prunes the earlier one's file). */
   private saving: Promise<void> = Promise.resolve();
@@ -180,8 +182,8 @@ export class CorpusLoader extends EventEmitter<CorpusServiceEvents> {
 
   /**
    * Drops the current library (its indexes and records) once background work on it is done: a
-   * worker that has sent it to the main thread keeps only what the next load needs (the parse
-   * cache and the files' last good versions).
+   * worker that has sent it to the main thread keeps only what the next load needs (the
+   * incremental build's state and the files' last good versions).
    */
   async release(): Promise<void> {
     await this.idle();
@@ -273,7 +275,7 @@ export class CorpusLoader extends EventEmitter<CorpusServiceEvents> {
       // Unchanged since its last good version: nothing to check (and no parse of it alone).
       if (!good || good.text === f.text) return f;
       const format = f.text.trim() && !f.text.includes('\u0000') ? detectFormat(f.text) : null;
-      const single = format ? buildCorpus([f], manifest, { cache: this.parseCache, keepCache: true }).files[0] : undefined;
+      const single = format ? buildCorpus([f], manifest).files[0] : undefined;
       const entries = single ? single.papers + single.posts : 0;
       if (!format || entries < good.entries * tolerance) {
         pre.push({ level: 'warn', file: f.name, message: `file is ${format ? `down to ${entries} of ${good.entries} entries (half-written?)` : 'no longer readable as corpus'}; keeping its last good version` });
@@ -283,7 +285,7 @@ export class CorpusLoader extends EventEmitter<CorpusServiceEvents> {
       return f;
     });
     const t0 = performance.now();
-    const result = buildCorpus(files, manifest, { papers: this.extraPapers, cache: this.parseCache, ...(this.options.onProgress ? { onProgress: this.options.onProgress } : {}) });
+    const result = this.incremental.build(files, manifest, this.extraPapers, this.options.onProgress);
     const t1 = performance.now();
     const issues = [...pre, ...result.issues];
     // Logged before the corpus is handed on (a diff swaps the library before the indexing here).
@@ -299,7 +301,7 @@ export class CorpusLoader extends EventEmitter<CorpusServiceEvents> {
     const first = !this.hasLoaded;
     this.loaded = loaded;
     this.hasLoaded = true;
-    logger.info({ papers: result.corpus.papers.length, extraRecords: this.extraPapers.length, posts: result.corpus.posts.length, authors: result.corpus.authors.length, parseMs: Math.round(t1 - t0), indexMs: Math.round(t2 - t1) }, first ? 'corpus loaded' : 'corpus reloaded');
+    logger.info({ papers: result.corpus.papers.length, extraRecords: this.extraPapers.length, posts: result.corpus.posts.length, authors: result.corpus.authors.length, parseMs: Math.round(t1 - t0), indexMs: Math.round(t2 - t1), incremental: !!result.changes }, first ? 'corpus loaded' : 'corpus reloaded');
     if (!first) this.emit('reloaded', loaded);
     if (this.cacheDir && !substituted) this.queueSave(generation, [...hashes, ...this.extraHash], loaded);
     return loaded;

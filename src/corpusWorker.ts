@@ -64,7 +64,8 @@ const diffOf = new WeakMap<Corpus, number>();
 function sendDiff(result: LoadResult, timings: { parseMs: number }): void {
   if (!state || streaming) return;
   const t0 = performance.now();
-  const d = diffLibrary(state, result.corpus);
+  // From an incremental build of the corpus the main thread has: only the touched records are compared.
+  const d = diffLibrary(state, result.corpus, 0.05, result.changes);
   if (!d) return;
   const gen = ++generation;
   state = d.state;
