@@ -33,7 +33,7 @@ import { hashDataDir, loadCachedCorpus, loadOrBuildLibrary, saveSnapshot, snapsh
 import { distinctWords } from './generate.ts';
 import { measureLoopDelay, type LoopDelayResult } from './loopDelay.ts';
 import { buildQuerySet, type QueryKind } from './queries.ts';
-import { collectGarbage, memory, summarize, timeEach, type Latency } from './stats.ts';
+import { collectGarbage, cpuMs, memory, summarize, timeEach, type Latency } from './stats.ts';
 
 /**
  * Pins the code part of the snapshot key: the cold phase writes and the warm phase reads the
@@ -79,6 +79,9 @@ export interface WarmResult {
   suggestTitles: Latency;
   suggestAuthors: Latency;
   autocomplete: Latency;
+  /** CPU time per search and per autocomplete call (the same calls as `search`, `autocomplete`). */
+  searchCpu: Latency;
+  autocompleteCpu: Latency;
   conversation: Latency | null;
   conversationNote: string;
   queries: number;
@@ -125,10 +128,6 @@ export interface ArxivIngestResult {
 export type MeasureResult = ColdResult | WarmResult | BaselineResult | ArxivIngestResult | LoopDelayResult;
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
-const cpuMs = () => {
-  const c = process.cpuUsage();
-  return (c.user + c.system) / 1000;
-};
 
 async function readDataDir(dir: string): Promise<{ files: SourceFile[]; manifest: Manifest; bytes: number }> {
   let manifest: Manifest = { sources: [] };
@@ -234,14 +233,17 @@ async function warm(dir: string, cache: string, rounds: number, budgetMs: number
 
   collectGarbage();
   const searchSamples: number[] = [];
+  const searchCpu: number[] = [];
   const byKind = new Map<QueryKind, number[]>();
   for (let r = 0; r < 2; r++) for (const q of queries.search) library.search(q.text, {}, { cache: false });
   const searchStart = performance.now();
   for (let r = 0; r < rounds && (r === 0 || performance.now() - searchStart < budgetMs); r++) {
     for (const q of queries.search) {
+      const c = cpuMs();
       t = performance.now();
       library.search(q.text, {}, { cache: false }); // uncached: the library caches repeated searches
       const ms = performance.now() - t;
+      searchCpu.push(cpuMs() - c);
       searchSamples.push(ms);
       const list = byKind.get(q.kind) ?? [];
       list.push(ms);
@@ -249,8 +251,9 @@ async function warm(dir: string, cache: string, rounds: number, budgetMs: number
     }
   }
   collectGarbage();
-  const titleSamples = timeEach(queries.titlePrefixes, (p) => library.suggestTitles(p), { rounds, budgetMs });
-  const authorSamples = timeEach(queries.authorPrefixes, (p) => library.suggestAuthors(p), { rounds, budgetMs });
+  const autocompleteCpu: number[] = [];
+  const titleSamples = timeEach(queries.titlePrefixes, (p) => library.suggestTitles(p), { rounds, budgetMs, cpu: autocompleteCpu });
+  const authorSamples = timeEach(queries.authorPrefixes, (p) => library.suggestAuthors(p), { rounds, budgetMs, cpu: autocompleteCpu });
 
   let conversation: Latency | null = null;
   let conversationNote = '';
@@ -289,6 +292,8 @@ async function warm(dir: string, cache: string, rounds: number, budgetMs: number
     suggestTitles: summarize(titleSamples),
     suggestAuthors: summarize(authorSamples),
     autocomplete: summarize([...titleSamples, ...authorSamples]),
+    searchCpu: summarize(searchCpu),
+    autocompleteCpu: summarize(autocompleteCpu),
     conversation,
     conversationNote,
     queries: queries.search.length,

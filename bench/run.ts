@@ -229,6 +229,7 @@ function table(results: SizeResult[], show: { pages: boolean; arxiv: boolean; lo
     ['autocomplete p50 / p99 (ms)', (r) => pair(r.warm?.autocomplete.p50, r.warm?.autocomplete.p99), `p99 ≤ ${TARGETS.autocompleteP99Ms}`],
     ['  titles p50 / p99', (r) => pair(r.warm?.suggestTitles.p50, r.warm?.suggestTitles.p99), ''],
     ['  authors p50 / p99', (r) => pair(r.warm?.suggestAuthors.p50, r.warm?.suggestAuthors.p99), ''],
+    ['CPU time: search / autocomplete p99 (ms)', (r) => (r.warm?.searchCpu ? `${fmtMs(r.warm.searchCpu.p99)} / ${fmtMs(r.warm.autocompleteCpu.p99)}` : 'n/a'), ''],
     ['conversation turn p50 / p99 (ms)', (r) => (r.warm?.conversation ? pair(r.warm.conversation.p50, r.warm.conversation.p99) : 'n/a'), `p99 ≤ ${TARGETS.conversationP99Ms}`],
     ['baseline: build (ms)', (r) => fmtMs(r.baseline?.buildMs), ''],
     ['baseline: search p50 / p99 (ms)', (r) => pair(r.baseline?.search.p50, r.baseline?.search.p99), ''],

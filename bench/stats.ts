@@ -22,11 +22,18 @@ export function summarize(samples: readonly number[]): Latency {
   return { n: s.length, p50: percentile(s, 0.5), p90: percentile(s, 0.9), p99: percentile(s, 0.99), max: s[s.length - 1] ?? NaN, mean: s.length ? sum / s.length : NaN };
 }
 
+/** CPU time of this process (user + system, all threads) in ms. */
+export function cpuMs(): number {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1000;
+}
+
 /**
  * Calls `fn(input)` for every input, `warmup` rounds untimed, then up to `rounds` rounds timed
- * (ms each); no new round starts once `budgetMs` is spent (at least one always runs).
+ * (ms each); no new round starts once `budgetMs` is spent (at least one always runs). `cpu`, when
+ * given, receives each call's CPU time (on a shared machine wall time also counts waits for a core).
  */
-export function timeEach<T>(inputs: readonly T[], fn: (input: T) => unknown, options: { warmup?: number; rounds?: number; budgetMs?: number } = {}): number[] {
+export function timeEach<T>(inputs: readonly T[], fn: (input: T) => unknown, options: { warmup?: number; rounds?: number; budgetMs?: number; cpu?: number[] } = {}): number[] {
   const warmup = options.warmup ?? 2;
   const rounds = options.rounds ?? 5;
   const budget = options.budgetMs ?? Infinity;
@@ -35,9 +42,11 @@ export function timeEach<T>(inputs: readonly T[], fn: (input: T) => unknown, opt
   const start = performance.now();
   for (let r = 0; r < rounds && (r === 0 || performance.now() - start < budget); r++) {
     for (const x of inputs) {
+      const c = options.cpu ? cpuMs() : 0;
       const t = performance.now();
       fn(x);
       samples.push(performance.now() - t);
+      options.cpu?.push(cpuMs() - c);
     }
   }
   return samples;
