@@ -86,6 +86,13 @@ export interface CorpusServiceEvents {
 const NO_SNAPSHOT = new Error('papertalk: no index snapshot');
 
 /** A file's content hash as `hashDataDir` computes it (binary files as one NUL). */
+/** A data file as read: its stat stamp (size, times, inode), content hash and text. */
+interface ReadFile {
+  stamp: string;
+  sha256: string;
+  text: string;
+}
+
 function contentHash(buf: Buffer): string {
   return createHash('sha256').update(buf.includes(0) ? '\u0000' : buf).digest('hex');
 }
@@ -153,6 +160,8 @@ export class CorpusLoader extends EventEmitter<CorpusServiceEvents> {
   private extraPapers: readonly RawPaper[] = [];
   /** Key entry of the extra records (null when none), computed when they are set. */
   private extraHash: FileHash[] = [];
+  /** The files as last read, by name, with their size and times (unchanged ones are not read again). */
+  private lastRead = new Map<string, ReadFile>();
   /** The state of the last build, for the next one to redo only what changed. */
   private readonly incremental = new IncrementalCorpus();
   private readonly cacheDir: string | null;
@@ -222,18 +231,27 @@ export class CorpusLoader extends EventEmitter<CorpusServiceEvents> {
     const dir = this.options.dataDir;
     const names = (await readdir(dir)).filter(isCorpusCandidate).sort();
     const files: SourceFile[] = [];
+    const seen = new Map<string, ReadFile>();
     for (const name of names) {
       try {
         const info = await stat(join(dir, name));
         if (!info.isFile()) continue;
-        const buf = await readFile(join(dir, name));
-        // Hashed as `hashDataDir` hashes it, so that the snapshot written now is found at the next start.
-        hashes?.push({ name, sha256: contentHash(buf) });
-        files.push({ name, text: buf.includes(0) ? '\u0000' : buf.toString('utf8') });
+        // A file whose size and times are those of its last read is not read (nor hashed) again.
+        const stamp = `${info.size}:${info.mtimeMs}:${info.ctimeMs}:${info.ino}`;
+        let read = this.lastRead.get(name);
+        if (read?.stamp !== stamp) {
+          const buf = await readFile(join(dir, name));
+          // Hashed as `hashDataDir` hashes it, so that the snapshot written now is found at the next start.
+          read = { stamp, sha256: contentHash(buf), text: buf.includes(0) ? '\u0000' : buf.toString('utf8') };
+        }
+        seen.set(name, read);
+        hashes?.push({ name, sha256: read.sha256 });
+        files.push({ name, text: read.text });
       } catch (err) {
         issues.push({ level: 'warn', file: name, message: `cannot read: ${(err as Error).message}` });
       }
     }
+    this.lastRead = seen;
     return files;
   }
 

@@ -135,13 +135,27 @@ export class IncrementalCorpus {
    */
   build(files: readonly SourceFile[], manifest: Manifest = { sources: [] }, extraPapers: readonly RawPaper[] = [], onProgress?: (done: number, total: number) => void): LoadResult {
     const manifestKey = JSON.stringify(manifest);
-    if (manifestKey !== this.manifestKey) {
-      this.files = new Map();
-      this.vocabulary = new Counts();
-      this.names = new Counts();
-      this.merge = null;
-      this.manifestKey = manifestKey;
+    if (manifestKey !== this.manifestKey) this.reset(manifestKey);
+    try {
+      return this.update(files, manifest, extraPapers, onProgress);
+    } catch (err) {
+      // Half applied: the next build starts from nothing.
+      this.reset(null);
+      throw err;
     }
+  }
+
+  private reset(manifestKey: string | null): void {
+    this.files = new Map();
+    this.vocabulary = new Counts();
+    this.names = new Counts();
+    this.merge = null;
+    this.extra = [];
+    this.extraRecords = [];
+    this.manifestKey = manifestKey;
+  }
+
+  private update(files: readonly SourceFile[], manifest: Manifest, extraPapers: readonly RawPaper[], onProgress?: (done: number, total: number) => void): LoadResult {
     const t0 = performance.now();
     let vocabularyMs = 0;
     const sorted = [...files].sort((a, b) => a.name.localeCompare(b.name));
@@ -221,8 +235,7 @@ export class IncrementalCorpus {
     if (touched && since) {
       const merge = this.merge!;
       changes = { since, touched, rank: (id) => merge.rank(id) };
-    }
-    else {
+    } else {
       const papers = [...ordered.flatMap(([, s]) => (s.listing ? [] : s.records)), ...ordered.flatMap(([, s]) => (s.listing ? s.records : [])), ...this.extraRecords];
       this.merge = new IncrementalMerge({ papers, posts: posts(), profiles: profiles() });
     }

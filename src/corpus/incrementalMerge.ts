@@ -31,7 +31,7 @@ import { identityKeys } from './identity.ts';
 import { AbstractPairs } from './abstractPairs.ts';
 import {
   ABSTRACT_THRESHOLD, buildPosts, canonicalKey, compareAuthors, compareCanonical, compareIssues, comparePapers, draftPaper, groupRecords,
-  mergeCorpus, paperAuthors, personAuthors, profilesByKey, sortedProfiles, type MergeInput, type MergeResult, type MergeTrace, type PaperDraft, type PersonContext,
+  freeAuthorId, mergeCorpus, paperAuthors, personAuthors, profilesByKey, sortedProfiles, type MergeInput, type MergeResult, type MergeTrace, type PaperDraft, type PersonContext,
 } from './merge.ts';
 import type { Author, AuthorProfile, Corpus, LoadIssue, Paper, Post, RawPaper, RawPost } from './schema.ts';
 import type { SimilarPair } from './similar.ts';
@@ -52,6 +52,8 @@ interface Group {
 
 interface Person {
   keys: string[];
+  /** `nameKey` of its display name (what an author id collision is told apart by). */
+  key: string;
   authors: Author[];
   idOf: Map<Group, string>;
   /** The ids its clusters asked for (before collisions). */
@@ -156,8 +158,10 @@ export class IncrementalMerge {
   private readonly spellingCounts = new Map<string, number>();
   private profileByKey: Map<string, AuthorProfile>;
   private readonly personOf = new Map<string, Person>();
-  private readonly wantCount = new Map<string, number>();
+  /** The people whose clusters want each author id. */
+  private readonly wanters = new Map<string, Set<Person>>();
   private readonly authorById = new Map<string, Author>();
+  private readonly ownerOf = new Map<Author, Person>();
   /** Title key → the groups having it as title / as alias (resolves post citations). */
   private readonly titleGroups = new Map<string, { title: Set<Group>; alias: Set<Group> }>();
   private readonly issueGroups = new Set<Group>();
@@ -198,7 +202,9 @@ export class IncrementalMerge {
       const idOf = new Map<Group, string>();
       for (const [paper, id] of p.idOf) idOf.set(groupOfPaper.get(paper)!, id);
       const base = `a-${slug(nameKey(p.authors[0]!.name), 5)}`;
-      this.addPerson({ keys: p.keys, authors: p.authors, idOf, wanted: p.authors.map((_a, ci) => (ci === 0 ? base : `${base}-${ci + 1}`)) });
+      const person = { keys: p.keys, key: nameKey(p.authors[0]!.name), authors: p.authors, idOf, wanted: p.authors.map((_a, ci) => (ci === 0 ? base : `${base}-${ci + 1}`)) };
+      this.addWants(person, true);
+      this.addPerson(person);
     }
     this.rawPosts = input.posts;
     this.citedKeys = citedKeysOf(input.posts);
@@ -294,11 +300,22 @@ export class IncrementalMerge {
     }
   }
 
+  private addWants(p: Person, on: boolean): void {
+    for (const w of p.wanted) {
+      if (on) addTo(this.wanters, w, p);
+      else deleteFrom(this.wanters, w, p);
+    }
+  }
+
   private addPerson(p: Person, by = 1): void {
-    for (const w of p.wanted) bump(this.wantCount, w, by);
     for (const a of p.authors) {
-      if (by > 0) this.authorById.set(a.id, a);
-      else this.authorById.delete(a.id);
+      if (by > 0) {
+        this.authorById.set(a.id, a);
+        this.ownerOf.set(a, p);
+      } else if (this.authorById.get(a.id) === a) {
+        this.authorById.delete(a.id);
+        this.ownerOf.delete(a);
+      }
     }
     for (const k of p.keys) {
       if (by > 0) this.personOf.set(k, p);
@@ -319,6 +336,8 @@ export class IncrementalMerge {
    */
   update(change: MergeChange): TouchedIds | null {
     if (!this.abstracts) return null;
+    let __last = performance.now();
+    const __t = (l: string) => { if (process.env['DBG_INC']) console.error(l, Math.round(performance.now() - __last)); __last = performance.now(); };
     const touchedKeys = new Set<string>();
     const removedSlots: number[] = [];
     for (const r of change.removed) {
@@ -336,6 +355,7 @@ export class IncrementalMerge {
       this.index(slot);
       this.countSpellings(r, 1, touchedKeys);
     }
+    __t('A-pairs');
     const pairSlots = this.abstracts.update(addedSlots, removedSlots);
     const removedSet = new Set(removedSlots);
 
@@ -360,6 +380,7 @@ export class IncrementalMerge {
       if (r.title) for (const t of this.byTitle.get(titleKey(r.title)) ?? []) stack.push(t);
       for (const t of this.abstracts.pairs.get(s)?.keys() ?? []) stack.push(t);
     }
+    __t('B-closure');
     const keyed = [...comp].map((s) => ({ s, r: this.recs[s]!, key: canonicalKey(this.recs[s]!) }));
     keyed.sort(compareCanonical);
     const local = new Map(keyed.map((k, i) => [k.s, i]));
@@ -384,6 +405,7 @@ export class IncrementalMerge {
       const draft = draftPaper(idxs.map((i) => keyed[i]!.r), (n) => this.keyOf(n));
       newGroups.push({ slots, draft, work: { ...draft.paper, authors: draft.names, authorIds: [] }, paper: draft.paper, rank: 0 });
     }
+    __t('C-group');
     // Paper ids: only when no other group wants the same id (else the full merge's order decides).
     for (const g of oldGroups) if ((this.baseIdCount.get(g.draft.baseId) ?? 0) > 1) return null;
     for (const g of oldGroups) this.addGroup(g, -1, touchedKeys);
@@ -399,6 +421,7 @@ export class IncrementalMerge {
       this.freeSlots.push(s);
     }
 
+    __t('D-ids');
     // Profiles: the name keys whose profile changed.
     if (change.profiles) {
       const before = this.profileByKey;
@@ -408,13 +431,16 @@ export class IncrementalMerge {
       }
     }
 
+    __t('E-prof');
     // The corpus order is known once the groups are (date and id): ranks order people's papers.
     this.order = patchSorted(this.order, oldGroups, newGroups, (a, b) => comparePapers(a.work, b.work));
     this.order.forEach((g, i) => (g.rank = i));
+    __t('F-order');
     const people = this.updatePeople(touchedKeys);
     if (!people) return null;
 
     // Papers whose authors may have changed: new groups, and the groups of changed people.
+    __t('G-people');
     const isNew = new Set(newGroups);
     const touched: TouchedIds = { papers: new Set([...oldGroups].map((g) => g.paper.id)), posts: new Set(), authors: new Set() };
     for (const g of this.regroup(newGroups, people.before, people.after)) {
@@ -424,12 +450,14 @@ export class IncrementalMerge {
       g.paper = { ...g.work, authors: r.authors, authorIds: r.authorIds };
       touched.papers.add(g.paper.id);
     }
+    __t('H-regroup');
     this.papers = this.order.map((g) => g.paper);
     const removedAuthors = new Set(people.before.flatMap((p) => p.authors));
     const addedAuthors = people.after.flatMap((p) => p.authors);
     for (const a of [...removedAuthors, ...addedAuthors]) touched.authors.add(a.id);
     this.authors = patchSorted(this.authors, removedAuthors, addedAuthors, compareAuthors);
 
+    __t('I-papers');
     // Posts: again when they changed or cite a title of a changed paper.
     const changedTitles = [...oldGroups, ...newGroups].some((g) => [g.paper.title, ...g.paper.aliases].some((t) => t && this.citedKeys.has(titleKey(t))));
     if (change.posts || changedTitles) {
@@ -442,7 +470,9 @@ export class IncrementalMerge {
       for (const p of [...before, ...this.posts]) touched.posts.add(p.id);
     } else this.posts = [...this.posts];
 
+    __t('J-posts');
     if ([...oldGroups, ...newGroups].some((g) => g.draft.issues.length)) this.issues = this.mergeIssues();
+    __t('K-issues');
     return touched;
   }
 
@@ -526,14 +556,80 @@ export class IncrementalMerge {
       const r = personAuthors(variants, papers, ctx);
       const idOf = new Map<Group, string>();
       for (const [p, id] of r.idOf) idOf.set(this.groupOfWork.get(p)!, id);
-      after.push({ keys, authors: r.authors, idOf, wanted: r.authors.map((a) => a.id) });
+      after.push({ keys, key: nameKey(r.authors[0]!.name), authors: r.authors, idOf, wanted: r.authors.map((a) => a.id) });
     }
-    for (const p of before) for (const w of p.wanted) if ((this.wantCount.get(w) ?? 0) > 1) return null;
-    for (const p of before) this.addPerson(p, -1);
-    for (const p of after) for (const w of p.wanted) if (this.wantCount.has(w) || this.authorById.has(w)) return null;
-    for (const p of after) this.addPerson(p, 1);
-    if (after.some((p) => p.wanted.some((w) => (this.wantCount.get(w) ?? 0) > 1))) return null;
-    return { before: [...before], after };
+    for (const p of before) {
+      this.addWants(p, false);
+      this.addPerson(p, -1);
+    }
+    for (const p of after) this.addWants(p, true);
+    const ids = this.settleIds(new Set([...before, ...after].flatMap((p) => p.wanted)), new Set(after));
+    if (!ids) return null;
+    const afterAll = [...after];
+    for (const [p, final] of ids) {
+      if (after.includes(p)) {
+        this.reId(p, final);
+        continue;
+      }
+      // Someone else's id moved: that person is replaced by a copy with its new ids.
+      const moved: Person = { ...p, authors: p.authors.map((a) => ({ ...a })), idOf: new Map(p.idOf) };
+      this.reId(moved, final);
+      before.add(p);
+      this.addWants(p, false);
+      this.addPerson(p, -1);
+      this.addWants(moved, true);
+      afterAll.push(moved);
+    }
+    for (const p of afterAll) this.addPerson(p, 1);
+    return { before: [...before], after: afterAll };
+  }
+
+  /** Gives a person's clusters their final ids (they were made with the wanted ones). */
+  private reId(p: Person, final: readonly string[]): void {
+    const to = new Map(p.wanted.map((w, ci) => [w, final[ci]!]));
+    p.authors.forEach((a, ci) => (a.id = final[ci]!));
+    for (const [g, id] of p.idOf) p.idOf.set(g, to.get(id)!);
+  }
+
+  /** Where the full merge's people come: the first of their papers in corpus order, then their place in its author list. */
+  private personOrder(p: Person): [number, number] {
+    let first: Group | undefined;
+    for (const g of p.idOf.keys()) if (!first || g.rank < first.rank) first = g;
+    const keys = new Set(p.keys);
+    return [first!.rank, first!.draft.names.findIndex((n) => keys.has(this.keyOf(n)))];
+  }
+
+  /**
+   * The final author ids of the people wanting the ids `wanted`, as the full merge gives them:
+   * per wanted id, its clusters in people order, the first gets it and the next ones a suffix
+   * (`freeAuthorId`). Returns the people whose ids are not those they hold now (all the new
+   * people `fresh`), or null when an id would also be taken outside its own family (left to the
+   * full merge).
+   */
+  private settleIds(wanted: ReadonlySet<string>, fresh: ReadonlySet<Person>): Map<Person, string[]> | null {
+    const out = new Map<Person, string[]>();
+    for (const p of fresh) out.set(p, [...p.wanted]);
+    const finalOf = (p: Person) => {
+      let f = out.get(p);
+      if (!f) out.set(p, (f = p.authors.map((a) => a.id)));
+      return f;
+    };
+    for (const w of wanted) {
+      const family = this.wanters.get(w);
+      if (!family) continue;
+      const clusters = [...family].flatMap((p) => p.wanted.flatMap((x, ci) => (x === w ? [{ p, ci, order: this.personOrder(p) }] : [])));
+      clusters.sort((x, y) => x.order[0] - y.order[0] || x.order[1] - y.order[1] || x.ci - y.ci);
+      const used = new Set<string>();
+      for (const { p, ci } of clusters) {
+        const id = freeAuthorId(w, p.key, used);
+        used.add(id);
+        const owner = this.authorById.get(id);
+        if ((owner && !family.has(this.ownerOf.get(owner)!)) || (id !== w && this.wanters.has(id))) return null;
+        if (fresh.has(p) || p.authors[ci]!.id !== id) finalOf(p)[ci] = id;
+      }
+    }
+    for (const [p, final] of out) if (!fresh.has(p) && final.every((id, ci) => id === p.authors[ci]!.id)) out.delete(p);
+    return out;
   }
 
   /** The paper a cited title names (see `titleResolver` in merge.ts). */

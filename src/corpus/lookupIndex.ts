@@ -11,13 +11,10 @@
  * caller (`rank`, the incremental merge's positions); authors are few per key and compared with
  * `compareAuthors`.
  *
- * Acronyms (`findAcronyms`: the most frequent expansion, the first seen on a tie; acronyms in
- * the order first seen) are kept per text as the `(acronym, expansion)` pairs each defines,
- * found by running `findAcronyms` on each `(ACRONYM)` with the 120 characters before it (its
- * whole context); each acronym keeps its counts and first positions, and only acronyms of
- * changed records are placed again.
+ * Acronyms are kept the same way (acronymIndex.ts).
  */
-import { findAcronyms, type AcronymMap } from '../search/acronyms.ts';
+import type { AcronymMap } from '../search/acronyms.ts';
+import { AcronymIndex } from './acronymIndex.ts';
 import type { LookupName } from '../search/library.ts';
 import { compareAuthors, paperId } from './merge.ts';
 import type { Author, Corpus, Paper, Post } from './schema.ts';
@@ -26,42 +23,9 @@ import { nameKey, titleKey } from './text.ts';
 /** An entry's value in id form (as `lookupIdEntries` gives it). */
 export type LookupValue = string | string[];
 
-/** A text position in corpus order: papers (abstract, then title) before posts. */
-interface Pos {
-  /** `p:<id>` or `s:<id>`. */
-  record: string;
-  /** Occurrence number within the record's texts. */
-  n: number;
-}
-
-interface AcronymRow {
-  key: string;
-  first: Pos;
-  exp: string;
-}
-
-const ACRONYM = /\(([\p{Lu}][\p{L}\d]{1,9})\)/gu;
-
-/**
- * The acronym definitions of one text in order, as `findAcronyms` counts them: each
- * `(ACRONYM)` is looked at alone with the 120 characters before it (its whole context there),
- * the parentheses of earlier ones made brackets (the same words, no second match).
- */
-export function acronymsOf(text: string): [string, string][] {
-  const out: [string, string][] = [];
-  for (const m of text.matchAll(ACRONYM)) {
-    const key = m[1]!.replace(/(?<=\p{Lu})s$/u, '').toLowerCase();
-    const context = text.slice(Math.max(0, m.index - 120), m.index).replaceAll('(', '[');
-    const exp = findAcronyms([context + m[0]]).get(key);
-    if (exp !== undefined) out.push([key, exp]);
-  }
-  return out;
-}
-
-function textsOf(record: string, p: Paper | Post): string[] {
-  if (record.startsWith('s:')) return [(p as Post).body];
-  const paper = p as Paper;
-  return [...(paper.abstract ? [paper.abstract] : []), ...(paper.title ? [paper.title] : [])];
+/** The texts of a paper the acronyms are read from, in the order `corpusAcronyms` reads them. */
+function paperTexts(p: Paper): string[] {
+  return [...(p.abstract ? [p.abstract] : []), ...(p.title ? [p.title] : [])];
 }
 
 function add<K, V>(m: Map<K, Set<V>>, k: K, v: V, on: boolean): void {
@@ -85,22 +49,19 @@ export class LookupIndex {
   };
   private readonly shortNames = new Map<string, Map<string, number>>();
   private readonly categoryCounts = new Map<string, number>();
-  /** Acronym → its contributions per record, expansion counts and first positions. */
-  private readonly acronymsByKey = new Map<string, { records: Map<string, [number, string][]>; counts: Map<string, number> }>();
-  private readonly acronymsOfRecord = new Map<string, [string, string][]>();
-  /** Each acronym's first position and winning expansion, and all of them in corpus order. */
-  private readonly acronymRows = new Map<string, AcronymRow>();
-  private acronymOrder: AcronymRow[] = [];
-  /** Acronyms whose contributions changed since `acronyms` was last called. */
-  private dirtyAcronyms = new Set<string>();
+  private readonly acronymIndex: AcronymIndex;
+  /** Paper positions in the corpus order (the caller's, after each update). */
+  private rank: (paperId: string) => number;
 
   constructor(corpus: Corpus) {
+    const ranks = new Map(corpus.papers.map((p, i) => [p.id, i]));
+    this.rank = (id) => ranks.get(id)!;
+    this.postRank = new Map(corpus.posts.map((p, i) => [p.id, i]));
+    this.acronymIndex = new AcronymIndex(this.rank, (id) => this.postRank.get(id)!);
     for (const p of corpus.papers) this.setPaper(p, true);
     for (const a of corpus.authors) this.setAuthor(a, true);
-    corpus.posts.forEach((p) => this.setPost(p, true));
-    this.postRank = new Map(corpus.posts.map((p, i) => [p.id, i]));
-    const rank = new Map(corpus.papers.map((p, i) => [p.id, i]));
-    this.acronyms((id) => rank.get(id)!);
+    for (const p of corpus.posts) this.setPost(p, true);
+    this.acronymIndex.map();
   }
 
   private setPaper(p: Paper, on: boolean): void {
@@ -127,7 +88,7 @@ export class LookupIndex {
       if (n) this.categoryCounts.set(p.category, n);
       else this.categoryCounts.delete(p.category);
     }
-    this.setAcronyms(`p:${p.id}`, p, on);
+    this.acronymIndex.set({ post: false, id: p.id }, on ? paperTexts(p) : null);
   }
 
   private setAuthor(a: Author, on: boolean): void {
@@ -140,40 +101,17 @@ export class LookupIndex {
     if (on) this.posts.set(p.id, p);
     else this.posts.delete(p.id);
     for (const pid of p.mentions) add(this.contributors.postsByPaper, pid, p.id, on);
-    this.setAcronyms(`s:${p.id}`, p, on);
-  }
-
-  private setAcronyms(record: string, p: Paper | Post, on: boolean): void {
-    let defs = this.acronymsOfRecord.get(record);
-    if (on) {
-      defs = [];
-      for (const text of textsOf(record, p)) defs.push(...acronymsOf(text));
-      if (!defs.length) return;
-      this.acronymsOfRecord.set(record, defs);
-    } else {
-      if (!defs) return;
-      this.acronymsOfRecord.delete(record);
-    }
-    defs.forEach(([key, exp], n) => {
-      this.dirtyAcronyms.add(key);
-      let entry = this.acronymsByKey.get(key);
-      if (!entry) this.acronymsByKey.set(key, (entry = { records: new Map(), counts: new Map() }));
-      const c = (entry.counts.get(exp) ?? 0) + (on ? 1 : -1);
-      if (c) entry.counts.set(exp, c);
-      else entry.counts.delete(exp);
-      const list = entry.records.get(record) ?? [];
-      if (on) list.push([n, exp]);
-      if (on) entry.records.set(record, list);
-      else entry.records.delete(record);
-      if (!entry.records.size) this.acronymsByKey.delete(key);
-    });
+    this.acronymIndex.set({ post: true, id: p.id }, on ? [p.body] : null);
   }
 
   /**
    * Replaces the records of `ids` with their versions in `corpus` (absent: removed) and returns
    * the entry keys that may have changed, per lookup.
    */
-  update(corpus: Corpus, ids: { papers: ReadonlySet<string>; posts: ReadonlySet<string>; authors: ReadonlySet<string> }): Record<LookupName, Set<string>> {
+  update(corpus: Corpus, ids: { papers: ReadonlySet<string>; posts: ReadonlySet<string>; authors: ReadonlySet<string> }, rank: (paperId: string) => number): Record<LookupName, Set<string>> {
+    this.rank = rank;
+    const postRank = ids.posts.size ? new Map(corpus.posts.map((p, i) => [p.id, i])) : this.postRank;
+    this.acronymIndex.setOrder(rank, (id) => postRank.get(id)!);
     const keys: Record<LookupName, Set<string>> = { byTitleKey: new Set(), aliasIds: new Set(), byShortName: new Set(), authorsByKey: new Set(), postsByPaper: new Set() };
     const paperKeys = (p: Paper) => {
       for (const t of [p.title, ...p.aliases]) {
@@ -202,20 +140,24 @@ export class LookupIndex {
     swap(corpus.authors, ids.authors, this.authors, (a, on) => this.setAuthor(a, on), (a) => {
       for (const v of [a.name, ...a.variants]) keys.authorsByKey.add(nameKey(v));
     });
-    swap(corpus.posts, ids.posts, this.posts, (p, on) => this.setPost(p, on), (p) => {
-      for (const pid of p.mentions) keys.postsByPaper.add(pid);
-    });
     // Posts are few: their order is taken again when one changed (acronyms and `postsByPaper` follow it).
     if (ids.posts.size) {
-      this.postRank = new Map(corpus.posts.map((p, i) => [p.id, i]));
+      const oldRank = this.postRank;
+      this.acronymIndex.setOrder(rank, (id) => postRank.get(id) ?? oldRank.get(id)!);
+      swap(corpus.posts, ids.posts, this.posts, (p, on) => this.setPost(p, on), (p) => {
+        for (const pid of p.mentions) keys.postsByPaper.add(pid);
+      });
+      this.postRank = postRank;
+      this.acronymIndex.setOrder(rank, (id) => postRank.get(id)!);
+      this.acronymIndex.postsReordered();
       for (const k of this.contributors.postsByPaper.keys()) keys.postsByPaper.add(k);
-      for (const [key, entry] of this.acronymsByKey) if ([...entry.records.keys()].some((r) => r.startsWith('s:'))) this.dirtyAcronyms.add(key);
     }
     return keys;
   }
 
-  /** An entry's value (id form) with papers in the order `rank` gives; undefined when there is none. */
-  value(name: LookupName, key: string, rank: (paperId: string) => number): LookupValue | undefined {
+  /** An entry's value (id form); undefined when there is none. */
+  value(name: LookupName, key: string): LookupValue | undefined {
+    const rank = this.rank;
     if (name === 'byShortName') {
       const m = this.shortNames.get(key);
       if (!m) return undefined;
@@ -234,65 +176,8 @@ export class LookupIndex {
     return [...this.categoryCounts.keys()].sort();
   }
 
-  /** The corpus acronyms (as `corpusAcronyms`), papers in the order `rank` gives. */
-  acronyms(rank: (paperId: string) => number): AcronymMap {
-    const pos = (p: Pos): [number, number, number] => {
-      const post = p.record.startsWith('s:');
-      return [post ? 1 : 0, post ? this.postRank.get(p.record.slice(2))! : rank(p.record.slice(2)), p.n];
-    };
-    const before = (a: Pos, b: Pos) => {
-      const [x, y] = [pos(a), pos(b)];
-      return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
-    };
-    // Rows of the acronyms that changed; the order of the others holds (records keep their relative order).
-    const dirty = this.dirtyAcronyms;
-    this.dirtyAcronyms = new Set();
-    const removed = new Set<AcronymRow>();
-    const added: AcronymRow[] = [];
-    for (const key of dirty) {
-      const old = this.acronymRows.get(key);
-      if (old) removed.add(old);
-      this.acronymRows.delete(key);
-      const entry = this.acronymsByKey.get(key);
-      if (!entry) continue;
-      let first: Pos | undefined;
-      const firstOfExp = new Map<string, Pos>();
-      for (const [record, list] of entry.records) {
-        for (const [n, exp] of list) {
-          const p = { record, n };
-          if (!first || before(p, first) < 0) first = p;
-          const f = firstOfExp.get(exp);
-          if (!f || before(p, f) < 0) firstOfExp.set(exp, p);
-        }
-      }
-      let best: string | undefined;
-      for (const [exp, c] of entry.counts) {
-        const bc = best === undefined ? -1 : entry.counts.get(best)!;
-        if (c > bc || (c === bc && before(firstOfExp.get(exp)!, firstOfExp.get(best!)!) < 0)) best = exp;
-      }
-      const row = { key, first: first!, exp: best! };
-      this.acronymRows.set(key, row);
-      added.push(row);
-    }
-    // A post's position is its index: when posts changed, all rows are placed again.
-    const rows = this.acronymOrder.filter((r) => !removed.has(r));
-    added.sort((a, b) => before(a.first, b.first));
-    const out: AcronymRow[] = [];
-    let from = 0;
-    for (const row of added) {
-      let lo = from;
-      let hi = rows.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (before(rows[mid]!.first, row.first) < 0) lo = mid + 1;
-        else hi = mid;
-      }
-      for (let i = from; i < lo; i++) out.push(rows[i]!);
-      out.push(row);
-      from = lo;
-    }
-    for (let i = from; i < rows.length; i++) out.push(rows[i]!);
-    this.acronymOrder = out;
-    return new Map(out.map((r) => [r.key, r.exp]));
+  /** The corpus acronyms (as `corpusAcronyms`). */
+  get acronyms(): AcronymMap {
+    return this.acronymIndex.map();
   }
 }

@@ -49,8 +49,8 @@ export interface RecordState {
   lookups: Record<LookupName, Map<string, string>>;
   /** The corpus described (an incremental build's changes are relative to one corpus). */
   corpus: Corpus;
-  /** The lookups by contributing record (for the diffs of incremental builds); made when missing. */
-  index?: LookupIndex;
+  /** The lookups by contributing record (for the diffs of incremental builds). */
+  index: LookupIndex;
 }
 
 /** Lookups with records as ids, each value as JSON (for comparison). */
@@ -89,7 +89,7 @@ function diffRecords<T extends { id: string }>(before: Map<string, string>, item
 export function diffLibrary(before: RecordState, corpus: Corpus, maxShare = 0.05, changes?: CorpusChanges): { diff: LibraryDiff; state: RecordState } | null {
   if (changes && changes.since === before.corpus) return diffTouched(before, corpus, maxShare, changes);
   const lookups = libraryLookups(corpus);
-  const state = { papers: byId(corpus.papers), posts: byId(corpus.posts), authors: byId(corpus.authors), lookups: lookupIds(lookups), corpus };
+  const state = recordState(corpus, lookups);
   const papers = diffRecords(before.papers, corpus.papers, state.papers);
   const posts = diffRecords(before.posts, corpus.posts, state.posts);
   const authors = diffRecords(before.authors, corpus.authors, state.authors);
@@ -152,8 +152,8 @@ function diffTouched(before: RecordState, corpus: Corpus, maxShare: number, chan
       else before[kind].set(id, h);
     }
   }
-  const index = (before.index ??= new LookupIndex(before.corpus));
-  const keys = index.update(corpus, touched);
+  const index = before.index;
+  const keys = index.update(corpus, touched, rank);
   const held = { authorsByKey: new Set(authors.diff.upsert.map((a) => a.id)), postsByPaper: new Set(posts.diff.upsert.map((p) => p.id)) };
   const lookupDiffs: LibraryDiff['lookups'] = [];
   for (const name of LOOKUP_NAMES) {
@@ -161,7 +161,7 @@ function diffTouched(before: RecordState, corpus: Corpus, maxShare: number, chan
     const set: [string, string | string[]][] = [];
     const remove: string[] = [];
     for (const k of keys[name]) {
-      const v = index.value(name, k, rank);
+      const v = index.value(name, k);
       if (v === undefined) {
         if (was.delete(k)) remove.push(k);
         continue;
@@ -175,7 +175,7 @@ function diffTouched(before: RecordState, corpus: Corpus, maxShare: number, chan
   }
   before.corpus = corpus;
   return {
-    diff: { papers: papers.diff, posts: posts.diff, authors: authors.diff, lookups: lookupDiffs, categories: index.categories, acronyms: [...index.acronyms(rank)] },
+    diff: { papers: papers.diff, posts: posts.diff, authors: authors.diff, lookups: lookupDiffs, categories: index.categories, acronyms: [...index.acronyms] },
     state: before,
   };
 }
