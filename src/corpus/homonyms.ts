@@ -83,12 +83,12 @@ export function splitHomonyms(papers: Paper[], personKey: string, explicit: Read
   if (papers.length < minSize * 2) return single();
   const explicitFlags = papers.map((p) => explicit.get(p.id)?.has(personKey) ?? false);
   const isExplicitAt = (i: number) => explicitFlags[i]!;
-  const coauthorKeys = papers.map((p) => (p.authors.length > maxCoauthors ? new Set<string>() : new Set(keysOf(p).filter((k) => k !== personKey))));
   const uf = new UnionFind(papers.length);
   const byCoauthor = new Map<string, number>();
-  papers.forEach((_p, i) => {
-    if (!isExplicitAt(i)) return;
-    for (const k of coauthorKeys[i]!) {
+  papers.forEach((p, i) => {
+    if (!isExplicitAt(i) || p.authors.length > maxCoauthors) return;
+    for (const k of keysOf(p)) {
+      if (k === personKey) continue;
       const j = byCoauthor.get(k);
       if (j === undefined) byCoauthor.set(k, i);
       else uf.union(i, j);
@@ -102,6 +102,10 @@ export function splitHomonyms(papers: Paper[], personKey: string, explicit: Read
   const mainIdx = new Set<number>(implicitIdx);
   const largest = explicitGroups[0];
   if (largest && (mainIdx.size === 0 || largest.length > mainIdx.size)) for (const i of largest) mainIdx.add(i);
+  // Only a group of `minSize` outside the main body can be another person (groups are disjoint:
+  // those joining the main body below never make another one part of it).
+  if (!explicitGroups.some((g) => g.length >= minSize && !g.some((i) => mainIdx.has(i)))) return single();
+  const coauthorKeys = papers.map((p) => (p.authors.length > maxCoauthors ? new Set<string>() : new Set(keysOf(p).filter((k) => k !== personKey))));
   const mainCoauthors = new Set([...mainIdx].flatMap((i) => [...coauthorKeys[i]!]));
   const mainCategories = new Set([...mainIdx].map((i) => papers[i]!.category).filter(Boolean));
   const splits: number[][] = [];
