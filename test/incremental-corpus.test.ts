@@ -186,4 +186,72 @@ describe('incremental corpus', () => {
       expect(incremental).toBeGreaterThan(4);
     }, 120000);
   }
+
+  it('scripted: merges by DOI, arXiv id and title, splits again, renames a title a post cites, adds namesakes — each step equal to a fresh build', () => {
+    const files = new Map(shipped.map((f) => [f.name, f.text]));
+    const inc = new IncrementalCorpus();
+    let full: Diffed | null = null;
+    let fast: Diffed | null = null;
+    /** An entry with an abstract of its own (random words seeded by its key: no abstract pairs). */
+    const entry = (key: string, title: string, authors: string, extra = '') => {
+      const r = rng([...key].reduce((h, ch) => h * 31 + ch.charCodeAt(0), 7));
+      const abstract = Array.from({ length: 30 }, () => WORDS[Math.floor(r() * WORDS.length)]).join(' ');
+      return `@article{${key},\n  title = {${title}},\n  author = {${authors}},\n  year = {2024},\n${extra}  abstract = {${abstract}.}\n}\n`;
+    };
+    const step = (label: string) => {
+      const list = [...files].map(([name, text]) => ({ name, text }));
+      const want = buildCorpus(list, shippedManifest);
+      const got = inc.build(list, shippedManifest);
+      expect(firstDifference(got.corpus, want.corpus), label).toBeNull();
+      expect(got.issues, label).toEqual(want.issues);
+      expect(got.files, label).toEqual(want.files);
+      if (full && fast) {
+        expect(got.changes, `${label}: incremental`).toBeDefined();
+        full = diffLibrary(full.state, want.corpus, 1)!;
+        fast = diffLibrary(fast.state, got.corpus, 1, got.changes)!;
+        expect(JSON.stringify(sortedDiff(fast.diff)), label).toBe(JSON.stringify(sortedDiff(full.diff)));
+      } else {
+        full = { diff: null as unknown as LibraryDiff, state: recordState(want.corpus) };
+        fast = { diff: null as unknown as LibraryDiff, state: recordState(got.corpus) };
+      }
+      return got.corpus;
+    };
+    const start = step('start');
+    const count = (c: typeof start, title: string) => c.papers.filter((p) => p.title === title || p.aliases.includes(title)).length;
+
+    files.set('a.bib', entry('a', 'Quasar Routing for Sparse Experts', 'Example, Ada', '  doi = {10.5555/quasar.1},\n'));
+    files.set('b.bib', entry('b', 'Routing Quasars Sparsely', 'Sample, Bo', '  doi = {10.5555/quasar.1},\n'));
+    let c = step('same DOI: one paper');
+    expect(c.papers.length).toBe(start.papers.length + 1);
+    files.set('b.bib', entry('b', 'Routing Quasars Sparsely', 'Sample, Bo', '  doi = {10.5555/quasar.2},\n'));
+    c = step('DOI changed: split again');
+    expect(c.papers.length).toBe(start.papers.length + 2);
+    files.set('c.bib', entry('c', 'Tomography by Latent Diffusion', 'Example, Ada', '  eprint = {2101.01234},\n  archivePrefix = {arXiv},\n'));
+    files.set('d.bib', entry('d', 'Latent Diffusion Tomography Revisited', 'Sample, Bo', '  eprint = {2101.01234},\n  archivePrefix = {arXiv},\n'));
+    c = step('same arXiv id: one paper');
+    expect(c.papers.length).toBe(start.papers.length + 3);
+    files.delete('d.bib');
+    step('one listing gone');
+
+    // A paper cited by a post, listed again under its own title (one paper), then renamed in its page.
+    const post = start.posts.find((p) => p.mentions.length)!;
+    const cited = start.papers.find((p) => p.id === post.mentions[0])!;
+    files.set('e.bib', entry('e', cited.title!, 'Example, Ada'));
+    c = step('same title: one paper');
+    expect(c.papers.length).toBe(start.papers.length + 3);
+    const page = [...files].find(([, text]) => text.includes(cited.title!))![0];
+    files.set(page, files.get(page)!.split(cited.title!).join(`${cited.title!} Renamed`));
+    files.delete('e.bib');
+    c = step('cited title renamed');
+    expect(count(c, cited.title!)).toBe(0);
+    expect(c.posts.find((p) => p.title === post.title)!.mentions).not.toEqual(post.mentions);
+
+    // Namesakes: two more imaging papers by a Zhifeng Chen with other co-authors.
+    files.set('f.bib', [entry('f1', 'Undersampled MRI Reconstruction with Quasar Priors', 'Chen, Zhifeng and Pawar, Kamlesh'), entry('f2', 'Quasar Priors for Diffusion MRI Tomography', 'Chen, Zhifeng and Pawar, Kamlesh')].join('\n'));
+    c = step('namesakes');
+    expect(c.authors.filter((a) => a.name === 'Zhifeng Chen').length).toBeGreaterThan(1);
+    files.delete('f.bib');
+    files.set(page, shipped.find((f) => f.name === page)!.text);
+    step('back to the shipped page');
+  }, 120000);
 });

@@ -22,10 +22,15 @@
  * - **Posts** are rebuilt (`buildPosts`, proportional to the posts) when the raw posts changed or
  *   a title they cite is a title of a changed paper.
  *
- * What it does not do incrementally (`update` returns null and the caller merges in full):
- * a changed group whose paper id is wanted by another group as well (namesakes: the id suffix
- * depends on the order of all groups), or equals another paper's suffixed id; the same for a
- * changed person's author ids; more than 2^22 record slots.
+ * - **Author ids** that collide (two people whose names slug alike, or a person's second cluster
+ *   and another's name) are settled as the full merge settles them: per wanted id, its clusters
+ *   in people order (the first paper of each in corpus order, then its place in that paper's
+ *   list), the first gets it, the next ones a suffix; a person whose id moves is replaced.
+ *
+ * What it does not do incrementally (`update` returns null and the caller merges in full): a
+ * changed group whose paper id is wanted by another group as well (namesakes: the suffix goes by
+ * the order of all groups), or is another paper's suffixed id; an author id a suffix would take
+ * from outside its family of wanted ids; more than 2^22 record slots.
  */
 import { identityKeys } from './identity.ts';
 import { AbstractPairs } from './abstractPairs.ts';
