@@ -21,7 +21,7 @@
  */
 import type { FileReport, LoadResult, SourceFile } from './load.ts';
 import { listingNames, readSource, withMergeIssues, type CachedParse } from './load.ts';
-import { IncrementalMerge, type CorpusChanges } from './incrementalMerge.ts';
+import { IncrementalMerge, type CorpusChanges, type MergeTimings } from './incrementalMerge.ts';
 import { parseInlineListing } from './inlineListing.ts';
 import type { Manifest } from './manifest.ts';
 import type { AuthorProfile, Corpus, LoadIssue, RawPaper, RawPost } from './schema.ts';
@@ -116,6 +116,8 @@ export interface BuildTimings {
   mergeMs: number;
   /** The merge was a full one. */
   full: boolean;
+  /** The steps of an incremental merge. */
+  merge?: MergeTimings;
 }
 
 export class IncrementalCorpus {
@@ -240,7 +242,7 @@ export class IncrementalCorpus {
       this.merge = new IncrementalMerge({ papers, posts: posts(), profiles: profiles() });
     }
     const merged = this.merge!.result;
-    this.timings = { filesMs: t1 - t0 - vocabularyMs, vocabularyMs, listingsMs: t2 - t1, mergeMs: performance.now() - t2, full: !changes };
+    this.timings = { filesMs: t1 - t0 - vocabularyMs, vocabularyMs, listingsMs: t2 - t1, mergeMs: performance.now() - t2, full: !changes, ...(changes ? { merge: { ...this.merge!.timings } } : {}) };
     this.corpus = merged.corpus;
     onProgress?.(steps, steps);
     const issues = [...ordered.flatMap(([, s]) => s.issues), ...ordered.flatMap(([, s]) => s.listing?.parse?.issues ?? [])];

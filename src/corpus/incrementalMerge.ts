@@ -141,7 +141,22 @@ function patchSorted<T>(sorted: readonly T[], removed: ReadonlySet<T>, added: T[
   return out;
 }
 
+/** Milliseconds of the steps of the last update. */
+export interface MergeTimings {
+  /** Abstract pairs of the records added and removed. */
+  pairsMs: number;
+  /** Regrouping the records linked to the change, drafting papers, their order. */
+  groupsMs: number;
+  /** People of the touched name keys (display, homonyms, ids). */
+  peopleMs: number;
+  /** Papers whose authors changed, the papers and authors in corpus order. */
+  papersMs: number;
+  /** Posts and merge issues when they changed. */
+  postsMs: number;
+}
+
 export class IncrementalMerge {
+  timings: MergeTimings = { pairsMs: 0, groupsMs: 0, peopleMs: 0, papersMs: 0, postsMs: 0 };
   private readonly recs: (RawPaper | undefined)[] = [];
   private readonly slotOf = new Map<RawPaper, number>();
   private readonly freeSlots: number[] = [];
@@ -341,8 +356,7 @@ export class IncrementalMerge {
    */
   update(change: MergeChange): TouchedIds | null {
     if (!this.abstracts) return null;
-    let __last = performance.now();
-    const __t = (l: string) => { if (process.env['DBG_INC']) console.error(l, Math.round(performance.now() - __last)); __last = performance.now(); };
+    const t0 = performance.now();
     const touchedKeys = new Set<string>();
     const removedSlots: number[] = [];
     for (const r of change.removed) {
@@ -360,7 +374,6 @@ export class IncrementalMerge {
       this.index(slot);
       this.countSpellings(r, 1, touchedKeys);
     }
-    __t('A-pairs');
     const pairSlots = this.abstracts.update(addedSlots, removedSlots);
     const removedSet = new Set(removedSlots);
 
@@ -385,7 +398,7 @@ export class IncrementalMerge {
       if (r.title) for (const t of this.byTitle.get(titleKey(r.title)) ?? []) stack.push(t);
       for (const t of this.abstracts.pairs.get(s)?.keys() ?? []) stack.push(t);
     }
-    __t('B-closure');
+    const t1 = performance.now();
     const keyed = [...comp].map((s) => ({ s, r: this.recs[s]!, key: canonicalKey(this.recs[s]!) }));
     keyed.sort(compareCanonical);
     const local = new Map(keyed.map((k, i) => [k.s, i]));
@@ -410,7 +423,6 @@ export class IncrementalMerge {
       const draft = draftPaper(idxs.map((i) => keyed[i]!.r), (n) => this.keyOf(n));
       newGroups.push({ slots, draft, work: { ...draft.paper, authors: draft.names, authorIds: [] }, paper: draft.paper, rank: 0 });
     }
-    __t('C-group');
     // Paper ids: only when no other group wants the same id (else the full merge's order decides).
     for (const g of oldGroups) if ((this.baseIdCount.get(g.draft.baseId) ?? 0) > 1) return null;
     for (const g of oldGroups) this.addGroup(g, -1, touchedKeys);
@@ -426,7 +438,6 @@ export class IncrementalMerge {
       this.freeSlots.push(s);
     }
 
-    __t('D-ids');
     // Profiles: the name keys whose profile changed.
     if (change.profiles) {
       const before = this.profileByKey;
@@ -436,16 +447,15 @@ export class IncrementalMerge {
       }
     }
 
-    __t('E-prof');
     // The corpus order is known once the groups are (date and id): ranks order people's papers.
     this.order = patchSorted(this.order, oldGroups, newGroups, (a, b) => comparePapers(a.work, b.work));
     this.order.forEach((g, i) => (g.rank = i));
-    __t('F-order');
+    const t2 = performance.now();
     const people = this.updatePeople(touchedKeys);
     if (!people) return null;
+    const t3 = performance.now();
 
     // Papers whose authors may have changed: new groups, and the groups of changed people.
-    __t('G-people');
     const isNew = new Set(newGroups);
     const touched: TouchedIds = { papers: new Set([...oldGroups].map((g) => g.paper.id)), posts: new Set(), authors: new Set() };
     for (const g of this.regroup(newGroups, people.before, people.after)) {
@@ -455,14 +465,13 @@ export class IncrementalMerge {
       g.paper = { ...g.work, authors: r.authors, authorIds: r.authorIds };
       touched.papers.add(g.paper.id);
     }
-    __t('H-regroup');
     this.papers = this.order.map((g) => g.paper);
     const removedAuthors = new Set(people.before.flatMap((p) => p.authors));
     const addedAuthors = people.after.flatMap((p) => p.authors);
     for (const a of [...removedAuthors, ...addedAuthors]) touched.authors.add(a.id);
     this.authors = patchSorted(this.authors, removedAuthors, addedAuthors, compareAuthors);
+    const t4 = performance.now();
 
-    __t('I-papers');
     // Posts: again when they changed or cite a title of a changed paper.
     const changedTitles = [...oldGroups, ...newGroups].some((g) => [g.paper.title, ...g.paper.aliases].some((t) => t && this.citedKeys.has(titleKey(t))));
     if (change.posts || changedTitles) {
@@ -475,9 +484,9 @@ export class IncrementalMerge {
       for (const p of [...before, ...this.posts]) touched.posts.add(p.id);
     } else this.posts = [...this.posts];
 
-    __t('J-posts');
     if ([...oldGroups, ...newGroups].some((g) => g.draft.issues.length)) this.issues = this.mergeIssues();
-    __t('K-issues');
+    const t5 = performance.now();
+    this.timings = { pairsMs: t1 - t0, groupsMs: t2 - t1, peopleMs: t3 - t2, papersMs: t4 - t3, postsMs: t5 - t4 };
     return touched;
   }
 
