@@ -172,7 +172,7 @@ describe('a segment of the shipped corpus', () => {
     for (const d of gone) tiered.remove(d);
     for (const d of added) tiered.add(d);
     const keep = [...docs.filter((d) => !gone.includes(d)), ...added];
-    tiered.replayAverages(keep.map((d) => d.id), () => {});
+    tiered.replayAverages(keep.map((d) => d.id));
     const fresh = make();
     fresh.addAll(keep);
     const exact = { planMinDocs: Infinity, maxExpansions: 0, fuzzySkipDf: 0 };

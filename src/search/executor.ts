@@ -232,7 +232,7 @@ export class QueryExecutor {
         const avg = this.view.avgFieldLength[fieldId]!;
         const N = this.view.documentCount;
         const p = this.view.bm25;
-        for (const [doc, tf] of postings) {
+        const add = (doc: number, tf: number): void => {
           const x = factor * bm25(tf, size, N, this.view.fieldLength(doc, fieldId)!, avg, p);
           if ((maskLo[doc]! | maskHi[doc]!) === 0) {
             list[n++] = doc;
@@ -240,7 +240,9 @@ export class QueryExecutor {
           } else acc[doc]! += x;
           maskLo[doc]! |= bitLo;
           maskHi[doc]! |= bitHi;
-        }
+        };
+        if (isArrayPostings(postings)) for (let i = 0; i < size; i++) add(postings.docs[i]!, postings.tfs[i]!);
+        else for (const [doc, tf] of postings) add(doc, tf);
         continue;
       }
       const { docs, scores } = this.compactOf(postings, fieldId);
@@ -278,12 +280,14 @@ export class QueryExecutor {
       } else {
         const n = postings.size;
         const avg = v.avgFieldLength[fieldId]!;
-        for (const [doc, tf] of postings) {
+        const add = (doc: number, tf: number): void => {
           spec.add(doc, factor * bm25(tf, n, v.documentCount, v.fieldLength(doc, fieldId)!, avg, v.bm25));
           if (!(maskLo[doc]! | maskHi[doc]!)) this.touched[this.nTouched++] = doc;
           maskLo[doc]! |= bitLo;
           maskHi[doc]! |= bitHi;
-        }
+        };
+        if (isArrayPostings(postings)) for (let i = 0; i < n; i++) add(postings.docs[i]!, postings.tfs[i]!);
+        else for (const [doc, tf] of postings) add(doc, tf);
       }
     }
   }

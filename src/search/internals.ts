@@ -117,15 +117,6 @@ export function miniSearchView(ms: MiniSearch<any>): ScoringView {
   };
 }
 
-/** The field lengths of a document of the index by its id (undefined: not in the index). */
-export function documentFieldLengths(ms: MiniSearch<any>, id: unknown): (number | undefined)[] | undefined {
-  const m = ms as unknown as Writable;
-  const v = indexView(ms);
-  if (!(m._idToShortId instanceof Map)) changed('_idToShortId');
-  const doc = m._idToShortId.get(id);
-  return doc === undefined ? undefined : (v.fieldLength.get(doc) ?? []);
-}
-
 /** The short id of a document of the index (undefined: not in the index). */
 export function shortIdOf(ms: MiniSearch<any>, id: unknown): number | undefined {
   const m = ms as unknown as Writable;

@@ -319,11 +319,18 @@ export class Segment implements ScoringView, TermSource {
     return list;
   }
 
+  /** Terms made into strings so far (by index; prefix and fuzzy lookups return the same ones often). */
+  private termStrings: (string | undefined)[] = [];
+
   /** Term i as a string. */
   term(i: number): string {
+    const known = this.termStrings[i];
+    if (known !== undefined) return known;
     const a = this.termChars.subarray(this.termStart[i]!, this.termStart[i + 1]!);
     let s = '';
     for (let k = 0; k < a.length; k += 4096) s += String.fromCharCode.apply(null, a.subarray(k, k + 4096) as unknown as number[]);
+    if (!this.termStrings.length) this.termStrings = new Array<string | undefined>(this.size);
+    this.termStrings[i] = s;
     return s;
   }
 

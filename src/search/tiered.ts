@@ -15,7 +15,7 @@
  * build's within float tolerance (`test/segment.test.ts`, `test/diff.test.ts`).
  */
 import type MiniSearch from 'minisearch';
-import { miniSearchView, shortIdOf } from './internals.ts';
+import { miniSearchView, replayAverages, shortIdOf } from './internals.ts';
 import { Segment } from './segment.ts';
 import { ListPostings, isArrayPostings, type PostingList, type ScoringView, type TermPostings, type TermSource } from './view.ts';
 
@@ -98,10 +98,10 @@ export class TieredIndex<T> {
    * Sets the average field lengths to what adding the documents in `order` (their ids) to an empty
    * index gives (MiniSearch's running means, the same operations in the same order).
    */
-  replayAverages(order: Iterable<unknown>, replayMiniSearch: (ms: MiniSearch<T>, order: Iterable<unknown>) => void): void {
+  replayAverages(order: Iterable<unknown>): void {
     const s = this.segment;
     if (!s) {
-      replayMiniSearch(this.delta, order);
+      replayAverages(this.delta, order);
       return;
     }
     const dv = miniSearchView(this.delta);
