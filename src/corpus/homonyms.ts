@@ -46,13 +46,8 @@ export interface HomonymOptions {
 
 const STOP = new Set(['that', 'this', 'with', 'from', 'which', 'their', 'these', 'have', 'been', 'also', 'such', 'more', 'than', 'into', 'both', 'while', 'using', 'show', 'based', 'over', 'each', 'when', 'where', 'well', 'only', 'between', 'other', 'results', 'model', 'models', 'paper', 'propose', 'approach', 'method', 'methods']);
 
-/** Content words per paper object (a person's papers are examined again whenever that person changes). */
-const contentWordsOf = new WeakMap<Paper, Set<string>>();
-
 function contentWords(p: Paper): Set<string> {
-  let ws = contentWordsOf.get(p);
-  if (!ws) contentWordsOf.set(p, (ws = new Set(words(`${p.title ?? ''} ${p.abstract ?? ''}`).filter((w) => w.length >= 4 && !STOP.has(w) && !/^\d+$/.test(w)))));
-  return ws;
+  return new Set(words(`${p.title ?? ''} ${p.abstract ?? ''}`).filter((w) => w.length >= 4 && !STOP.has(w) && !/^\d+$/.test(w)));
 }
 
 function label(papers: Paper[], personKey: string, keysOf: (p: Paper) => readonly string[], maxCoauthors: number): string {
