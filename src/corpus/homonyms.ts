@@ -42,11 +42,13 @@ export interface HomonymOptions {
    * co-author of every paper of the name.
    */
   labelSingle?: boolean;
+  /** The content words of a paper, when the caller keeps them (`contentWords` otherwise). */
+  contentWordsOf?: (paper: Paper) => ReadonlySet<string>;
 }
 
 const STOP = new Set(['that', 'this', 'with', 'from', 'which', 'their', 'these', 'have', 'been', 'also', 'such', 'more', 'than', 'into', 'both', 'while', 'using', 'show', 'based', 'over', 'each', 'when', 'where', 'well', 'only', 'between', 'other', 'results', 'model', 'models', 'paper', 'propose', 'approach', 'method', 'methods']);
 
-function contentWords(p: Paper): Set<string> {
+export function contentWords(p: Paper): Set<string> {
   return new Set(words(`${p.title ?? ''} ${p.abstract ?? ''}`).filter((w) => w.length >= 4 && !STOP.has(w) && !/^\d+$/.test(w)));
 }
 
@@ -123,7 +125,7 @@ export function splitHomonyms(papers: Paper[], personKey: string, explicit: Read
   if (!splits.length) return single();
   // A lone paper joins a split-off person when it shares more rare words with that person's
   // papers (words in few of the name's papers: `mri`, `reconstruction`) than with any paper of the main body.
-  const vocabs = papers.map(contentWords);
+  const vocabs = papers.map(options.contentWordsOf ?? contentWords);
   const df = new Map<string, number>();
   for (const v of vocabs) for (const w of v) df.set(w, (df.get(w) ?? 0) + 1);
   // Rare words and the (at most `rareDf`) papers using each: an inverted index, so a lone

@@ -32,6 +32,7 @@
  * the order of all groups), or is another paper's suffixed id; an author id a suffix would take
  * from outside its family of wanted ids; more than 2^22 record slots.
  */
+import { contentWords } from './homonyms.ts';
 import { identityKeys } from './identity.ts';
 import { AbstractPairs } from './abstractPairs.ts';
 import {
@@ -171,6 +172,12 @@ export class IncrementalMerge {
   private readonly explicitById = new Map<string, ReadonlySet<string>>();
   private readonly groupOfWork = new Map<Paper, Group>();
   private readonly workKeys = new Map<Paper, string[]>();
+  /**
+   * Content words of the papers of people split into homonyms, kept once computed: a prolific
+   * person is examined again at every change touching one of their papers (only papers an update
+   * examined: the full merge's are not kept).
+   */
+  private readonly contentWordsOf = new WeakMap<Paper, Set<string>>();
   /** Name key graph of the spellings found to be one person, with multiplicities. */
   private readonly keyLinks = new Map<string, Map<string, number>>();
   private readonly keySpellings = new Map<string, Map<string, number>>();
@@ -556,6 +563,11 @@ export class IncrementalMerge {
       profileByKey: this.profileByKey,
       nameKeyOf: (n) => this.keyOf(n),
       authorKeysOf: (p) => this.workKeys.get(p) ?? p.authors.map((n) => this.keyOf(n)),
+      contentWordsOf: (p) => {
+        let ws = this.contentWordsOf.get(p);
+        if (!ws) this.contentWordsOf.set(p, (ws = contentWords(p)));
+        return ws;
+      },
       freeId: (wanted) => wanted,
     };
     for (const keys of components) {

@@ -446,6 +446,8 @@ export interface PersonContext {
   profileByKey: ReadonlyMap<string, AuthorProfile>;
   nameKeyOf: (name: string) => string;
   authorKeysOf: (paper: Paper) => readonly string[];
+  /** A paper's content words for the homonym split, when the caller keeps them. */
+  contentWordsOf?: (paper: Paper) => ReadonlySet<string>;
   /** The id a cluster gets given the id it wants (free of collisions with other people's). */
   freeId: (wanted: string, personKey: string) => string;
 }
@@ -460,7 +462,7 @@ export function personAuthors(variantSet: Iterable<string>, papers: Paper[], ctx
   const variants = [...variantSet];
   const display = [...variants].sort((x, y) => spellingCount(y) - spellingCount(x) || y.length - x.length || x.localeCompare(y))[0]!;
   const baseId = `a-${slug(nameKey(display), 5)}`;
-  const clusters = splitHomonyms(papers, nameKeyOf(display), ctx.explicit, { nameKeyOf, authorKeysOf: ctx.authorKeysOf, labelSingle: false });
+  const clusters = splitHomonyms(papers, nameKeyOf(display), ctx.explicit, { nameKeyOf, authorKeysOf: ctx.authorKeysOf, labelSingle: false, ...(ctx.contentWordsOf ? { contentWordsOf: ctx.contentWordsOf } : {}) });
   const authors: Author[] = [];
   const idOf = new Map<Paper, string>();
   clusters.forEach((cluster, ci) => {
