@@ -123,56 +123,59 @@ export function splitHomonyms(papers: Paper[], personKey: string, explicit: Read
     else for (const i of g) mainIdx.add(i);
   }
   if (!splits.length) return single();
-  // A lone paper joins a split-off person when it shares more rare words with that person's
-  // papers (words in few of the name's papers: `mri`, `reconstruction`) than with any paper of the main body.
-  const vocabs = papers.map(options.contentWordsOf ?? contentWords);
-  const df = new Map<string, number>();
-  for (const v of vocabs) for (const w of v) df.set(w, (df.get(w) ?? 0) + 1);
-  // Rare words and the (at most `rareDf`) papers using each: an inverted index, so a lone
-  // paper is compared only with papers it shares a rare word with, never with all of them.
-  const rareVocabs = vocabs.map((v) => [...v].filter((w) => (df.get(w) ?? 0) <= rareDf));
-  const papersOfRare = new Map<string, number[]>();
-  rareVocabs.forEach((v, j) => {
-    for (const w of v) {
-      const list = papersOfRare.get(w);
-      if (list) list.push(j);
-      else papersOfRare.set(w, [j]);
-    }
-  });
-  /** Where each paper is: -1 the main person, k ≥ 0 split-off person k, undefined not placed yet. */
-  const placed = new Map<number, number>();
-  for (const i of mainIdx) placed.set(i, -1);
-  splits.forEach((group, si) => {
-    for (const i of group) placed.set(i, si);
-  });
-  // Nearest neighbour per group: the most rare words shared with any one placed paper of it.
-  const rareSharedByGroup = (i: number): Map<number, number> => {
-    const sharedWith = new Map<number, number>();
-    for (const w of rareVocabs[i]!) {
-      for (const j of papersOfRare.get(w) ?? []) if (j !== i && placed.has(j)) sharedWith.set(j, (sharedWith.get(j) ?? 0) + 1);
-    }
-    const best = new Map<number, number>();
-    for (const [j, n] of sharedWith) {
-      const g = placed.get(j)!;
-      best.set(g, Math.max(best.get(g) ?? 0, n));
-    }
-    return best;
-  };
-  for (const i of singles) {
-    const scores = rareSharedByGroup(i);
-    const toMain = scores.get(-1) ?? 0;
-    let best = -1;
-    let bestScore = Math.max(toMain, minShared - 1);
-    // Only the groups it shares a rare word with; the lowest-numbered one on a tie.
-    for (const [si, score] of scores) {
-      if (si >= 0 && (score > bestScore || (score === bestScore && best >= 0 && si < best))) {
-        bestScore = score;
-        best = si;
+  // Lone papers are placed by their words (nothing to place: no word counted).
+  if (singles.length) {
+    // A lone paper joins a split-off person when it shares more rare words with that person's
+    // papers (words in few of the name's papers: `mri`, `reconstruction`) than with any paper of the main body.
+    const vocabs = papers.map(options.contentWordsOf ?? contentWords);
+    const df = new Map<string, number>();
+    for (const v of vocabs) for (const w of v) df.set(w, (df.get(w) ?? 0) + 1);
+    // Rare words and the (at most `rareDf`) papers using each: an inverted index, so a lone
+    // paper is compared only with papers it shares a rare word with, never with all of them.
+    const rareVocabs = vocabs.map((v) => [...v].filter((w) => (df.get(w) ?? 0) <= rareDf));
+    const papersOfRare = new Map<string, number[]>();
+    rareVocabs.forEach((v, j) => {
+      for (const w of v) {
+        const list = papersOfRare.get(w);
+        if (list) list.push(j);
+        else papersOfRare.set(w, [j]);
       }
+    });
+    /** Where each paper is: -1 the main person, k ≥ 0 split-off person k, undefined not placed yet. */
+    const placed = new Map<number, number>();
+    for (const i of mainIdx) placed.set(i, -1);
+    splits.forEach((group, si) => {
+      for (const i of group) placed.set(i, si);
+    });
+    // Nearest neighbour per group: the most rare words shared with any one placed paper of it.
+    const rareSharedByGroup = (i: number): Map<number, number> => {
+      const sharedWith = new Map<number, number>();
+      for (const w of rareVocabs[i]!) {
+        for (const j of papersOfRare.get(w) ?? []) if (j !== i && placed.has(j)) sharedWith.set(j, (sharedWith.get(j) ?? 0) + 1);
+      }
+      const best = new Map<number, number>();
+      for (const [j, n] of sharedWith) {
+        const g = placed.get(j)!;
+        best.set(g, Math.max(best.get(g) ?? 0, n));
+      }
+      return best;
+    };
+    for (const i of singles) {
+      const scores = rareSharedByGroup(i);
+      const toMain = scores.get(-1) ?? 0;
+      let best = -1;
+      let bestScore = Math.max(toMain, minShared - 1);
+      // Only the groups it shares a rare word with; the lowest-numbered one on a tie.
+      for (const [si, score] of scores) {
+        if (si >= 0 && (score > bestScore || (score === bestScore && best >= 0 && si < best))) {
+          bestScore = score;
+          best = si;
+        }
+      }
+      if (best >= 0) splits[best]!.push(i);
+      else mainIdx.add(i);
+      placed.set(i, best);
     }
-    if (best >= 0) splits[best]!.push(i);
-    else mainIdx.add(i);
-    placed.set(i, best);
   }
   const clusters = [[...mainIdx].sort((a, b) => a - b), ...splits.map((s) => s.sort((a, b) => a - b))];
   return clusters.map((c) => {
