@@ -1,7 +1,10 @@
 /**
  * The one place that reads MiniSearch's internal index (7.x): the radix tree of terms with their
  * per-field posting maps, document ids, field lengths and stored fields. The query executor
- * (`executor.ts`) scores from these exactly as `MiniSearch#search` does, but plans the work.
+ * (`executor.ts`) scores from these exactly as `MiniSearch#search` does, but plans the work
+ * (`miniSearchView`: a MiniSearch index as the scoring view of `view.ts`, which compact segments
+ * implement too). Dumps restore indexes for snapshots and transfers; `replayAverages` and
+ * `shortIdOf` serve in-place patches (`tiered.ts`).
  *
  * `test/internals.test.ts` fails if a MiniSearch upgrade changes any of this (shape or scoring);
  * `indexView` also checks the shape at run time and throws a `papertalk:` error when it changed.
