@@ -173,6 +173,17 @@ function mergeList(list: PostingList | undefined, tomb: Uint8Array | null, extra
   return k ? new ListPostings(docs.subarray(0, k), tfs.subarray(0, k)) : undefined;
 }
 
+/** Whether any of the term's documents is removed. */
+function holdsRemoved(fp: TermPostings, tomb: Uint8Array): boolean {
+  for (const list of fp.values()) {
+    if (isArrayPostings(list)) {
+      const docs = list.docs;
+      for (let i = 0; i < docs.length; i++) if (tomb[docs[i]!]) return true;
+    } else for (const [doc] of list) if (tomb[doc]) return true;
+  }
+  return false;
+}
+
 /** A segment with tombstones and additions (`delta`, document numbers shifted by the segment's `nextId`), as one index. */
 function combinedView(s: Segment, delta: ScoringView, tomb: Uint8Array | null, tombCount: number, avgFieldLength: number[]): ScoringView {
   const base = s.nextId;
@@ -188,7 +199,8 @@ function combinedView(s: Segment, delta: ScoringView, tomb: Uint8Array | null, t
     const own = s.get(term);
     const extra = delta.terms.get(term);
     let out: TermPostings | undefined = own;
-    if (extra || (own && tomb)) {
+    // A term none of whose documents were removed keeps the segment's lists (no copy).
+    if (extra || (own && tomb && holdsRemoved(own, tomb))) {
       const map = new Map<number, PostingList>();
       for (const f of fieldIdList) {
         const list = mergeList(own?.get(f), tomb, extra?.get(f), base);
