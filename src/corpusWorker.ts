@@ -65,13 +65,14 @@ function sendDiff(result: LoadResult, timings: { parseMs: number }): void {
   if (!state || streaming) return;
   const t0 = performance.now();
   // From an incremental build of the corpus the main thread has: only the touched records are compared.
+  const incremental = result.changes?.since === state.corpus;
   const d = diffLibrary(state, result.corpus, 0.05, result.changes);
   if (!d) return;
   const gen = ++generation;
   state = d.state;
   diffOf.set(result.corpus, gen);
   send({ t: 'diff', gen, diff: d.diff, meta: { issues: result.issues, files: result.files, timings: { parseMs: timings.parseMs, indexMs: 0 }, from: 'files' } });
-  send({ t: 'log', level: 'debug', obj: { gen, records: diffSize(d.diff), diffMs: Math.round(performance.now() - t0) }, msg: 'library diff sent' });
+  send({ t: 'log', level: 'debug', obj: { gen, records: diffSize(d.diff), diffMs: Math.round(performance.now() - t0), incremental }, msg: 'library diff sent' });
 }
 
 const options: CorpusServiceOptions = {
