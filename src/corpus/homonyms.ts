@@ -107,19 +107,24 @@ export function splitHomonyms(papers: Paper[], personKey: string, explicit: Read
   // Only a group of `minSize` outside the main body can be another person (groups are disjoint:
   // those joining the main body below never make another one part of it).
   if (!explicitGroups.some((g) => g.length >= minSize && !g.some((i) => mainIdx.has(i)))) return single();
-  const coauthorKeys = papers.map((p) => (p.authors.length > maxCoauthors ? new Set<string>() : new Set(keysOf(p).filter((k) => k !== personKey))));
-  const mainCoauthors = new Set([...mainIdx].flatMap((i) => [...coauthorKeys[i]!]));
-  const mainCategories = new Set([...mainIdx].map((i) => papers[i]!.category).filter(Boolean));
+  /** Co-authors (name keys but the person's own) of a paper, none for one with too many authors. */
+  const coauthorsOf = (i: number): readonly string[] => (papers[i]!.authors.length > maxCoauthors ? [] : keysOf(papers[i]!));
+  const mainCoauthors = new Set<string>();
+  const mainCategories = new Set<string>();
+  for (const i of mainIdx) {
+    for (const k of coauthorsOf(i)) if (k !== personKey) mainCoauthors.add(k);
+    const category = papers[i]!.category;
+    if (category) mainCategories.add(category);
+  }
+  const sharesCoauthor = (i: number) => coauthorsOf(i).some((k) => k !== personKey && mainCoauthors.has(k));
   const splits: number[][] = [];
   const singles: number[] = [];
   for (const g of explicitGroups) {
     if (g.some((i) => mainIdx.has(i))) continue;
     // Linked to the main person by a co-author, or working in a field the main person works in.
-    const linked =
-      g.some((i) => [...coauthorKeys[i]!].some((k) => mainCoauthors.has(k))) ||
-      g.some((i) => mainCategories.has(papers[i]!.category));
+    const linked = g.some(sharesCoauthor) || g.some((i) => mainCategories.has(papers[i]!.category ?? ''));
     if (g.length >= minSize && !linked) splits.push(g);
-    else if (g.length === 1 && ![...coauthorKeys[g[0]!]!].some((k) => mainCoauthors.has(k))) singles.push(g[0]!);
+    else if (g.length === 1 && !sharesCoauthor(g[0]!)) singles.push(g[0]!);
     else for (const i of g) mainIdx.add(i);
   }
   if (!splits.length) return single();
