@@ -169,6 +169,8 @@ export class CorpusLoader extends EventEmitter<CorpusServiceEvents> {
   private saving: Promise<void> = Promise.resolve();
   /** Reading the files' texts after a start from a snapshot (the last good versions). */
   private fillingLastGood: Promise<void> = Promise.resolve();
+  /** Building the incremental state after a start from a snapshot (see `warm`). */
+  private warming: Promise<void> = Promise.resolve();
   /** Bumped by every load: a snapshot write that a newer load overtook is skipped. */
   private generation = 0;
   private closed = false;
@@ -183,8 +185,8 @@ export class CorpusLoader extends EventEmitter<CorpusServiceEvents> {
   async idle(): Promise<void> {
     let before: Promise<void>[] = [];
     // A write may queue another behind it: wait until nothing new was queued.
-    while (before[0] !== this.saving || before[1] !== this.fillingLastGood) {
-      before = [this.saving, this.fillingLastGood];
+    while (before[0] !== this.saving || before[1] !== this.fillingLastGood || before[2] !== this.warming) {
+      before = [this.saving, this.fillingLastGood, this.warming];
       await Promise.all(before);
     }
   }
@@ -275,7 +277,35 @@ export class CorpusLoader extends EventEmitter<CorpusServiceEvents> {
     return this.reloading;
   }
 
+  /**
+   * After a start from a snapshot, builds the incremental state from the files in the background
+   * (nothing is emitted or sent: the library is the snapshot's), so that the first reload after
+   * the start redoes only what changed instead of parsing and merging everything. A load asked
+   * for meanwhile waits for it (and is then incremental).
+   */
+  warm(): Promise<LoadResult | null> {
+    const before = this.reloading?.catch(() => undefined);
+    const run = (async () => {
+      await before;
+      await this.fillingLastGood;
+      if (this.closed) return null;
+      const t = performance.now();
+      const manifest = await this.readManifest([]);
+      const files = await this.readFiles([]);
+      const result = this.incremental.build(files, manifest, this.extraPapers);
+      this.options.logger.debug({ papers: result.corpus.papers.length, ms: Math.round(performance.now() - t) }, 'incremental state built after a snapshot start');
+      return result;
+    })().catch((err: unknown) => {
+      // The next load then builds it (a full build, as without the warm-up).
+      this.options.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'cannot prepare incremental reloads; the next reload builds everything');
+      return null;
+    });
+    this.warming = run.then(() => undefined);
+    return run;
+  }
+
   private async doLoad(): Promise<LoadedCorpus> {
+    await this.warming;
     const generation = ++this.generation;
     const fromSnapshot = await this.loadSnapshot();
     if (fromSnapshot) return fromSnapshot;

@@ -16,7 +16,7 @@ import { CorpusLoader, type CorpusServiceOptions, type LoadedCorpus } from './co
 import type { RawPaper } from './corpus/schema.ts';
 import type { Corpus } from './corpus/schema.ts';
 import type { LoadResult } from './corpus/load.ts';
-import { diffLibrary, diffSize, recordState, type RecordState } from './search/diff.ts';
+import { diffLibrary, diffSize, rebaseState, recordState, type RecordState } from './search/diff.ts';
 import { extraParts, libraryParts, type LibraryPart } from './search/transfer.ts';
 import type { ToMain, ToWorker, WorkerInit } from './corpusWorkerProtocol.ts';
 
@@ -210,6 +210,15 @@ port.on('message', (msg: ToWorker) => {
             state = recordState(c, loaded.library.lookups());
           }
           void loader.release().then(collect);
+          // So that the first reload after the start is incremental too. When the corpus built is
+          // the snapshot's (the same files), the state describes it from then on (an incremental
+          // build's changes name the corpus object they start from).
+          if (loaded.from === 'snapshot') {
+            void loader.warm().then((built) => {
+              if (built && state?.corpus === c && JSON.stringify(built.corpus) === JSON.stringify(c)) state = rebaseState(state, built.corpus);
+              collect();
+            });
+          }
         },
         () => undefined,
       );

@@ -209,6 +209,34 @@ describe('CorpusService with the index snapshot cache', () => {
     expect(corpusOf(warm)).toBe(corpusOf(next));
   });
 
+  it('after a start from a snapshot the incremental state is built in the background: the first reload is incremental, sent as a diff, and equals a fresh build', async () => {
+    const dir = copyOfData();
+    rmSync(join(dir, '004_96e9a1a6cd26aa5c.txt'));
+    const cacheDir = join(tempDir('papertalk-cache-'), 'c');
+    const cold = service(dir, cacheDir);
+    await cold.load();
+    await cold.idle();
+    const { logger, lines } = capture();
+    const s = service(dir, cacheDir, logger);
+    const started = await s.load();
+    expect(started.from).toBe('snapshot');
+    s.watch();
+    await s.idle(); // the worker's warm-up included
+    expect(lines.some((l) => l.msg === 'incremental state built after a snapshot start')).toBe(true);
+    const reloaded = new Promise<LoadedCorpus>((resolve) => s.once('reloaded', resolve));
+    copyFileSync(join(dataDir, '004_96e9a1a6cd26aa5c.txt'), join(dir, '004_96e9a1a6cd26aa5c.txt'));
+    const next = await reloaded;
+    await s.idle();
+    const reload = lines.find((l) => l.msg === 'corpus reloaded') as { incremental?: boolean } | undefined;
+    expect(reload?.incremental).toBe(true);
+    const diff = lines.find((l) => l.msg === 'library diff sent') as { incremental?: boolean; records?: number } | undefined;
+    expect(diff?.incremental).toBe(true);
+    expect(diff?.records).toBeGreaterThan(0);
+    const fresh = await service(dir, null).load();
+    expect(corpusOf(next)).toBe(corpusOf(fresh));
+    expect(next.library.search('speech', {}, { limit: 20 }).hits.map((h) => [h.id, h.score.toFixed(6)])).toEqual(fresh.library.search('speech', {}, { limit: 20 }).hits.map((h) => [h.id, h.score.toFixed(6)]));
+  });
+
   it('a cache directory inside the data directory under a plain name is neither corpus nor a reason to reload', async () => {
     const dir = copyOfData();
     const cacheDir = join(dir, 'cache');

@@ -76,6 +76,11 @@ export function recordState(corpus: Corpus, lookups: LibraryLookups = libraryLoo
   return { papers: byId(corpus.papers), posts: byId(corpus.posts), authors: byId(corpus.authors), lookups: lookupIds(lookups), corpus, index: new LookupIndex(corpus) };
 }
 
+/** The state of an equal corpus built again (the same records in other objects): its hashes and lookups, the new corpus's objects. */
+export function rebaseState(state: RecordState, corpus: Corpus): RecordState {
+  return { ...state, corpus, index: new LookupIndex(corpus) };
+}
+
 function diffRecords<T extends { id: string }>(before: Map<string, string>, items: readonly T[], now: Map<string, string>): RecordsDiff<T> {
   const upsert = items.filter((r) => before.get(r.id) !== now.get(r.id));
   const remove = [...before.keys()].filter((id) => !now.has(id));
