@@ -16,8 +16,9 @@ import { Worker } from 'node:worker_threads';
 import { adoptPrepared, inheritPrepared, preparedExtras, preparedFromExtras, type PreparedData } from './conversation/understand/understand.ts';
 import type { RawPaper } from './corpus/schema.ts';
 import { CorpusLoader, watchDataDir, type CorpusServiceEvents, type CorpusServiceOptions, type LoadedCorpus } from './corpusLoader.ts';
-import type { LoadedMeta, ToMain, ToWorker, WorkerInit } from './corpusWorkerProtocol.ts';
+import { AVERAGES_KEY, type LoadedMeta, type ToMain, type ToWorker, type WorkerInit } from './corpusWorkerProtocol.ts';
 import { diffSize, type LibraryDiff } from './search/diff.ts';
+import type { IndexAverages } from './search/library.ts';
 import { LibraryAssembler } from './search/transfer.ts';
 
 export type { CorpusServiceEvents, CorpusServiceOptions, LoadedCorpus } from './corpusLoader.ts';
@@ -39,6 +40,11 @@ interface Pending {
 
 
 /** Installs the understanding dictionaries a snapshot kept (the engine then need not build them). */
+function isIndexAverages(x: unknown): x is IndexAverages {
+  const list = (a: unknown) => Array.isArray(a) && a.every((v) => v === null || v === undefined || typeof v === 'number');
+  return !!x && typeof x === 'object' && list((x as IndexAverages).main) && list((x as IndexAverages).titles) && list((x as IndexAverages).authors);
+}
+
 function adoptKept(loaded: LoadedCorpus): LoadedCorpus {
   const prepared = loaded.extras ? preparedFromExtras((k) => loaded.extras![k]) : null;
   if (prepared) adoptPrepared(loaded.library, prepared);
@@ -285,7 +291,11 @@ export class CorpusService extends EventEmitter<CorpusServiceEvents> {
     const prepared: PreparedData | null = preparedFromExtras((k) => x.get(k));
     if (a.kind === 'prepared') {
       // The dictionaries of the library that arrived as a diff: they replace the inherited ones.
-      if (prepared && this.loaded && this.loadedGen === gen) adoptPrepared(this.loaded.library, prepared);
+      if (this.loaded && this.loadedGen === gen) {
+        if (prepared) adoptPrepared(this.loaded.library, prepared);
+        const averages = x.get(AVERAGES_KEY);
+        if (isIndexAverages(averages)) this.loaded.library.setAverages(averages);
+      }
       this.options.logger.debug({ gen, parts: a.parts, transferMs: Math.round(sendMs) }, 'dictionaries received from the corpus worker');
       this.updateRef();
       return;
@@ -330,7 +340,8 @@ export class CorpusService extends EventEmitter<CorpusServiceEvents> {
     const t0 = performance.now();
     let library;
     try {
-      library = current.library.patched(diff);
+      // A large library's averages come with the dictionaries (a replay over every document would stall here).
+      library = current.library.patched(diff, undefined, { deferAverages: true });
     } catch (err) {
       // The served library may be half patched: the next load replaces it whole.
       logger.error({ err }, 'cannot apply the library diff; reloading the whole library');

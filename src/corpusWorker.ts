@@ -18,7 +18,7 @@ import type { Corpus } from './corpus/schema.ts';
 import type { LoadResult } from './corpus/load.ts';
 import { diffLibrary, diffSize, rebaseState, recordState, type RecordState } from './search/diff.ts';
 import { extraParts, libraryParts, type LibraryPart } from './search/transfer.ts';
-import type { ToMain, ToWorker, WorkerInit } from './corpusWorkerProtocol.ts';
+import { AVERAGES_KEY, type ToMain, type ToWorker, type WorkerInit } from './corpusWorkerProtocol.ts';
 
 const port = parentPort;
 if (!port) throw new Error('papertalk: corpusWorker.ts runs as a worker thread');
@@ -163,7 +163,8 @@ async function deliver(loaded: LoadedCorpus): Promise<number> {
     const diffGen = diffOf.get(loaded.library.corpus);
     if (diffGen !== undefined) {
       sent.set(loaded, diffGen);
-      await sendParts(diffGen, 'prepared', extraParts(preparedFor(loaded), PART_SIZES), loaded);
+      // With the index averages of the fresh build (a large library's diff left its own as they were).
+      await sendParts(diffGen, 'prepared', extraParts({ ...preparedFor(loaded), [AVERAGES_KEY]: loaded.library.averages() }, PART_SIZES), loaded);
       return diffGen;
     }
     const gen = ++generation;

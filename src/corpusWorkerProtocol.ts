@@ -32,6 +32,9 @@ export type ToWorker =
   /** End the worker once its background work is done. */
   | { t: 'exit' };
 
+/** Key of the index averages among the extras sent after a diff (see `Library.setAverages`). */
+export const AVERAGES_KEY = 'indexAverages';
+
 export type LoadedMeta = Pick<LoadedCorpus, 'issues' | 'files' | 'timings' | 'from'>;
 
 export type ToMain =

@@ -79,15 +79,15 @@ function expectSameLibrary(got: Library, want: Library): void {
 }
 
 describe('incremental library updates', () => {
-  for (const seed of [1, 2, 3, 4]) {
-    it(`seed ${seed}${seed === 3 ? ' (from a snapshot)' : seed === 4 ? ' (segments)' : ''}: a patched library equals a fresh build after every step of random adds, changes and removals`, () => {
+  for (const seed of [1, 2, 3, 4, 5]) {
+    it(`seed ${seed}${seed === 3 ? ' (from a snapshot)' : seed === 4 ? ' (segments)' : seed === 5 ? ' (segments, averages deferred)' : ''}: a patched library equals a fresh build after every step of random adds, changes and removals`, () => {
       const r = rng(seed);
       const files = new Map(shipped.map((f) => [f.name, f.text]));
       const cache: ParseCache = new Map();
       const build = () => buildCorpus([...files].map(([name, text]) => ({ name, text })), manifest, { cache }).corpus;
       // Seed 3 starts from a library restored from a snapshot (as the main thread's libraries are), seed 4 from segments.
       const first = build();
-      let lib = seed === 3 ? Library.fromSnapshot(first, Library.build(first).snapshot()) : seed === 4 ? Library.fromSnapshot(first, Library.build(first, DEFAULT_RANKING, { segmentMinDocs: 0 }).snapshot()) : Library.build(first);
+      let lib = seed === 3 ? Library.fromSnapshot(first, Library.build(first).snapshot()) : seed >= 4 ? Library.fromSnapshot(first, Library.build(first, DEFAULT_RANKING, { segmentMinDocs: 0 }).snapshot()) : Library.build(first);
       let state = recordState(lib.corpus);
       let patches = 0;
       for (let step = 0; step < 8; step++) {
@@ -106,10 +106,15 @@ describe('incremental library updates', () => {
         const fresh = Library.build(corpus);
         const d = diffLibrary(state, corpus, 1);
         expect(d).not.toBeNull();
-        const next = lib.patched(d!.diff);
+        const next = lib.patched(d!.diff, DEFAULT_RANKING, { deferAverages: seed === 5 });
         expect(() => lib.patched(d!.diff)).toThrow(/^papertalk: /);
+        if (seed === 5) {
+          // Searchable at once with the previous averages; then exact with those of a fresh build.
+          for (const p of d!.diff.papers.upsert) if (p.title) expect(next.search(p.title, { kinds: ['paper'] }, { limit: 50, cache: false }).hits.map((h) => h.id), p.title).toContain(p.id);
+          next.setAverages(Library.build(corpus, DEFAULT_RANKING, { segmentMinDocs: 0 }).averages());
+        }
         expectSameLibrary(next, fresh);
-        if (seed === 4) {
+        if (seed >= 4) {
           // Still segments with additions; compacted into new segments (a snapshot), the same again.
           expect(next.indexes().main.segment).not.toBeNull();
           expectSameLibrary(Library.fromSnapshot(next.corpus, next.snapshot()), fresh);

@@ -343,6 +343,23 @@ export interface LibraryParts {
   acronyms: AcronymMap;
 }
 
+export interface PatchOptions {
+  /**
+   * Leave the average field lengths of segmented indexes as they were instead of replaying them
+   * over every document (a large library: hundreds of ms at 100k). Scores are then off by the
+   * change's share of the averages until `setAverages` gives them (the corpus worker sends those
+   * of its fresh build).
+   */
+  deferAverages?: boolean;
+}
+
+/** Average field lengths by index (field ids as the index numbers them). */
+export interface IndexAverages {
+  main: number[];
+  titles: number[];
+  authors: number[];
+}
+
 export class Library {
   readonly corpus: Corpus;
   readonly papers: Map<string, Paper>;
@@ -473,7 +490,7 @@ export class Library {
    * lookups updated in place; this library is retired (its caches are dropped, and it should
    * no longer be used: its corpus arrays describe the old corpus).
    */
-  patched(diff: LibraryDiff, ranking: RankingOptions = this.ranking): Library {
+  patched(diff: LibraryDiff, ranking: RankingOptions = this.ranking, options: PatchOptions = {}): Library {
     if (this.retired) throw new Error('papertalk: a retired library cannot be patched');
     const l = this.lookups();
     const out = <T>(index: TieredIndex<T>, doc: T & { id?: string; uid?: string }) => {
@@ -525,17 +542,40 @@ export class Library {
         return r;
       });
     const corpus: Corpus = { papers: pick(l.papers, diff.papers.order), posts: pick(l.posts, diff.posts.order), authors: pick(l.authors, diff.authors.order) };
-    // Average field lengths as a fresh build in corpus order has them (the scores depend on them).
-    this.main.replayAverages((function* () {
-      for (const p of corpus.papers) yield `paper:${p.id}`;
-      for (const p of corpus.posts) yield `post:${p.id}`;
-      for (const a of corpus.authors) yield `author:${a.id}`;
-    })());
-    this.titleIndex.replayAverages(corpus.papers.filter((p) => p.title).map((p) => p.id));
-    this.authorIndex.replayAverages(corpus.authors.map((a) => a.id));
+    // Average field lengths as a fresh build in corpus order has them (the scores depend on them),
+    // unless they come later for a segmented index (`setAverages`).
+    const replay = (index: TieredIndex<any>) => !(options.deferAverages && index.segmented);
+    if (replay(this.main)) {
+      this.main.replayAverages((function* () {
+        for (const p of corpus.papers) yield `paper:${p.id}`;
+        for (const p of corpus.posts) yield `post:${p.id}`;
+        for (const a of corpus.authors) yield `author:${a.id}`;
+      })());
+    }
+    if (replay(this.titleIndex)) this.titleIndex.replayAverages(corpus.papers.filter((p) => p.title).map((p) => p.id));
+    if (replay(this.authorIndex)) this.authorIndex.replayAverages(corpus.authors.map((a) => a.id));
     const indexes: LibraryIndexes = { main: this.main, titles: this.titleIndex, authors: this.authorIndex };
     this.retire();
     return new Library(corpus, ranking, { parts: { lookups: { ...l, categories: diff.categories }, indexes, acronyms: new Map(diff.acronyms) } });
+  }
+
+  /** The average field lengths of the indexes (what `setAverages` of a patched library takes). */
+  averages(): IndexAverages {
+    return { main: this.main.averages(), titles: this.titleIndex.averages(), authors: this.authorIndex.averages() };
+  }
+
+  /**
+   * Takes the average field lengths of a fresh build of this library's corpus for the indexes a
+   * patch left them to (`deferAverages`); searches cached with the previous ones are dropped.
+   */
+  setAverages(avg: IndexAverages): void {
+    if (this.retired) throw new Error('papertalk: a retired library takes no averages');
+    if (this.main.segmented) this.main.setAverages(avg.main);
+    if (this.titleIndex.segmented) this.titleIndex.setAverages(avg.titles);
+    if (this.authorIndex.segmented) this.authorIndex.setAverages(avg.authors);
+    this.searchCache.clear();
+    this.memo.clear();
+    this.executors.clear();
   }
 
   /** Recent searches (the library never changes, so results stay valid). */

@@ -124,6 +124,27 @@ export class TieredIndex<T> {
     this.avg = avg;
   }
 
+  /** Whether a segment holds the bulk. */
+  get segmented(): boolean {
+    return this.segment !== null;
+  }
+
+  /** The average field lengths the index scores with. */
+  averages(): number[] {
+    return this.segment ? [...(this.avg ?? this.segment.avgFieldLength)] : [...miniSearchView(this.delta).avgFieldLength];
+  }
+
+  /**
+   * Sets the average field lengths of a segmented index to those computed elsewhere: a fresh
+   * build of the same documents in corpus order (what `replayAverages` computes here).
+   */
+  setAverages(avg: readonly number[]): void {
+    const s = this.segment;
+    if (!s) throw new Error('papertalk: only a segmented index takes averages computed elsewhere');
+    if (avg.length > s.fields.length || avg.some((a) => a !== undefined && a !== null && !Number.isFinite(a))) throw new Error('papertalk: invalid average field lengths');
+    this.avg = [...avg];
+  }
+
   /** What the executor scores (a fresh view after each change). */
   view(): ScoringView {
     const s = this.segment;
