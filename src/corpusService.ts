@@ -13,12 +13,12 @@
  */
 import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
-import { adoptPrepared, inheritPrepared, preparedExtras, preparedFromExtras, type PreparedData } from './conversation/understand/understand.ts';
+import { adoptPrepared, adoptPreparedSteps, inheritPrepared, preparedExtras, preparedFromExtras, type PreparedData } from './conversation/understand/understand.ts';
 import type { RawPaper } from './corpus/schema.ts';
 import { CorpusLoader, watchDataDir, type CorpusServiceEvents, type CorpusServiceOptions, type LoadedCorpus } from './corpusLoader.ts';
 import { AVERAGES_KEY, type LoadedMeta, type ToMain, type ToWorker, type WorkerInit } from './corpusWorkerProtocol.ts';
 import { diffSize, type LibraryDiff } from './search/diff.ts';
-import type { IndexAverages } from './search/library.ts';
+import type { IndexAverages, Library } from './search/library.ts';
 import { LibraryAssembler } from './search/transfer.ts';
 
 export type { CorpusServiceEvents, CorpusServiceOptions, LoadedCorpus } from './corpusLoader.ts';
@@ -40,6 +40,9 @@ interface Pending {
 
 
 /** Installs the understanding dictionaries a snapshot kept (the engine then need not build them). */
+/** Dictionary entries adopted per event-loop turn (~10 ms of work). */
+const ADOPT_SLICE = 25_000;
+
 function isIndexAverages(x: unknown): x is IndexAverages {
   const list = (a: unknown) => Array.isArray(a) && a.every((v) => v === null || v === undefined || typeof v === 'number');
   return !!x && typeof x === 'object' && list((x as IndexAverages).main) && list((x as IndexAverages).titles) && list((x as IndexAverages).authors);
@@ -217,7 +220,36 @@ export class CorpusService extends EventEmitter<CorpusServiceEvents> {
     else this.worker.unref();
   }
 
+  /** Set while a library is being finished in steps: later messages wait for it. */
+  private queue: Promise<void> | null = null;
+
+  /**
+   * Messages in order: those after a library still being finished (see `finishAssembly`) wait for
+   * it (a diff applies to that library; its 'loaded' answers with it); logs and progress do not.
+   */
   private onMessage(msg: ToMain): void {
+    const run = () => {
+      const busy = this.handle(msg);
+      if (busy) {
+        this.queue = busy;
+        void busy.then(() => {
+          if (this.queue === busy) this.queue = null;
+        });
+      }
+      return busy;
+    };
+    if (this.queue && msg.t !== 'log' && msg.t !== 'progress') {
+      const next: Promise<void> = this.queue.then(() => run() ?? undefined);
+      this.queue = next;
+      void next.then(() => {
+        if (this.queue === next) this.queue = null;
+      });
+      return;
+    }
+    run();
+  }
+
+  private handle(msg: ToMain): Promise<void> | void {
     const logger = this.options.logger;
     switch (msg.t) {
       case 'ready':
@@ -255,8 +287,7 @@ export class CorpusService extends EventEmitter<CorpusServiceEvents> {
         return;
       }
       case 'end':
-        this.finishAssembly(msg.gen, msg.meta, msg.sendMs);
-        return;
+        return this.finishAssembly(msg.gen, msg.meta, msg.sendMs);
       case 'loaded': {
         const pending = this.pendingLoads.get(msg.id);
         this.pendingLoads.delete(msg.id);
@@ -282,36 +313,60 @@ export class CorpusService extends EventEmitter<CorpusServiceEvents> {
     }
   }
 
-  private finishAssembly(gen: number, meta: LoadedMeta, sendMs: number): void {
+  /**
+   * The last step of a transfer, itself in steps (one per turn of the event loop, so that a large
+   * library does not stall answers: at 100k papers the indexes take ~150 ms and the dictionaries
+   * ~250 ms in one go): the library, then its dictionaries a slice at a time, then the swap.
+   */
+  private finishAssembly(gen: number, meta: LoadedMeta, sendMs: number): Promise<void> | void {
     const a = this.assembling;
     this.assembling = null;
     if (!a || a.gen !== gen) return;
     const t0 = performance.now();
+    const logger = this.options.logger;
     const x = a.assembler.extras;
     const prepared: PreparedData | null = preparedFromExtras((k) => x.get(k));
-    if (a.kind === 'prepared') {
-      // The dictionaries of the library that arrived as a diff: they replace the inherited ones.
-      if (this.loaded && this.loadedGen === gen) {
-        if (prepared) adoptPrepared(this.loaded.library, prepared);
+    const self = this;
+    function* steps(): Generator<void, void> {
+      if (a!.kind === 'prepared') {
+        // The dictionaries of the library that arrived as a diff: they replace the inherited ones.
+        const library = self.loadedGen === gen ? self.loaded?.library : undefined;
+        if (!library) return;
+        if (prepared) yield* adoptPreparedSteps(library, prepared, ADOPT_SLICE);
         const averages = x.get(AVERAGES_KEY);
-        if (isIndexAverages(averages)) this.loaded.library.setAverages(averages);
+        if (isIndexAverages(averages) && self.loadedGen === gen) library.setAverages(averages);
+        logger.debug({ gen, parts: a!.parts, transferMs: Math.round(sendMs) }, 'dictionaries received from the corpus worker');
+        return;
       }
-      this.options.logger.debug({ gen, parts: a.parts, transferMs: Math.round(sendMs) }, 'dictionaries received from the corpus worker');
-      this.updateRef();
-      return;
+      let library: Library;
+      try {
+        library = a!.assembler.finish();
+      } catch (err) {
+        logger.error({ err }, 'cannot assemble the library the corpus worker sent; keeping the previous corpus');
+        self.byGen.set(gen, err as Error);
+        return;
+      }
+      yield;
+      if (prepared) yield* adoptPreparedSteps(library, prepared, ADOPT_SLICE);
+      self.install(gen, { library, issues: meta.issues, files: meta.files, timings: meta.timings, loadedAt: self.options.now?.() ?? new Date(), ...(meta.from ? { from: meta.from } : {}) });
+      logger.debug({ gen, parts: a!.parts, transferMs: Math.round(sendMs), finishMs: Math.round(performance.now() - t0) }, 'library received from the corpus worker');
     }
-    let loaded: LoadedCorpus;
-    try {
-      const library = a.assembler.finish();
-      if (prepared) adoptPrepared(library, prepared);
-      loaded = { library, issues: meta.issues, files: meta.files, timings: meta.timings, loadedAt: this.options.now?.() ?? new Date(), ...(meta.from ? { from: meta.from } : {}) };
-    } catch (err) {
-      this.options.logger.error({ err }, 'cannot assemble the library the corpus worker sent; keeping the previous corpus');
-      this.byGen.set(gen, err as Error);
-      return;
-    }
-    this.install(gen, loaded);
-    this.options.logger.debug({ gen, parts: a.parts, transferMs: Math.round(sendMs), finishMs: Math.round(performance.now() - t0) }, 'library received from the corpus worker');
+    const it = steps();
+    const done = new Promise<void>((resolve) => {
+      const step = () => {
+        let last = true;
+        try {
+          last = !!it.next().done;
+        } catch (err) {
+          logger.error({ err, gen }, 'cannot finish the library the corpus worker sent; keeping the previous corpus');
+          this.byGen.set(gen, err as Error);
+        }
+        if (last) resolve();
+        else setImmediate(step);
+      };
+      step();
+    });
+    return done.then(() => this.updateRef());
   }
 
   private install(gen: number, loaded: LoadedCorpus): void {

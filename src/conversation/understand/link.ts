@@ -281,7 +281,27 @@ export function lexiconData(lib: Library): LexiconData {
 
 /** Installs dictionaries built elsewhere (`lexiconData` of a library with the same corpus). */
 export function adoptLexicon(lib: Library, data: LexiconData): void {
-  lexicons.set(lib, { dict: new Map(data.dict), maxLen: data.maxLen, venues: new Map(data.venues), orgs: new Map(data.orgs) });
+  runSteps(adoptLexiconSteps(lib, data, Infinity));
+}
+
+/**
+ * `adoptLexicon` a slice at a time: each step adds about `slice` dictionary entries (at 100k papers
+ * the dictionary has hundreds of thousands: one event-loop turn for all of them stalls the bot for
+ * a quarter of a second); the lexicon is installed at the last step.
+ */
+export function* adoptLexiconSteps(lib: Library, data: LexiconData, slice: number): Generator<void, void> {
+  const dict = new Map<string, Entry[]>();
+  let n = 0;
+  for (const [k, v] of data.dict) {
+    dict.set(k, v);
+    if (++n % slice === 0) yield;
+  }
+  lexicons.set(lib, { dict, maxLen: data.maxLen, venues: new Map(data.venues), orgs: new Map(data.orgs) });
+}
+
+/** Runs a generator of steps to its end. */
+export function runSteps(steps: Generator<void, void>): void {
+  while (!steps.next().done);
 }
 
 /**

@@ -12,7 +12,7 @@ import type { Frame, GroupBy, Intent } from '../types.ts';
 import { paperFilter, selectPapers } from '../execute.ts';
 import { intersect, numberWord } from './dates.ts';
 import { features, maskedWords, predict, type IntentLabel, type IntentModel } from './intents.ts';
-import { adoptLexicon, greedy, inheritLexicon, lexicon, lexiconData, link, type LexiconData, type Span, type SpanType } from './link.ts';
+import { adoptLexiconSteps, greedy, inheritLexicon, lexicon, lexiconData, link, runSteps, type LexiconData, type Span, type SpanType } from './link.ts';
 import { tokenize, type Token } from './tokens.ts';
 import model from './intent-model.json' with { type: 'json' };
 import scoreWeights from './score-weights.json' with { type: 'json' };
@@ -873,8 +873,19 @@ export function preparedData(lib: Library): PreparedData {
 }
 
 export function adoptPrepared(lib: Library, data: PreparedData): void {
-  adoptLexicon(lib, data.lexicon);
-  titleTerms.set(lib, new Map(data.titleTerms));
+  runSteps(adoptPreparedSteps(lib, data, Infinity));
+}
+
+/** `adoptPrepared` a slice at a time (about `slice` entries a step: see `adoptLexiconSteps`). */
+export function* adoptPreparedSteps(lib: Library, data: PreparedData, slice: number): Generator<void, void> {
+  yield* adoptLexiconSteps(lib, data.lexicon, slice);
+  const terms = new Map<string, string[]>();
+  let n = 0;
+  for (const [t, ids] of data.titleTerms) {
+    terms.set(t, ids);
+    if (++n % slice === 0) yield;
+  }
+  titleTerms.set(lib, terms);
 }
 
 /** `to` (patched from `from`) answers with `from`'s prepared data, minus removed records, until its own arrive. */
