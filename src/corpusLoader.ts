@@ -56,7 +56,11 @@ export interface CorpusServiceOptions {
   dataDir: string;
   logger: Logger;
   now?: () => Date;
-  /** Quiet period after the last file event before reloading. */
+  /**
+   * Quiet period after the last file event before reloading (default 200 ms: a file moved in is
+   * one event; a file still being written keeps sending them, and one read half-written keeps its
+   * last good version or is read again once complete).
+   */
   debounceMs?: number;
   /** A file whose entry count drops below this share of its last good count is kept at that version. */
   shrinkTolerance?: number;
@@ -112,12 +116,12 @@ export function cacheDirOf(options: CorpusServiceOptions): string | null {
 }
 
 /**
- * Watches the data directory and calls `reload` after `debounceMs` (500) of quiet; what it
+ * Watches the data directory and calls `reload` after `debounceMs` (200) of quiet; what it
  * returns stops the watch. Null when the directory cannot be watched (logged: SIGHUP reloads).
  */
 export function watchDataDir(options: CorpusServiceOptions, reload: () => Promise<unknown>): { close(): void } | null {
   const { dataDir, logger } = options;
-  const debounce = options.debounceMs ?? 500;
+  const debounce = options.debounceMs ?? 200;
   const cacheDir = cacheDirOf(options);
   let timer: NodeJS.Timeout | null = null;
   try {
