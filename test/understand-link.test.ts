@@ -12,6 +12,8 @@ import { loadCorpusDir } from '../src/corpus/load.ts';
 import { greedy, link, type Span } from '../src/conversation/understand/link.ts';
 import { tokenize } from '../src/conversation/understand/tokens.ts';
 import { Library } from '../src/search/library.ts';
+import { diffLibrary, recordState } from '../src/search/diff.ts';
+import { inheritPrepared, preparedData } from '../src/conversation/understand/understand.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const now = new Date('2026-12-02T12:00:00Z');
@@ -61,5 +63,23 @@ describe('link', () => {
   it('links a capitalised distinctive title word only as typed', () => {
     expect(best('the Apollo paper')).toEqual(['paper:Apollo']);
     expect(best('blog posts about medical imaging')).toEqual([]);
+  });
+});
+
+describe('dictionaries inherited by a patched library', () => {
+  it('leave out the records a diff removed (as entries are read) and keep the rest, until the library gets its own', () => {
+    const gpipe = [...lib.papers.values()].find((p) => p.title?.startsWith('GPipe'))!;
+    const own = Library.build(lib.corpus);
+    const ids = (l: Library, q: string) => link(q, tokenize(q), l, now).flatMap((s) => s.ids);
+    expect(ids(own, 'tell me about GPipe')).toContain(gpipe.id);
+    const corpus = { ...own.corpus, papers: own.corpus.papers.filter((p) => p.id !== gpipe.id) };
+    const d = diffLibrary(recordState(own.corpus), corpus, 1)!;
+    const patched = own.patched(d.diff);
+    inheritPrepared(own, patched, new Set(d.diff.papers.remove));
+    expect(ids(patched, 'tell me about GPipe')).not.toContain(gpipe.id);
+    expect(ids(patched, 'tell me about GLaM').length).toBeGreaterThan(0);
+    // What it would send on (plain data) leaves them out too.
+    const data = preparedData(patched);
+    expect(JSON.stringify(data)).not.toContain(gpipe.id);
   });
 });

@@ -44,6 +44,17 @@ export interface Lexicon {
   /** Venue keyword → how venues containing it are written. */
   venues: Map<string, string>;
   orgs: Map<string, string>;
+  /** Records gone since `dict` was built (an inherited lexicon): their ids are left out on reading. */
+  removed?: ReadonlySet<string>;
+}
+
+/** The entries of `key`, less the ids of records gone since the dictionary was built. */
+function entriesAt(lex: Lexicon, key: string): Entry[] | undefined {
+  const entries = lex.dict.get(key);
+  const gone = lex.removed;
+  if (!entries || !gone?.size) return entries;
+  const kept = entries.map((e) => (e.ids.some((id) => gone.has(id)) ? { ...e, ids: e.ids.filter((id) => !gone.has(id)) } : e)).filter((e) => e.ids.length);
+  return kept.length ? kept : undefined;
 }
 
 /** Other names of the categories the listings use. */
@@ -214,7 +225,7 @@ export function link(text: string, tokens: Token[], lib: Library, now: Date): Sp
     for (let j = i; j < Math.min(tokens.length, i + lex.maxLen); j++) {
       key = j === i ? tokens[j]!.norm : `${key} ${tokens[j]!.norm}`;
       // A possessive ends a name: "Nan Du's papers".
-      const entries = lex.dict.get(key);
+      const entries = entriesAt(lex, key);
       if (entries) {
         for (const e of entries) {
           if (e.needsUpper && !tokens.slice(i, j + 1).every((t) => t.upper)) continue;
@@ -276,7 +287,12 @@ export interface LexiconData {
 
 export function lexiconData(lib: Library): LexiconData {
   const lex = lexicon(lib);
-  return { dict: [...lex.dict], maxLen: lex.maxLen, venues: [...lex.venues], orgs: [...lex.orgs] };
+  const dict: [string, Entry[]][] = [];
+  for (const key of lex.dict.keys()) {
+    const entries = entriesAt(lex, key);
+    if (entries) dict.push([key, entries]);
+  }
+  return { dict, maxLen: lex.maxLen, venues: [...lex.venues], orgs: [...lex.orgs] };
 }
 
 /** Installs dictionaries built elsewhere (`lexiconData` of a library with the same corpus). */
@@ -307,21 +323,13 @@ export function runSteps(steps: Generator<void, void>): void {
 /**
  * Gives `to` (a library patched from `from`: see src/search/diff.ts) the dictionaries of `from`
  * until its own arrive, without the records that are gone: a question can then name any record
- * that still exists, and never one that does not.
+ * that still exists, and never one that does not. The gone ids are left out as entries are read
+ * (filtering a dictionary of 300,000 keys here took half a second at 100k papers).
  */
 export function inheritLexicon(from: Library, to: Library, removed: ReadonlySet<string>): void {
   const lex = lexicons.get(from);
   if (!lex) return;
-  if (!removed.size) {
-    lexicons.set(to, lex);
-    return;
-  }
-  const dict = new Map<string, Entry[]>();
-  for (const [k, entries] of lex.dict) {
-    const kept = entries.map((e) => (e.ids.some((id) => removed.has(id)) ? { ...e, ids: e.ids.filter((id) => !removed.has(id)) } : e)).filter((e) => e.ids.length);
-    if (kept.length) dict.set(k, kept);
-  }
-  lexicons.set(to, { ...lex, dict });
+  lexicons.set(to, removed.size ? { ...lex, removed: new Set([...(lex.removed ?? []), ...removed]) } : lex);
 }
 
 /** Whether the dictionaries of `lib` are there already (built, adopted or inherited). */

@@ -459,9 +459,13 @@ function read(intent: IntentLabel, text: string, tokens: Token[], spans: Span[],
 }
 
 const titleTerms = new WeakMap<Library, Map<string, string[]>>();
+/** Papers gone since the title terms a patched library inherited were built (left out on reading). */
+const titleTermsRemoved = new WeakMap<Library, ReadonlySet<string>>();
 
 /** Papers whose title has this (processed) term; built once per library. */
 function titlesWith(lib: Library, term: string): string[] {
+  const gone = titleTermsRemoved.get(lib);
+  if (gone) return (titleTerms.get(lib)?.get(term) ?? []).filter((id) => !gone.has(id));
   let map = titleTerms.get(lib);
   if (!map) {
     map = new Map();
@@ -869,7 +873,9 @@ export interface PreparedData {
 
 export function preparedData(lib: Library): PreparedData {
   prepare(lib);
-  return { lexicon: lexiconData(lib), titleTerms: [...(titleTerms.get(lib) ?? new Map<string, string[]>())] };
+  const gone = titleTermsRemoved.get(lib);
+  const terms = [...(titleTerms.get(lib) ?? new Map<string, string[]>())].map(([t, ids]): [string, string[]] => [t, gone ? ids.filter((id) => !gone.has(id)) : ids]).filter(([, ids]) => ids.length);
+  return { lexicon: lexiconData(lib), titleTerms: terms };
 }
 
 export function adoptPrepared(lib: Library, data: PreparedData): void {
@@ -886,6 +892,7 @@ export function* adoptPreparedSteps(lib: Library, data: PreparedData, slice: num
     if (++n % slice === 0) yield;
   }
   titleTerms.set(lib, terms);
+  titleTermsRemoved.delete(lib);
 }
 
 /** `to` (patched from `from`) answers with `from`'s prepared data, minus removed records, until its own arrive. */
@@ -893,16 +900,10 @@ export function inheritPrepared(from: Library, to: Library, removed: ReadonlySet
   inheritLexicon(from, to, removed);
   const terms = titleTerms.get(from);
   if (!terms) return;
-  if (!removed.size) {
-    titleTerms.set(to, terms);
-    return;
-  }
-  const kept = new Map<string, string[]>();
-  for (const [t, ids] of terms) {
-    const left = ids.some((id) => removed.has(id)) ? ids.filter((id) => !removed.has(id)) : ids;
-    if (left.length) kept.set(t, left);
-  }
-  titleTerms.set(to, kept);
+  titleTerms.set(to, terms);
+  // The gone papers are left out as terms are read (see `inheritLexicon`).
+  const gone = new Set([...(titleTermsRemoved.get(from) ?? []), ...removed]);
+  if (gone.size) titleTermsRemoved.set(to, gone);
 }
 
 /** `preparedData` as flat extras (sent in parts, kept in snapshots; see corpusWorker.ts). */
