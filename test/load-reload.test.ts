@@ -337,8 +337,8 @@ describe(`load during reloads of a ${PAPERS.toLocaleString('en-US')}-paper corpu
       for (let i = 0; ; i++) {
         const due = i * INTERVAL_MS;
         if (due >= stopAt) break;
-        const wait = t0 + due - Date.now();
-        if (wait > 0) await sleep(wait);
+        // A timer may fire a millisecond before Date.now() reaches its due time: wait until it has.
+        while (t0 + due > Date.now()) await sleep(t0 + due - Date.now());
         send(i, due);
       }
     })();
