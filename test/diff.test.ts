@@ -13,6 +13,7 @@ import { buildCorpus, type ParseCache, type SourceFile } from '../src/corpus/loa
 import { ManifestSchema } from '../src/corpus/manifest.ts';
 import { diffLibrary, diffSize, recordState } from '../src/search/diff.ts';
 import { DEFAULT_RANKING, Library } from '../src/search/library.ts';
+import { rng } from './fixtures/corpus/synthetic.ts';
 
 const dataDir = new URL('../data/', import.meta.url).pathname;
 const manifest = ManifestSchema.parse(JSON.parse(readFileSync(join(dataDir, 'sources.json'), 'utf8')));
@@ -20,18 +21,6 @@ const shipped: SourceFile[] = readdirSync(dataDir)
   .filter((f) => f.endsWith('.txt'))
   .sort()
   .map((name) => ({ name, text: readFileSync(join(dataDir, name), 'utf8') }));
-
-/** sfc-like small PRNG (deterministic). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = ['sparse', 'routing', 'quasar', 'experts', 'speech', 'translation', 'pipeline', 'retrieval', 'vision', 'graph', 'latent', 'diffusion', 'tokens', 'scaling'];
 const PEOPLE = ['Ada Example', 'Bo Sample', 'Nan Du', 'Yanqi Zhou', 'Chen Liang', 'Zhifeng Chen'];

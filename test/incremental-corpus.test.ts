@@ -18,6 +18,7 @@ import type { RawPaper } from '../src/corpus/schema.ts';
 import { diffLibrary, recordState, type LibraryDiff, type RecordState } from '../src/search/diff.ts';
 import { LOOKUP_NAMES } from '../src/search/library.ts';
 import { IMPORTS_DIR } from './fixtures/imports/files.ts';
+import { rng } from './fixtures/corpus/synthetic.ts';
 
 const dataDir = new URL('../data/', import.meta.url).pathname;
 const shippedManifest = ManifestSchema.parse(JSON.parse(readFileSync(join(dataDir, 'sources.json'), 'utf8')));
@@ -36,17 +37,6 @@ beforeAll(async () => {
   generated = generateCorpus(await loadVocabulary(), { papers: 300, seed: 11 });
   manifest = { sources: [...shippedManifest.sources, ...generated.manifest.sources] };
 });
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = ['sparse', 'routing', 'quasar', 'experts', 'speech', 'translation', 'pipeline', 'retrieval', 'vision', 'graph', 'latent', 'diffusion', 'tokens', 'scaling', 'tomography', 'reconstruction', 'protein', 'folding'];
 /** Zhifeng Chen is also an author of the shipped pages: a namesake in medical imaging. */

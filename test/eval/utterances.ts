@@ -10,21 +10,10 @@ import type { Library } from '../../src/search/library.ts';
 import { features, maskedWords, type IntentLabel } from '../../src/conversation/understand/intents.ts';
 import { greedy, link } from '../../src/conversation/understand/link.ts';
 import { tokenize } from '../../src/conversation/understand/tokens.ts';
+import { rng } from '../fixtures/corpus/synthetic.ts';
 
 export interface Template { intent: IntentLabel; text: string }
 export interface Utterance { intent: IntentLabel; text: string }
-
-/** Mulberry32: a small seeded generator. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TOPICS = [
   'speech recognition', 'machine translation', 'mixture of experts', 'retrieval', 'image generation', 'reinforcement learning',

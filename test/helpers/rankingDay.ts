@@ -14,17 +14,7 @@ import { buildProfile, libraryTermStats, precisionAt, type InterestProfile } fro
 import { selectDigest } from '../../src/digest/select.ts';
 import { Library } from '../../src/search/library.ts';
 import type { DigestFeedback, SeenPaper, SubscriptionFilters } from '../../src/store/types.ts';
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng as mulberry32 } from '../fixtures/corpus/synthetic.ts';
 
 const GENERIC =
   'we propose a novel method that improves results across several benchmarks while remaining simple to train and efficient at inference our experiments show consistent gains over strong baselines and ablations analyse each component of the approach we release code and models to support further research on large scale settings with limited compute the framework generalises to new domains'.split(
