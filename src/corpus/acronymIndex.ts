@@ -12,6 +12,7 @@
  * the others keep their relative order, as their records do.
  */
 import { findAcronyms, type AcronymMap } from '../search/acronyms.ts';
+import { patchSorted } from './sorted.ts';
 
 const ACRONYM = /\(([\p{Lu}][\p{L}\d]{1,9})\)/gu;
 
@@ -180,24 +181,7 @@ export class AcronymIndex {
       added.push(row);
     }
     this.dirty = new Set();
-    const kept = removed.size ? this.order.filter((r) => !removed.has(r)) : this.order;
-    added.sort((a, b) => this.compare(a.first, b.first));
-    const out: Row[] = [];
-    let from = 0;
-    for (const row of added) {
-      let lo = from;
-      let hi = kept.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (this.compare(kept[mid]!.first, row.first) < 0) lo = mid + 1;
-        else hi = mid;
-      }
-      for (let i = from; i < lo; i++) out.push(kept[i]!);
-      out.push(row);
-      from = lo;
-    }
-    for (let i = from; i < kept.length; i++) out.push(kept[i]!);
-    this.order = out;
-    return new Map(out.map((r) => [r.key, r.exp]));
+    this.order = patchSorted(this.order, removed, added, (a, b) => this.compare(a.first, b.first));
+    return new Map(this.order.map((r) => [r.key, r.exp]));
   }
 }

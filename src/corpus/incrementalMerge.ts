@@ -41,6 +41,7 @@ import {
 } from './merge.ts';
 import type { Author, AuthorProfile, Corpus, LoadIssue, Paper, Post, RawPaper, RawPost } from './schema.ts';
 import type { SimilarPair } from './similar.ts';
+import { patchSorted } from './sorted.ts';
 import { nameKey, slug, titleKey } from './text.ts';
 
 /** One paper's group of records. */
@@ -117,29 +118,6 @@ function deleteFrom<K, V>(m: Map<K, Set<V>>, k: K, v: V): void {
   const s = m.get(k);
   s?.delete(v);
   if (s && !s.size) m.delete(k);
-}
-
-/** `sorted` without `removed`, with `added` inserted in order (binary search per insertion). */
-function patchSorted<T>(sorted: readonly T[], removed: ReadonlySet<T>, added: T[], cmp: (a: T, b: T) => number): T[] {
-  const kept = removed.size ? sorted.filter((x) => !removed.has(x)) : [...sorted];
-  if (!added.length) return kept;
-  added.sort(cmp);
-  const out: T[] = [];
-  let from = 0;
-  for (const item of added) {
-    let lo = from;
-    let hi = kept.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (cmp(kept[mid]!, item) < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    for (let i = from; i < lo; i++) out.push(kept[i]!);
-    out.push(item);
-    from = lo;
-  }
-  for (let i = from; i < kept.length; i++) out.push(kept[i]!);
-  return out;
 }
 
 /** Milliseconds of the steps of the last update. */
