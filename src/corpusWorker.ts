@@ -12,7 +12,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { preparedExtras, preparedFromExtras } from './conversation/understand/understand.ts';
 import type { Library } from './search/library.ts';
-import { CorpusLoader, type CorpusServiceOptions, type LoadedCorpus } from './corpusLoader.ts';
+import { CorpusLoader, type CorpusServiceOptions, type LoadedCorpus, type SentDiff } from './corpusLoader.ts';
 import type { RawPaper } from './corpus/schema.ts';
 import type { Corpus } from './corpus/schema.ts';
 import type { LoadResult } from './corpus/load.ts';
@@ -52,8 +52,12 @@ function forwardingLogger(): Logger {
  * and lookups of its library, to diff the next corpus against. Null: it gets a whole library.
  */
 let state: RecordState | null = null;
-/** A library or its dictionaries are being sent (a diff then waits: it would overtake them). */
-let streaming = false;
+/**
+ * What is being sent: a whole library (a diff then waits: the main thread would apply it to the
+ * library before), or the dictionaries of one sent as a diff (a newer diff may overtake them:
+ * the main thread then drops them, and the newer library's follow).
+ */
+let streaming: 'library' | 'prepared' | null = null;
 /** Corpora sent as a diff, with the generation the main thread knows them by. */
 const diffOf = new WeakMap<Corpus, number>();
 
@@ -61,18 +65,21 @@ const diffOf = new WeakMap<Corpus, number>();
  * Right after the merge, before the (slower) indexing here: when few records changed, the main
  * thread gets only the diff and applies it to the library it serves (src/search/diff.ts).
  */
-function sendDiff(result: LoadResult, timings: { parseMs: number }): void {
-  if (!state || streaming) return;
+function sendDiff(result: LoadResult, timings: { parseMs: number }): SentDiff | null {
+  if (!state || streaming === 'library') return null;
+  const base = state.corpus;
   const t0 = performance.now();
   // From an incremental build of the corpus the main thread has: only the touched records are compared.
   const incremental = result.changes?.since === state.corpus;
   const d = diffLibrary(state, result.corpus, 0.05, result.changes);
-  if (!d) return;
+  if (!d) return null;
   const gen = ++generation;
   state = d.state;
   diffOf.set(result.corpus, gen);
   send({ t: 'diff', gen, diff: d.diff, meta: { issues: result.issues, files: result.files, timings: { parseMs: timings.parseMs, indexMs: 0 }, from: 'files' } });
   send({ t: 'log', level: 'debug', obj: { gen, records: diffSize(d.diff), diffMs: Math.round(performance.now() - t0), incremental }, msg: 'library diff sent' });
+  // The loader patches its own library with it when that library is the one of `base`.
+  return { diff: d.diff, base };
 }
 
 const options: CorpusServiceOptions = {
@@ -158,9 +165,11 @@ const PART_SIZES = { records: 250, cells: 15_000 };
 async function deliver(loaded: LoadedCorpus): Promise<number> {
   const known = sent.get(loaded);
   if (known !== undefined) return known;
-  streaming = true;
+  const diffGen = diffOf.get(loaded.built ?? loaded.library.corpus);
+  // Sent as a diff and already patched by a newer load: that load's dictionaries follow.
+  if (diffGen !== undefined && !loader.isCurrent(loaded)) return diffGen;
+  streaming = diffGen !== undefined ? 'prepared' : 'library';
   try {
-    const diffGen = diffOf.get(loaded.library.corpus);
     if (diffGen !== undefined) {
       sent.set(loaded, diffGen);
       // With the index averages of the fresh build (a large library's diff left its own as they were).
@@ -173,9 +182,10 @@ async function deliver(loaded: LoadedCorpus): Promise<number> {
     state = recordState(loaded.library.corpus, loaded.library.lookups());
     return gen;
   } finally {
-    streaming = false;
-    // The main thread has it now: keep only what the next load needs, and give the memory back.
-    void loader.release().then(collect);
+    streaming = null;
+    // The main thread has it now: give the build's memory back (the library stays: the next
+    // reload's diff patches it).
+    void loader.idle().then(collect);
   }
 }
 
@@ -210,16 +220,15 @@ port.on('message', (msg: ToWorker) => {
             sent.set(loaded, 0);
             state = recordState(c, loaded.library.lookups());
           }
-          void loader.release().then(collect);
           // So that the first reload after the start is incremental too. When the corpus built is
           // the snapshot's (the same files), the state describes it from then on (an incremental
           // build's changes name the corpus object they start from).
           if (loaded.from === 'snapshot') {
-            void loader.warm().then((built) => {
-              if (built && state?.corpus === c && JSON.stringify(built.corpus) === JSON.stringify(c)) state = rebaseState(state, built.corpus);
+            void loader.warm().then((warmed) => {
+              if (warmed?.sameAsLoaded && state?.corpus === c) state = rebaseState(state, warmed.result.corpus);
               collect();
             });
-          }
+          } else void loader.idle().then(collect);
         },
         () => undefined,
       );

@@ -227,14 +227,33 @@ describe('CorpusService with the index snapshot cache', () => {
     copyFileSync(join(dataDir, '004_96e9a1a6cd26aa5c.txt'), join(dir, '004_96e9a1a6cd26aa5c.txt'));
     const next = await reloaded;
     await s.idle();
-    const reload = lines.find((l) => l.msg === 'corpus reloaded') as { incremental?: boolean } | undefined;
-    expect(reload?.incremental).toBe(true);
+    const reloads = () => lines.filter((l) => l.msg === 'corpus reloaded') as { incremental?: boolean; patched?: boolean }[];
+    // The worker's own library is patched with the diff it sent (no second build of the indexes).
+    expect(reloads()).toMatchObject([{ incremental: true, patched: true }]);
     const diff = lines.find((l) => l.msg === 'library diff sent') as { incremental?: boolean; records?: number } | undefined;
     expect(diff?.incremental).toBe(true);
     expect(diff?.records).toBeGreaterThan(0);
+    const hits = (l: LoadedCorpus, q: string) => l.library.search(q, {}, { limit: 20 }).hits.map((h) => [h.id, h.score.toFixed(6)]);
     const fresh = await service(dir, null).load();
     expect(corpusOf(next)).toBe(corpusOf(fresh));
-    expect(next.library.search('speech', {}, { limit: 20 }).hits.map((h) => [h.id, h.score.toFixed(6)])).toEqual(fresh.library.search('speech', {}, { limit: 20 }).hits.map((h) => [h.id, h.score.toFixed(6)]));
+    expect(hits(next, 'speech')).toEqual(hits(fresh, 'speech'));
+    // The snapshot written from the patched library is the directory's: a new start serves it, equal to a fresh build.
+    const restarted = await service(dir, cacheDir).load();
+    expect(restarted.from).toBe('snapshot');
+    expect(corpusOf(restarted)).toBe(corpusOf(fresh));
+    expect(hits(restarted, 'speech')).toEqual(hits(fresh, 'speech'));
+    // A second change patches the patched library again.
+    const again = new Promise<LoadedCorpus>((resolve) => s.once('reloaded', resolve));
+    rmSync(join(dir, '004_96e9a1a6cd26aa5c.txt'));
+    const second = await again;
+    await s.idle();
+    expect(reloads()).toMatchObject([{ patched: true }, { incremental: true, patched: true }]);
+    const fresh2 = await service(dir, null).load();
+    expect(corpusOf(second)).toBe(corpusOf(fresh2));
+    for (const q of ['speech', 'mixture of experts', 'translation']) expect(hits(second, q)).toEqual(hits(fresh2, q));
+    const restarted2 = await service(dir, cacheDir).load();
+    expect(restarted2.from).toBe('snapshot');
+    expect(corpusOf(restarted2)).toBe(corpusOf(fresh2));
   });
 
   it('a cache directory inside the data directory under a plain name is neither corpus nor a reason to reload', async () => {
