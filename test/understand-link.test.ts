@@ -82,4 +82,16 @@ describe('dictionaries inherited by a patched library', () => {
     const data = preparedData(patched);
     expect(JSON.stringify(data)).not.toContain(gpipe.id);
   });
+
+  it('of a library patched with papers, posts and authors added back are those of a fresh build, in the same order', () => {
+    // A patched library's maps hold the added records last; the dictionaries follow corpus order.
+    const full = lib.corpus;
+    const partial = { papers: full.papers.filter((_p, i) => i % 7 !== 3), posts: full.posts.filter((_p, i) => i % 2 === 0), authors: full.authors.filter((_a, i) => i % 5 !== 1) };
+    const before = Library.build(partial);
+    const d = diffLibrary(recordState(before.corpus), full, 1)!;
+    expect(d.diff.papers.upsert.length).toBeGreaterThan(5);
+    const patched = before.patched(d.diff);
+    expect([...patched.papers.keys()]).not.toEqual(full.papers.map((p) => p.id));
+    expect(JSON.stringify(preparedData(patched))).toBe(JSON.stringify(preparedData(Library.build(full))));
+  });
 });

@@ -75,7 +75,7 @@ function yesNo(f: Frame, yes: boolean): string {
 
 /** Blog posts that cite at least one paper of the corpus. */
 export function postsCitingCorpus(lib: Library): Post[] {
-  return [...lib.posts.values()].filter((p) => p.mentions.length);
+  return lib.corpus.posts.filter((p) => p.mentions.length);
 }
 
 /** search / latest / papers_by with every filter. */
@@ -133,14 +133,14 @@ export function countAnswer(b: Builder, f: Frame, lib: Library, size: number): v
       b.text = `${yesNo(f, citing.length > 0)}${citing.length === 1 ? '1 blog post cites' : `${citing.length} blog posts cite`} papers in the corpus${citing.length ? `: ${citing.map((p) => p.title).join('; ')}` : ''}.`;
       return;
     }
-    const posts = f.topic ? lib.search(f.topic, { kinds: ['post'] }, { limit: lib.posts.size }).hits.map((h) => lib.posts.get(h.id)!) : [...lib.posts.values()];
+    const posts = f.topic ? lib.search(f.topic, { kinds: ['post'] }, { limit: lib.posts.size }).hits.map((h) => lib.posts.get(h.id)!) : [...lib.corpus.posts];
     b.posts = posts.slice(0, size);
     b.total = posts.length;
     b.text = `${yesNo(f, posts.length > 0)}I know ${plural(posts.length, 'blog post')}${f.topic ? ` about “${f.topic}”` : ''}.`;
     return;
   }
   if (of !== 'papers' && !filtered) {
-    const n = of === 'authors' ? new Set([...lib.authors.values()].map((a) => a.name)).size : of === 'categories' ? lib.categoryList().filter((c) => c.count).length : of === 'venues' ? groupPapers([...lib.papers.values()], 'venue', lib).length : groupPapers([...lib.papers.values()], 'org', lib).length;
+    const n = of === 'authors' ? new Set([...lib.authors.values()].map((a) => a.name)).size : of === 'categories' ? lib.categoryList().filter((c) => c.count).length : of === 'venues' ? groupPapers(lib.corpus.papers, 'venue', lib).length : groupPapers(lib.corpus.papers, 'org', lib).length;
     const noun = { authors: ['author', 'authors'], categories: ['category', 'categories'], venues: ['venue', 'venues'], orgs: ['organisation', 'organisations'] }[of];
     b.total = n;
     b.text = `I know ${plural(n, noun[0]!, noun[1])}${of === 'authors' && n !== lib.authors.size ? ` (${lib.authors.size} author records: some names belong to different people)` : ''}.`;

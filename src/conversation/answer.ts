@@ -333,7 +333,7 @@ export function answerFrame(frame: Frame, lib: Library, options: AnswerOptions =
       }
       const topic = frame.topic ?? '';
       if (!topic) {
-        b.posts = [...lib.posts.values()].slice(0, size);
+        b.posts = lib.corpus.posts.slice(0, size);
         b.total = lib.posts.size;
         b.text = `I know ${lib.posts.size} blog posts. Some of them:\n${b.posts.map((p, i) => `${i + 1}. ${p.title}`).join('\n')}`;
         break;

@@ -113,7 +113,7 @@ function pool(frame: Frame, lib: Library): Iterable<Paper> {
     return [...ids].map((id) => lib.papers.get(id)!).filter(Boolean);
   }
   if (frame.within) return frame.within.map((id) => lib.papers.get(id)!).filter(Boolean);
-  return lib.papers.values();
+  return lib.corpus.papers;
 }
 
 /** True when every filter is one the search index applies itself (year, category, one author). */
@@ -214,7 +214,7 @@ export function selectPapers(frame: Frame, lib: Library, limit: number): Selecti
   if (frame.excludeTopic) {
     const out = lib.search(frame.excludeTopic, { kinds: ['paper'], ...(set ? { within: set } : {}) }, { limit: set?.size ?? lib.papers.size }).hits;
     const drop = new Set(out.map((h) => h.id));
-    set = new Set([...(set ?? lib.papers.keys())].filter((id) => !drop.has(id)));
+    set = new Set([...(set ?? lib.corpus.papers.map((p) => p.id))].filter((id) => !drop.has(id)));
   }
   const sort = frame.sort === 'oldest' ? oldestFirst : newestFirst;
   if (frame.topic) {
@@ -247,7 +247,7 @@ export function selectPapers(frame: Frame, lib: Library, limit: number): Selecti
   }
   if (!set) {
     if (frame.sort !== 'oldest' && Number.isFinite(limit)) return { papers: lib.latest(limit), total: lib.papers.size, hits: [], expansions: [] };
-    return { papers: firstInOrder([...lib.papers.values()], sort, limit), total: lib.papers.size, hits: [], expansions: [] };
+    return { papers: firstInOrder([...lib.corpus.papers], sort, limit), total: lib.papers.size, hits: [], expansions: [] };
   }
   const papers = [...set].map((id) => lib.papers.get(id)!).filter(Boolean);
   return { papers: firstInOrder(papers, sort, limit), total: papers.length, hits: [], expansions: [] };

@@ -105,7 +105,7 @@ export function lexicon(lib: Library): Lexicon {
   if (lex) return lex;
   const dict = new Map<string, Entry[]>();
   const titleTokenPapers = new Map<string, Set<string>>();
-  for (const p of lib.papers.values()) {
+  for (const p of lib.corpus.papers) {
     // The rephraser substitutes ids for references ("when was <id> published?").
     add(dict, phraseKey(p.id), { type: 'paper', ids: [p.id], quality: 1, how: 'id' });
     // Identifiers from imports: "2301.01234", "arXiv:2301.01234", a DOI.
@@ -127,7 +127,7 @@ export function lexicon(lib: Library): Lexicon {
     }
   }
   // A word that occurs in one title only and looks like a name (mixed case or a capitalised rare word): "Apollo", "GShard".
-  for (const p of lib.papers.values()) {
+  for (const p of lib.corpus.papers) {
     for (const tok of tokenize(p.title ?? '')) {
       const set = titleTokenPapers.get(tok.norm);
       if (!set || set.size !== 1 || dict.has(tok.norm)) continue;
@@ -138,13 +138,13 @@ export function lexicon(lib: Library): Lexicon {
       }
     }
   }
-  for (const post of lib.posts.values()) {
+  for (const post of lib.corpus.posts) {
     add(dict, phraseKey(post.title), { type: 'post', ids: [post.id], quality: 1, how: 'title' });
     const s = shortName(post.title);
     if (s && s.split(/\s+/).length <= 6) add(dict, phraseKey(s), { type: 'post', ids: [post.id], quality: 0.95, how: 'short name' });
   }
   const families = new Map<string, Set<string>>();
-  for (const a of lib.authors.values()) {
+  for (const a of lib.corpus.authors) {
     for (const n of [a.name, ...a.variants]) {
       const toks = tokenize(n);
       add(dict, toks.map((t) => t.norm).join(' '), { type: 'author', ids: [a.id], quality: 1, how: 'name' });
@@ -159,7 +159,7 @@ export function lexicon(lib: Library): Lexicon {
   }
   /** Author ids by the key of their display name (namesakes share one). */
   const idsByName = new Map<string, string[]>();
-  for (const a of lib.authors.values()) {
+  for (const a of lib.corpus.authors) {
     const k = nameKey(a.name);
     const ids = idsByName.get(k);
     if (ids) ids.push(a.id);
@@ -185,7 +185,7 @@ export function lexicon(lib: Library): Lexicon {
   }
   const venues = new Map<string, string>();
   const orgs = new Map<string, string>();
-  for (const p of lib.papers.values()) {
+  for (const p of lib.corpus.papers) {
     if (p.venue) {
       const words = [...p.venue.matchAll(/\b([A-Z]{3,8}|arXiv)\b/g)].map((m) => m[1]!);
       for (const w of words) {

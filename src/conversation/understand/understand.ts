@@ -469,7 +469,7 @@ function titlesWith(lib: Library, term: string): string[] {
   let map = titleTerms.get(lib);
   if (!map) {
     map = new Map();
-    for (const p of lib.papers.values()) {
+    for (const p of lib.corpus.papers) {
       for (const t of new Set(queryTerms(p.title ?? ''))) {
         const ids = map.get(t);
         if (ids) ids.push(p.id);
@@ -551,7 +551,7 @@ function describedPaper(words: string, frame: Frame, lib: Library, loose: boolea
   if (filtered) {
     // "the OSDI paper that …": the filters alone may leave one paper.
     if (keep && (frame.venue || frame.org)) {
-      const left = [...lib.papers.values()].filter(keep);
+      const left = lib.corpus.papers.filter(keep);
       if (left.length === 1) return left[0]!.id;
     }
   }
