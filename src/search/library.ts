@@ -14,7 +14,7 @@ import { QueryExecutor, type ExecOptions, type RawResults } from './executor.ts'
 import type { LibraryDiff } from './diff.ts';
 import { addAllCached, dumpIndex, miniSearchView, restoreIndex, type IndexDump } from './internals.ts';
 import { topDocuments } from './rank.ts';
-import { topK } from './select.ts';
+import { topKByScore } from './select.ts';
 import { makeSnippet, type Snippet } from './snippet.ts';
 import { Segment } from './segment.ts';
 import { processTerm, queryTerms, tokenize } from './terms.ts';
@@ -646,11 +646,11 @@ export class Library {
     const top = topDocuments(exec, groups, options, {
       k: offset + limit,
       minRelative: r.minRelativeScore,
-      final: (doc, score, lo, hi) => {
+      factor: (lo, hi) => {
         const c = coverage(lo, hi);
-        if (c < minCoverage || (!unfiltered && !filter(doc))) return NaN;
-        return score * (0.5 + c);
+        return c < minCoverage ? NaN : 0.5 + c;
       },
+      ...(unfiltered ? {} : { filter }),
       // Ties broken by id: the same order from a fresh index and from a snapshot.
       tie: (a, b) => (idOf(a) < idOf(b) ? -1 : idOf(a) > idOf(b) ? 1 : 0),
     });
@@ -705,14 +705,14 @@ export class Library {
     const exec = this.executor(which);
     const raw: RawResults = exec.run([q], options);
     const idOf = (k: number) => String(exec.documentId(raw.docs[k]!));
-    const before = ties === 'order' ? (a: number, b: number) => raw.scores[b]! - raw.scores[a]! || a - b : (a: number, b: number) => raw.scores[b]! - raw.scores[a]! || idOf(a).localeCompare(idOf(b));
+    const tie = ties === 'order' ? (a: number, b: number) => a - b : (a: number, b: number) => idOf(a).localeCompare(idOf(b));
     let floor = -Infinity;
     if (minRatio > 0) {
       let top = -Infinity;
       for (let k = 0; k < raw.n; k++) if (raw.scores[k]! > top) top = raw.scores[k]!;
       floor = top * minRatio;
     }
-    return topK(raw.n, limit, before, (k) => raw.scores[k]! >= floor).map((k) => ({ id: idOf(k), score: raw.scores[k]! }));
+    return topKByScore(raw.n, limit, raw.scores, tie, undefined, floor).map((k) => ({ id: idOf(k), score: raw.scores[k]! }));
   }
 
   private snippetFor(hit: Hit, terms: ReadonlySet<string>): Snippet | null {
@@ -866,7 +866,7 @@ export class Library {
     const docs = this.docTable();
     const keep = (k: number) => docs.kinds[raw.docs[k]!] === 'paper' && docs.ids[raw.docs[k]!] !== paperId;
     // By score, ties in MiniSearch's result order.
-    return topK(raw.n, limit, (a, b) => raw.scores[b]! - raw.scores[a]! || a - b, keep).map((k) => ({ kind: 'paper' as const, id: docs.ids[raw.docs[k]!]!, score: raw.scores[k]!, coverage: 1, snippet: null }));
+    return topKByScore(raw.n, limit, raw.scores, (a, b) => a - b, keep).map((k) => ({ kind: 'paper' as const, id: docs.ids[raw.docs[k]!]!, score: raw.scores[k]!, coverage: 1, snippet: null }));
   }
 
   /** Co-authors of an author with the number of shared papers, most first. */
