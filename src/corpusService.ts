@@ -54,6 +54,21 @@ function adoptKept(loaded: LoadedCorpus): LoadedCorpus {
   return loaded;
 }
 
+/**
+ * Prepares, between other work (a step per turn of the event loop), what the first change to a
+ * newly installed library would otherwise build in one go on the answer path (a patched library
+ * keeps its indexes: only whole libraries need it).
+ */
+function warmUp(library: Library): void {
+  const steps = (function* () {
+    for (const index of Object.values(library.indexes())) yield* index.warmSteps();
+  })();
+  const step = () => {
+    if (!steps.next().done) setImmediate(step);
+  };
+  setImmediate(step);
+}
+
 export class CorpusService extends EventEmitter<CorpusServiceEvents> {
   private readonly options: CorpusServiceOptions;
   private readonly inner: CorpusLoader | null;
@@ -369,8 +384,9 @@ export class CorpusService extends EventEmitter<CorpusServiceEvents> {
     return done.then(() => this.updateRef());
   }
 
-  private install(gen: number, loaded: LoadedCorpus): void {
+  private install(gen: number, loaded: LoadedCorpus, whole = true): void {
     this.byGen.set(gen, loaded);
+    if (whole) warmUp(loaded.library);
     const first = !this.loaded;
     this.loaded = loaded;
     this.loadedGen = gen;
@@ -409,7 +425,7 @@ export class CorpusService extends EventEmitter<CorpusServiceEvents> {
     const applyMs = performance.now() - t0;
     const loaded: LoadedCorpus = { library, issues: meta.issues, files: meta.files, timings: { parseMs: meta.timings.parseMs, indexMs: applyMs }, loadedAt: this.options.now?.() ?? new Date(), from: 'files' };
     logger.debug({ gen, records: diffSize(diff), applyMs: Math.round(applyMs) }, 'library diff applied');
-    this.install(gen, loaded);
+    this.install(gen, loaded, false);
   }
 
   /** Watches the data directory; reloads after `debounceMs` of quiet. */

@@ -72,6 +72,26 @@ export class TieredIndex<T> {
     return doc === undefined || this.tomb?.[doc] ? undefined : doc;
   }
 
+  /**
+   * Builds what the first change would otherwise build in one go (the segment's document numbers
+   * by id: ~150k entries at 100k papers, 60-200 ms on the main thread inside the first patch), a
+   * `chunk` of documents per step; run between other work after a library is installed.
+   */
+  *warmSteps(chunk = 20_000): Generator<void, void> {
+    const s = this.segment;
+    if (!s || this.slots) return;
+    const slots = new Map<unknown, number>();
+    for (let doc = 0; doc < s.nextId; doc++) {
+      if (s.ids[doc] !== null) slots.set(s.ids[doc], doc);
+      if (doc % chunk === chunk - 1) {
+        yield;
+        // Built meanwhile by a change that could not wait.
+        if (this.slots) return;
+      }
+    }
+    this.slots = slots;
+  }
+
   has(id: unknown): boolean {
     return this.delta.has(id) || this.slotOf(id) !== undefined;
   }
