@@ -116,6 +116,22 @@ describe('incremental library updates', () => {
     });
   }
 
+  it('places upserted records by position when the others keep their order, and sends the whole order when they do not', () => {
+    const all = buildCorpus(shipped, manifest).corpus;
+    // Every seventh paper new or changed: they are placed by position, nothing else is sent.
+    const before = { ...all, papers: all.papers.filter((_p, i) => i % 7 !== 2).map((p, i) => (i % 11 === 0 ? { ...p, venue: 'Old venue' } : p)) };
+    const placed = diffLibrary(recordState(before), all, 1)!.diff;
+    expect(placed.papers.order).toBeUndefined();
+    expect(placed.papers.at).toHaveLength(placed.papers.upsert.length);
+    expectSameLibrary(Library.build(before).patched(placed), Library.build(all));
+    // Two records that did not change trade places: only the whole order says so.
+    const swapped = { ...all, papers: [all.papers[1]!, all.papers[0]!, ...all.papers.slice(2)] };
+    const moved = diffLibrary(recordState(all), swapped, 1)!.diff;
+    expect(moved.papers.upsert).toEqual([]);
+    expect(moved.papers.order?.slice(0, 2)).toEqual([all.papers[1]!.id, all.papers[0]!.id]);
+    expect(Library.build(all).patched(moved).corpus.papers.map((p) => p.id)).toEqual(swapped.papers.map((p) => p.id));
+  });
+
   it('a diff that changes most records is refused (the whole library is sent instead)', () => {
     const corpus = buildCorpus(shipped.slice(0, 1), manifest).corpus;
     const all = buildCorpus(shipped, manifest).corpus;

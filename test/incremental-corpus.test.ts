@@ -106,7 +106,7 @@ type Diffed = { diff: LibraryDiff; state: RecordState };
 /** A diff with its removals and lookup entries in key order (the order they are sent in does not matter). */
 function sortedDiff(d: LibraryDiff): LibraryDiff {
   const byKey = (a: [string, unknown], b: [string, unknown]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
-  const records = <T>(r: { upsert: T[]; remove: string[]; order: string[] }) => ({ ...r, remove: [...r.remove].sort() });
+  const records = <T>(r: { upsert: T[]; remove: string[]; order?: string[]; at?: number[] }) => ({ ...r, remove: [...r.remove].sort() });
   return {
     ...d,
     papers: records(d.papers),

@@ -11,7 +11,7 @@ import { paperId } from '../corpus/merge.ts';
 import { expandQuery, findAcronyms, type AcronymMap } from './acronyms.ts';
 import { coverageOf } from './coverage.ts';
 import { QueryExecutor, type ExecOptions, type RawResults } from './executor.ts';
-import type { LibraryDiff } from './diff.ts';
+import type { LibraryDiff, RecordsDiff } from './diff.ts';
 import { addAllCached, dumpIndex, miniSearchView, restoreIndex, type IndexDump } from './internals.ts';
 import { topDocuments } from './rank.ts';
 import { topKByScore } from './select.ts';
@@ -360,6 +360,36 @@ export interface IndexAverages {
   authors: number[];
 }
 
+/**
+ * The records of one kind after a diff, in corpus order: the previous ones less those removed or
+ * upserted, with the upserted ones at their positions (`at`), or all of them in `order`.
+ */
+function arrange<T extends { id: string }>(map: ReadonlyMap<string, T>, prev: readonly T[], d: RecordsDiff<T>): T[] {
+  if (d.order) {
+    return d.order.map((id) => {
+      const r = map.get(id);
+      if (r === undefined) throw new Error(`papertalk: library diff orders an unknown record ${id}`);
+      return r;
+    });
+  }
+  const at = d.at ?? [];
+  if (at.length !== d.upsert.length) throw new Error('papertalk: library diff places its records wrongly');
+  const moved = new Set([...d.remove, ...d.upsert.map((r) => r.id)]);
+  const out: T[] = [];
+  let u = 0;
+  const place = () => {
+    while (u < at.length && at[u] === out.length) out.push(d.upsert[u++]!);
+  };
+  for (const r of prev) {
+    if (moved.has(r.id)) continue;
+    place();
+    out.push(r);
+  }
+  place();
+  if (u !== at.length) throw new Error('papertalk: library diff places its records wrongly');
+  return out;
+}
+
 export class Library {
   readonly corpus: Corpus;
   readonly papers: Map<string, Paper>;
@@ -535,13 +565,7 @@ export class Library {
       for (const k of change.remove) l[change.name].delete(k);
       for (const [k, v] of change.set) setLookupEntry(l, change.name, k, v);
     }
-    const pick = <T>(map: Map<string, T>, order: string[]): T[] =>
-      order.map((id) => {
-        const r = map.get(id);
-        if (r === undefined) throw new Error(`papertalk: library diff orders an unknown record ${id}`);
-        return r;
-      });
-    const corpus: Corpus = { papers: pick(l.papers, diff.papers.order), posts: pick(l.posts, diff.posts.order), authors: pick(l.authors, diff.authors.order) };
+    const corpus: Corpus = { papers: arrange(l.papers, this.corpus.papers, diff.papers), posts: arrange(l.posts, this.corpus.posts, diff.posts), authors: arrange(l.authors, this.corpus.authors, diff.authors) };
     // Average field lengths as a fresh build in corpus order has them (the scores depend on them),
     // unless they come later for a segmented index (`setAverages`).
     const replay = (index: TieredIndex<any>) => !(options.deferAverages && index.segmented);
