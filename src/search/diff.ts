@@ -35,6 +35,8 @@ export interface RecordsDiff<T> {
    * corpus order, when the records left alone changed their relative order too.
    */
   at?: number[];
+  /** With `at`: the positions in the previous order of the records removed or upserted (ascending). */
+  was?: number[];
   order?: string[];
 }
 
@@ -46,9 +48,10 @@ function placed<T extends { id: string }>(old: readonly T[], items: readonly T[]
   const up = new Set(d.upsert.map((r) => r.id));
   const gone = new Set(d.remove);
   const at: number[] = [];
+  const was: number[] = [];
   let j = 0;
   const skip = () => {
-    while (j < old.length && (up.has(old[j]!.id) || gone.has(old[j]!.id))) j++;
+    while (j < old.length && (up.has(old[j]!.id) || gone.has(old[j]!.id))) was.push(j++);
   };
   for (let i = 0; i < items.length; i++) {
     const id = items[i]!.id;
@@ -62,7 +65,7 @@ function placed<T extends { id: string }>(old: readonly T[], items: readonly T[]
   }
   skip();
   if (j !== old.length) return { ...d, order: items.map((r) => r.id) };
-  return { ...d, at };
+  return { ...d, at, was };
 }
 
 export interface LibraryDiff {

@@ -373,20 +373,28 @@ function arrange<T extends { id: string }>(map: ReadonlyMap<string, T>, prev: re
     });
   }
   const at = d.at ?? [];
-  if (at.length !== d.upsert.length) throw new Error('papertalk: library diff places its records wrongly');
+  const was = d.was ?? [];
+  const wrong = () => new Error('papertalk: library diff places its records wrongly');
+  if (at.length !== d.upsert.length) throw wrong();
+  // The records that leave their place are those removed or upserted (a check of `was`, not a pass over every record).
   const moved = new Set([...d.remove, ...d.upsert.map((r) => r.id)]);
+  if (was.some((i) => !moved.has(prev[i]?.id ?? ''))) throw wrong();
   const out: T[] = [];
   let u = 0;
+  let w = 0;
   const place = () => {
     while (u < at.length && at[u] === out.length) out.push(d.upsert[u++]!);
   };
-  for (const r of prev) {
-    if (moved.has(r.id)) continue;
+  for (let i = 0; i < prev.length; i++) {
+    if (w < was.length && was[w] === i) {
+      w++;
+      continue;
+    }
     place();
-    out.push(r);
+    out.push(prev[i]!);
   }
   place();
-  if (u !== at.length) throw new Error('papertalk: library diff places its records wrongly');
+  if (u !== at.length || w !== was.length) throw wrong();
   return out;
 }
 
