@@ -355,7 +355,7 @@ export class CorpusService extends EventEmitter<CorpusServiceEvents> {
       }
       let library: Library;
       try {
-        library = a!.assembler.finish();
+        library = yield* a!.assembler.finishSteps();
       } catch (err) {
         logger.error({ err }, 'cannot assemble the library the corpus worker sent; keeping the previous corpus');
         self.byGen.set(gen, err as Error);

@@ -188,6 +188,18 @@ export class LibraryAssembler {
   }
 
   finish(ranking?: RankingOptions): Library {
+    const steps = this.finishSteps(ranking);
+    for (;;) {
+      const next = steps.next();
+      if (next.done) return next.value;
+    }
+  }
+
+  /**
+   * `finish` with a step between the indexes (decoding a segment's ids and stored fields takes
+   * tens of ms at 100k papers: the three in one go made one of the longest main-thread stalls).
+   */
+  *finishSteps(ranking?: RankingOptions): Generator<void, Library> {
     const corpus: Corpus = { papers: this.papers, posts: this.posts, authors: this.authors };
     const segment = (which: IndexName): Segment | null => {
       const s = this.segments[which];
@@ -195,7 +207,12 @@ export class LibraryAssembler {
       if (s.received !== s.bytes.length) throw new Error(`papertalk: segment of the ${which} index incomplete`);
       return Segment.fromBytes(s.bytes);
     };
-    const [main, titles, authors] = [segment('main'), segment('titles'), segment('authors')];
+    const main = segment('main');
+    yield;
+    const titles = segment('titles');
+    yield;
+    const authors = segment('authors');
+    yield;
     const indexes: LibraryIndexes = {
       main: libraryIndex.main(main ?? this.restorers.main.finish()),
       titles: libraryIndex.titles(titles ?? this.restorers.titles.finish()),
