@@ -55,14 +55,12 @@ function adoptKept(loaded: LoadedCorpus): LoadedCorpus {
 }
 
 /**
- * Prepares, between other work (a step per turn of the event loop), what the first change to a
- * newly installed library would otherwise build in one go on the answer path (a patched library
- * keeps its indexes: only whole libraries need it).
+ * Prepares, between other work (a step per turn of the event loop), what the first search or
+ * change of a newly installed or patched library would otherwise build in one go on the answer
+ * path (`Library.warmSteps`).
  */
 function warmUp(library: Library): void {
-  const steps = (function* () {
-    for (const index of Object.values(library.indexes())) yield* index.warmSteps();
-  })();
+  const steps = library.warmSteps();
   const step = () => {
     if (!steps.next().done) setImmediate(step);
   };
@@ -384,9 +382,9 @@ export class CorpusService extends EventEmitter<CorpusServiceEvents> {
     return done.then(() => this.updateRef());
   }
 
-  private install(gen: number, loaded: LoadedCorpus, whole = true): void {
+  private install(gen: number, loaded: LoadedCorpus): void {
     this.byGen.set(gen, loaded);
-    if (whole) warmUp(loaded.library);
+    warmUp(loaded.library);
     const first = !this.loaded;
     this.loaded = loaded;
     this.loadedGen = gen;
@@ -425,7 +423,7 @@ export class CorpusService extends EventEmitter<CorpusServiceEvents> {
     const applyMs = performance.now() - t0;
     const loaded: LoadedCorpus = { library, issues: meta.issues, files: meta.files, timings: { parseMs: meta.timings.parseMs, indexMs: applyMs }, loadedAt: this.options.now?.() ?? new Date(), from: 'files' };
     logger.debug({ gen, records: diffSize(diff), applyMs: Math.round(applyMs) }, 'library diff applied');
-    this.install(gen, loaded, false);
+    this.install(gen, loaded);
   }
 
   /** Watches the data directory; reloads after `debounceMs` of quiet. */

@@ -44,4 +44,13 @@ describe('TieredIndex.warmSteps', () => {
       expect(hits(a)).toEqual(hits(fresh));
     }
   });
+
+  it('Library.warmSteps runs on a patched library and leaves its answers as they were', () => {
+    const lib = segmented(corpus);
+    const before = lib.search('mixture of experts', {}, { limit: 10, cache: false }).hits;
+    let steps = 0;
+    for (const it = lib.warmSteps(); !it.next().done; ) steps++;
+    expect(steps).toBeGreaterThan(0);
+    expect(lib.search('mixture of experts', {}, { limit: 10, cache: false }).hits).toEqual(before);
+  });
 });
