@@ -100,37 +100,102 @@ function add(dict: Map<string, Entry[]>, key: string, e: Entry): void {
 
 const shortName = (title: string) => /^([^:]{2,60}):/.exec(title)?.[1];
 
+/** What a paper contributes to the dictionary on its own (see `paperKeysOf`). */
+interface PaperKeys {
+  /** Keys and their entries, in the order they are added. */
+  entries: [string, Entry][];
+  /** Distinct norms of the words of its title and aliases that can make a title word (4+ letters, no stop word). */
+  words: string[];
+  /** Those of the title alone. */
+  titleWords: ReadonlySet<string>;
+}
+
+/**
+ * Per paper record, what it adds to a dictionary. A record is immutable and a library patched
+ * from another keeps the records that did not change, so the dictionaries of a patched library
+ * tokenize only the new ones (at 100k papers, tokenizing every title three times was most of the
+ * 6 s a dictionary took to build).
+ */
+const paperKeysCache = new WeakMap<object, PaperKeys>();
+
+function paperKeysOf(p: Library['corpus']['papers'][number]): PaperKeys {
+  const hit = paperKeysCache.get(p);
+  if (hit) return hit;
+  const entries: [string, Entry][] = [];
+  const put = (key: string, e: Entry) => entries.push([key, e]);
+  // The rephraser substitutes ids for references ("when was <id> published?").
+  put(phraseKey(p.id), { type: 'paper', ids: [p.id], quality: 1, how: 'id' });
+  // Identifiers from imports: "2301.01234", "arXiv:2301.01234", a DOI.
+  const ids = p as { arxivId?: string | null; doi?: string | null };
+  if (ids.arxivId) for (const k of [ids.arxivId, `arxiv ${ids.arxivId}`]) put(phraseKey(k), { type: 'paper', ids: [p.id], quality: 1, how: 'id' });
+  if (ids.doi) put(phraseKey(ids.doi), { type: 'paper', ids: [p.id], quality: 1, how: 'id' });
+  const words = new Set<string>();
+  let titleWords: ReadonlySet<string> = new Set();
+  [p.title, ...p.aliases].forEach((t, i) => {
+    if (!t) return;
+    const tokens = tokenize(t);
+    put(tokens.map((tok) => tok.norm).join(' '), { type: 'paper', ids: [p.id], quality: 1, how: 'title' });
+    const s = shortName(t);
+    if (s && s.split(/\s+/).length <= 10) put(phraseKey(s), { type: 'paper', ids: [p.id], quality: 0.95, how: 'short name' });
+    for (const m of t.matchAll(/\(([\p{Lu}][\p{L}\d-]{1,12})\)/gu)) put(phraseKey(m[1]!), { type: 'paper', ids: [p.id], quality: 0.9, how: 'acronym' });
+    const own = new Set<string>();
+    for (const tok of tokens) if (tok.norm.length >= 4 && !STOP_WORDS.has(tok.norm)) own.add(tok.norm);
+    for (const w of own) words.add(w);
+    if (i === 0) titleWords = own;
+  });
+  const keys = { entries, words: [...words], titleWords };
+  paperKeysCache.set(p, keys);
+  return keys;
+}
+
+/** What an author record contributes on its own: its names' entries, family names, name key (cached as `paperKeysOf`). */
+interface AuthorKeys {
+  entries: [string, Entry][];
+  /** The family name of each of its names of two words or more. */
+  families: string[];
+  nameKey: string;
+}
+
+const authorKeysCache = new WeakMap<object, AuthorKeys>();
+
+function authorKeysOf(a: Library['corpus']['authors'][number]): AuthorKeys {
+  const hit = authorKeysCache.get(a);
+  if (hit) return hit;
+  const entries: [string, Entry][] = [];
+  const families: string[] = [];
+  for (const n of [a.name, ...a.variants]) {
+    const toks = tokenize(n);
+    entries.push([toks.map((t) => t.norm).join(' '), { type: 'author', ids: [a.id], quality: 1, how: 'name' }]);
+    if (toks.length >= 2) {
+      const last = toks[toks.length - 1]!.norm;
+      entries.push([`${toks[0]!.norm[0]} ${last}`, { type: 'author', ids: [a.id], quality: 0.85, how: 'initials' }]);
+      families.push(last);
+    }
+  }
+  const keys = { entries, families, nameKey: nameKey(a.name) };
+  authorKeysCache.set(a, keys);
+  return keys;
+}
+
 export function lexicon(lib: Library): Lexicon {
   let lex = lexicons.get(lib);
   if (lex) return lex;
   const dict = new Map<string, Entry[]>();
-  const titleTokenPapers = new Map<string, Set<string>>();
+  const titleTokenPapers = new Map<string, number>();
   for (const p of lib.corpus.papers) {
-    // The rephraser substitutes ids for references ("when was <id> published?").
-    add(dict, phraseKey(p.id), { type: 'paper', ids: [p.id], quality: 1, how: 'id' });
-    // Identifiers from imports: "2301.01234", "arXiv:2301.01234", a DOI.
-    const ids = p as { arxivId?: string | null; doi?: string | null };
-    if (ids.arxivId) for (const k of [ids.arxivId, `arxiv ${ids.arxivId}`]) add(dict, phraseKey(k), { type: 'paper', ids: [p.id], quality: 1, how: 'id' });
-    if (ids.doi) add(dict, phraseKey(ids.doi), { type: 'paper', ids: [p.id], quality: 1, how: 'id' });
-    for (const t of [p.title, ...p.aliases]) {
-      if (!t) continue;
-      add(dict, phraseKey(t), { type: 'paper', ids: [p.id], quality: 1, how: 'title' });
-      const s = shortName(t);
-      if (s && s.split(/\s+/).length <= 10) add(dict, phraseKey(s), { type: 'paper', ids: [p.id], quality: 0.95, how: 'short name' });
-      for (const m of t.matchAll(/\(([\p{Lu}][\p{L}\d-]{1,12})\)/gu)) add(dict, phraseKey(m[1]!), { type: 'paper', ids: [p.id], quality: 0.9, how: 'acronym' });
-      for (const tok of tokenize(t)) {
-        if (tok.norm.length < 4 || STOP_WORDS.has(tok.norm)) continue;
-        const set = titleTokenPapers.get(tok.norm) ?? new Set();
-        set.add(p.id);
-        titleTokenPapers.set(tok.norm, set);
-      }
-    }
+    const keys = paperKeysOf(p);
+    // Entries are copied: `add` merges into the first entry of a key (the cache keeps its own).
+    for (const [k, e] of keys.entries) add(dict, k, { ...e, ids: [...e.ids] });
+    for (const w of keys.words) titleTokenPapers.set(w, (titleTokenPapers.get(w) ?? 0) + 1);
   }
   // A word that occurs in one title only and looks like a name (mixed case or a capitalised rare word): "Apollo", "GShard".
   for (const p of lib.corpus.papers) {
+    // Only a title with such a word is tokenized again (for the words' case).
+    let single = false;
+    for (const w of paperKeysOf(p).titleWords) if (titleTokenPapers.get(w) === 1 && !dict.has(w)) single = true;
+    if (!single) continue;
     for (const tok of tokenize(p.title ?? '')) {
-      const set = titleTokenPapers.get(tok.norm);
-      if (!set || set.size !== 1 || dict.has(tok.norm)) continue;
+      if (titleTokenPapers.get(tok.norm) !== 1 || dict.has(tok.norm)) continue;
       if (/\p{Lu}.*\p{Lu}|\d/u.test(tok.raw.slice(1)) || (tok.upper && tok.norm.length >= 5)) {
         const named = /\p{Lu}.*\p{Lu}|\d/u.test(tok.raw.slice(1)) || /\p{Lu}.*\p{Lu}/u.test(tok.raw);
         // A mixed-case word ("GShard") names the paper however it is typed; a capitalised one ("Apollo") only when typed so.
@@ -145,22 +210,18 @@ export function lexicon(lib: Library): Lexicon {
   }
   const families = new Map<string, Set<string>>();
   for (const a of lib.corpus.authors) {
-    for (const n of [a.name, ...a.variants]) {
-      const toks = tokenize(n);
-      add(dict, toks.map((t) => t.norm).join(' '), { type: 'author', ids: [a.id], quality: 1, how: 'name' });
-      if (toks.length >= 2) {
-        const last = toks[toks.length - 1]!.norm;
-        add(dict, `${toks[0]!.norm[0]} ${last}`, { type: 'author', ids: [a.id], quality: 0.85, how: 'initials' });
-        const set = families.get(last) ?? new Set();
-        set.add(nameKey(a.name));
-        families.set(last, set);
-      }
+    const keys = authorKeysOf(a);
+    for (const [k, e] of keys.entries) add(dict, k, { ...e, ids: [...e.ids] });
+    for (const last of keys.families) {
+      const set = families.get(last) ?? new Set();
+      set.add(keys.nameKey);
+      families.set(last, set);
     }
   }
   /** Author ids by the key of their display name (namesakes share one). */
   const idsByName = new Map<string, string[]>();
   for (const a of lib.corpus.authors) {
-    const k = nameKey(a.name);
+    const k = authorKeysOf(a).nameKey;
     const ids = idsByName.get(k);
     if (ids) ids.push(a.id);
     else idsByName.set(k, [a.id]);

@@ -462,6 +462,14 @@ const titleTerms = new WeakMap<Library, Map<string, string[]>>();
 /** Papers gone since the title terms a patched library inherited were built (left out on reading). */
 const titleTermsRemoved = new WeakMap<Library, ReadonlySet<string>>();
 
+/** A paper's distinct title terms, per record (a patched library keeps its unchanged records: only new ones are read). */
+const titleTermsCache = new WeakMap<object, readonly string[]>();
+function titleTermsOf(p: Library['corpus']['papers'][number]): readonly string[] {
+  let terms = titleTermsCache.get(p);
+  if (!terms) titleTermsCache.set(p, (terms = [...new Set(queryTerms(p.title ?? ''))]));
+  return terms;
+}
+
 /** Papers whose title has this (processed) term; built once per library. */
 function titlesWith(lib: Library, term: string): string[] {
   const gone = titleTermsRemoved.get(lib);
@@ -470,7 +478,7 @@ function titlesWith(lib: Library, term: string): string[] {
   if (!map) {
     map = new Map();
     for (const p of lib.corpus.papers) {
-      for (const t of new Set(queryTerms(p.title ?? ''))) {
+      for (const t of titleTermsOf(p)) {
         const ids = map.get(t);
         if (ids) ids.push(p.id);
         else map.set(t, [p.id]);
