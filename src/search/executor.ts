@@ -10,7 +10,9 @@
  *    prefix / fuzzy expansions are capped (`maxExpansions`, the rarest kept: they are what the
  *    expansion is for); AND queries stop expanding terms once the intersection is empty;
  *  - callers get raw results (documents, scores, matched-term masks) and pick the few hits they
- *    need (`rank.ts`: no sort of every match).
+ *    need (`rank.ts`: no sort of every match); a caller that keeps only hits near the best one
+ *    says so (`ExecOptions.cut`), and OR queries on a large index then score only the documents
+ *    that can get there (`cut.ts`: MaxScore-style pruning that changes no result).
  *
  * Below `planMinDocs` documents (caps off) the scores are identical, to the bit, to MiniSearch's:
  * the sums are formed in MiniSearch's order (per term, per field, then per query term, then per
@@ -18,6 +20,7 @@
  */
 import MiniSearch from 'minisearch';
 import { bm25, miniSearchView } from './internals.ts';
+import { essential, Factors, mark, popcount, threshold, type Cut, type ScoredList } from './cut.ts';
 import { isArrayPostings, type PostingList, type ScoringView, type TermPostings } from './view.ts';
 
 export interface ExecOptions {
@@ -28,6 +31,13 @@ export interface ExecOptions {
   prefix?: (term: string, i: number, all: string[]) => boolean;
   /** How the terms of one sub-query combine (sub-queries always combine with OR). */
   combineWith?: 'OR' | 'AND';
+  /**
+   * What the caller keeps of the results (`cut.ts`): hits whose final score, the score × a factor
+   * of the matched-term mask, reaches a fraction of the best one's. OR queries on a large index
+   * then leave out (and mostly do not score) the documents that cannot; the others come out as
+   * they would without it.
+   */
+  cut?: Cut;
 }
 
 export interface PlanOptions {
@@ -49,6 +59,8 @@ const COMPACT_BUDGET = 4_000_000;
 interface Compact {
   docs: Int32Array;
   scores: Float64Array;
+  /** Largest score. */
+  max: number;
 }
 
 /** One accumulation level (per query term, per sub-query, total): sums and first-touch order. */
@@ -122,6 +134,10 @@ export class QueryExecutor {
   private readonly plan: PlanOptions;
   private levels: [Level, Level, Level, Level] | null = null;
   private masks: [Uint32Array, Uint32Array] | null = null;
+  /** Documents of the current query that can reach the caller's floor (1; `cut.ts`), and their list. */
+  private cand = new Uint8Array(0);
+  private candList = new Int32Array(0);
+  private factors: Factors | null = null;
   /** Documents whose masks are set (to reset them after a query). */
   private touched = new Int32Array(0);
   private nTouched = 0;
@@ -187,7 +203,9 @@ export class QueryExecutor {
         i++;
       }
     }
-    c = { docs, scores };
+    let max = 0;
+    for (let i = 0; i < n; i++) if (scores[i]! > max) max = scores[i]!;
+    c = { docs, scores, max };
     this.compact.set(postings, c);
     this.compactSize += n;
     this.evict();
@@ -208,56 +226,108 @@ export class QueryExecutor {
       this.levels = [new Level(size), new Level(size), new Level(size), new Level(size)];
       this.masks = [new Uint32Array(size), new Uint32Array(size)];
       this.touched = new Int32Array(size);
+      this.cand = new Uint8Array(size);
+      this.candList = new Int32Array(size);
     }
     return this.levels;
   }
 
   /**
-   * `scoreTerm` straight into the total (large indexes, OR): the matched-term mask doubles as the
-   * "seen" mark, so each posting costs a few typed-array accesses.
+   * A query's posting lists in scoring order (query terms in order, their index terms, fields in
+   * index order), each as documents and BM25 scores (long lists from the cache, short ones made
+   * now), with the largest contribution. `sorted`: every list's documents ascend (array postings).
    */
-  private scoreTermDirect(fp: TermPostings, weight: number, boosts: number[], fieldIdList: number[], top: Level, bitLo: number, bitHi: number): void {
-    const [maskLo, maskHi] = this.masks!;
-    const acc = top.acc;
-    const list = top.list;
-    let n = top.n;
-    for (let f = 0; f < fieldIdList.length; f++) {
-      const fieldId = fieldIdList[f]!;
-      const postings = fp.get(fieldId);
-      if (!postings) continue;
-      const factor = weight * boosts[f]!;
-      if (postings.size < COMPACT_MIN) {
-        // Short lists straight from the map (no arrays to allocate per query).
-        const size = postings.size;
-        const avg = this.view.avgFieldLength[fieldId]!;
-        const N = this.view.documentCount;
-        const p = this.view.bm25;
-        const add = (doc: number, tf: number): void => {
-          const x = factor * bm25(tf, size, N, this.view.fieldLength(doc, fieldId)!, avg, p);
-          if ((maskLo[doc]! | maskHi[doc]!) === 0) {
-            list[n++] = doc;
-            acc[doc] = x;
-          } else acc[doc]! += x;
-          maskLo[doc]! |= bitLo;
-          maskHi[doc]! |= bitHi;
-        };
-        if (isArrayPostings(postings)) for (let i = 0; i < size; i++) add(postings.docs[i]!, postings.tfs[i]!);
-        else for (const [doc, tf] of postings) add(doc, tf);
-        continue;
-      }
-      const { docs, scores } = this.compactOf(postings, fieldId);
-      for (let i = 0; i < docs.length; i++) {
-        const doc = docs[i]!;
-        if ((maskLo[doc]! | maskHi[doc]!) === 0) {
-          list[n++] = doc;
-          acc[doc] = factor * scores[i]!;
-        } else acc[doc]! += factor * scores[i]!;
-        maskLo[doc]! |= bitLo;
-        maskHi[doc]! |= bitHi;
+  private scoredLists(groups: Spec[][], boosts: number[], fieldIdList: number[], derived: [string, TermPostings][]): { lists: (ScoredList & { bitHi: number })[]; sorted: boolean } {
+    const v = this.view;
+    const lists: (ScoredList & { bitHi: number })[] = [];
+    let sorted = true;
+    for (const specs of groups) {
+      for (const { bit, items } of specs) {
+        const bitLo = bit < 32 ? (1 << bit) >>> 0 : 0;
+        const bitHi = bit >= 32 ? (1 << (bit - 32)) >>> 0 : 0;
+        for (const [t, fp, weight] of items) {
+          for (let f = 0; f < fieldIdList.length; f++) {
+            const fieldId = fieldIdList[f]!;
+            const postings = fp.get(fieldId);
+            if (!postings) continue;
+            const factor = weight * boosts[f]!;
+            let c: Compact;
+            if (postings.size < COMPACT_MIN) {
+              // Short lists scored now (not cached).
+              const n = postings.size;
+              const avg = v.avgFieldLength[fieldId]!;
+              const pairs = pairsOf(postings);
+              c = { docs: new Int32Array(n), scores: new Float64Array(n), max: 0 };
+              for (let i = 0; i < n; i++) {
+                const doc = pairs.docs[i]!;
+                c.docs[i] = doc;
+                const x = (c.scores[i] = bm25(pairs.tfs[i]!, n, v.documentCount, v.fieldLength(doc, fieldId)!, avg, v.bm25));
+                if (x > c.max) c.max = x;
+              }
+            } else c = this.compactOf(postings, fieldId);
+            if (!isArrayPostings(postings)) sorted = false;
+            lists.push({ bit: bitLo, bitHi, factor, docs: c.docs, scores: c.scores, max: factor * c.max });
+          }
+          derived.push([t, fp]);
+        }
       }
     }
-    top.n = n;
+    return { lists, sorted };
   }
+
+  /**
+   * OR queries on a large index: every contribution straight into the total, in scoring order
+   * (the sums then differ from MiniSearch's in the last bit at most: it sums per term, then per
+   * sub-query). The matched-term mask doubles as the "seen" mark, so a posting costs a few
+   * typed-array accesses (`addNarrow`, `addWide`). With `options.cut`, documents that cannot
+   * reach the caller's floor are not scored (`cut.ts`) nor returned.
+   */
+  private runDirect(expansion: Expansion, options: ExecOptions): RawResults {
+    const [, , top, tmp] = this.getLevels();
+    const [maskLo, maskHi] = this.masks!;
+    const { fieldIds: fieldIdList, boosts } = this.fieldBoosts(options);
+    const { sourceTerms, groups } = expansion;
+    const derived: [string, TermPostings][] = [];
+    const { lists, sorted } = this.scoredLists(groups, boosts, fieldIdList, derived);
+    const wide = sourceTerms.length > 32;
+    const cut = options.cut;
+    const factors = cut ? (this.factors ??= new Factors(cut)).reset(cut) : null;
+    let theta = 0;
+    let nCand = -1;
+    if (factors && sorted && !wide) {
+      // Scratch: the fourth level's sums, the high mask words (unused by narrow queries).
+      const scratch = { acc: tmp.acc, mask: maskHi, list: tmp.list };
+      theta = threshold(lists, factors, scratch);
+      const inE = essential(lists, theta, factors);
+      if (inE) ({ n: nCand, theta } = mark(lists, inE, theta, factors, scratch, this.cand, this.candList));
+    }
+    const cand = nCand >= 0 ? this.cand : null;
+    let n = 0;
+    for (const l of lists) n = wide ? addWide(l.docs, l.scores, l.docs.length, l.factor, top.acc, top.list, n, maskLo, maskHi, l.bit, l.bitHi, cand) : addNarrow(l.docs, l.scores, l.docs.length, l.factor, top.acc, top.list, n, maskLo, l.bit, cand);
+    for (let k = 0; k < nCand; k++) this.cand[this.candList[k]!] = 0;
+    if (this.out.docs.length < n) this.out = { docs: new Int32Array(top.list.length), scores: new Float64Array(top.list.length), lo: new Uint32Array(top.list.length), hi: new Uint32Array(top.list.length) };
+    const { docs, scores, lo, hi } = this.out;
+    let m = 0;
+    for (let k = 0; k < n; k++) {
+      const doc = top.list[k]!;
+      const mLo = maskLo[doc]!;
+      const mHi = wide ? maskHi[doc]! : 0;
+      maskLo[doc] = 0;
+      if (wide) maskHi[doc] = 0;
+      const score = top.acc[doc]! * (popcount(mLo) + popcount(mHi) || 1);
+      if (factors) {
+        // What the caller would drop at once: not a hit, or under the floor (the same product it computes).
+        const f = mHi === 0 ? factors.of(mLo) : factors.cut.factor(mLo, mHi);
+        if (f !== f || score * f < theta) continue;
+      }
+      docs[m] = doc;
+      lo[m] = mLo;
+      hi[m] = mHi;
+      scores[m++] = score;
+    }
+    return { n: m, docs: docs.subarray(0, m), scores: scores.subarray(0, m), sourceTerms, maskLo: lo.subarray(0, m), maskHi: hi.subarray(0, m), derived, planned: expansion.planned };
+  }
+
 
   /** Adds one index term's contribution (weight × field boost × BM25, per field in index order) to `spec`. */
   private scoreTerm(fp: TermPostings, weight: number, boosts: number[], fieldIdList: number[], spec: Level, bitLo: number, bitHi: number): void {
@@ -392,16 +462,14 @@ export class QueryExecutor {
    * until the next call. AND applies within a sub-query (exact for a single sub-query).
    */
   run(subQueries: readonly string[], options: ExecOptions = {}): RawResults {
+    const expansion = this.expand(subQueries, options);
+    const and = options.combineWith === 'AND';
+    if (this.planning && !and) return this.runDirect(expansion, options);
     const [spec, group, top, tmp] = this.getLevels();
     const [maskLo, maskHi] = this.masks!;
     const { fieldIds: fieldIdList, boosts } = this.fieldBoosts(options);
-    const expansion = this.expand(subQueries, options);
     const { sourceTerms, groups } = expansion;
     const derived: [string, TermPostings][] = [];
-    const and = options.combineWith === 'AND';
-    // On a large index, OR queries add every contribution straight into the total: the sums then
-    // differ from MiniSearch's in the last bit at most (it sums per term, then per sub-query).
-    const direct = this.planning && !and;
     top.clear();
     for (const specs of groups) {
       group.clear();
@@ -409,14 +477,11 @@ export class QueryExecutor {
         const { bit, items } = specs[i]!;
         const bitLo = bit < 32 ? (1 << bit) >>> 0 : 0;
         const bitHi = bit >= 32 ? (1 << (bit - 32)) >>> 0 : 0;
-        const target = direct ? top : spec;
         spec.clear();
         for (const [t, fp, weight] of items) {
-          if (direct) this.scoreTermDirect(fp, weight, boosts, fieldIdList, top, bitLo, bitHi);
-          else this.scoreTerm(fp, weight, boosts, fieldIdList, target, bitLo, bitHi);
+          this.scoreTerm(fp, weight, boosts, fieldIdList, spec, bitLo, bitHi);
           derived.push([t, fp]);
         }
-        if (direct) continue;
         // Combine the term's results into the sub-query's.
         if (!and || i === 0) {
           for (let k = 0; k < spec.n; k++) {
@@ -438,7 +503,6 @@ export class QueryExecutor {
         }
         if (and && group.n === 0) break; // nothing left to intersect: the other terms need no expansion
       }
-      if (direct) continue;
       for (let k = 0; k < group.n; k++) {
         const doc = group.list[k]!;
         top.add(doc, group.acc[doc]!);
@@ -457,16 +521,8 @@ export class QueryExecutor {
       hi[k] = mHi;
       scores[k] = top.acc[doc]! * (popcount(mLo) + popcount(mHi) || 1);
     }
-    if (direct) {
-      for (let k = 0; k < n; k++) {
-        maskLo[top.list[k]!] = 0;
-        maskHi[top.list[k]!] = 0;
-      }
-      top.n = 0;
-    } else {
-      this.resetMasks();
-      top.clear();
-    }
+    this.resetMasks();
+    top.clear();
     group.clear();
     spec.clear();
     tmp.clear();
@@ -552,8 +608,51 @@ function byDfThenTerm(a: { df: number; t: string }, b: { df: number; t: string }
   return a.df - b.df || (a.t < b.t ? -1 : a.t > b.t ? 1 : 0);
 }
 
-function popcount(x: number): number {
-  x -= (x >>> 1) & 0x55555555;
-  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+/**
+ * Adds `factor × scores[i]` to the total of each document `docs[i]` (i < len) in order, notes a
+ * document's first touch in `list` (returns its new length) and sets the term's bit in its mask
+ * (a zero mask: not touched yet). Documents `cand` does not mark are passed over. Queries of up
+ * to 32 terms: one mask word per document.
+ */
+function addNarrow(docs: Int32Array, scores: Float64Array, len: number, factor: number, acc: Float64Array, list: Int32Array, n: number, mask: Uint32Array, bit: number, cand: Uint8Array | null): number {
+  for (let i = 0; i < len; i++) {
+    const doc = docs[i]!;
+    if (cand !== null && cand[doc] === 0) continue;
+    const m = mask[doc]!;
+    if (m === 0) {
+      list[n++] = doc;
+      acc[doc] = factor * scores[i]!;
+    } else acc[doc]! += factor * scores[i]!;
+    mask[doc] = m | bit;
+  }
+  return n;
 }
+
+/** `addNarrow` for queries of more than 32 terms (two mask words). */
+function addWide(docs: Int32Array, scores: Float64Array, len: number, factor: number, acc: Float64Array, list: Int32Array, n: number, maskLo: Uint32Array, maskHi: Uint32Array, bitLo: number, bitHi: number, cand: Uint8Array | null): number {
+  for (let i = 0; i < len; i++) {
+    const doc = docs[i]!;
+    if (cand !== null && cand[doc] === 0) continue;
+    if ((maskLo[doc]! | maskHi[doc]!) === 0) {
+      list[n++] = doc;
+      acc[doc] = factor * scores[i]!;
+    } else acc[doc]! += factor * scores[i]!;
+    maskLo[doc]! |= bitLo;
+    maskHi[doc]! |= bitHi;
+  }
+  return n;
+}
+
+/** A posting list's documents and frequencies as arrays (a `Map`'s copied out). */
+function pairsOf(p: PostingList): { docs: ArrayLike<number>; tfs: ArrayLike<number> } {
+  if (isArrayPostings(p)) return p;
+  const docs = new Array<number>(p.size);
+  const tfs = new Array<number>(p.size);
+  let i = 0;
+  for (const [doc, tf] of p) {
+    docs[i] = doc;
+    tfs[i++] = tf;
+  }
+  return { docs, tfs };
+}
+

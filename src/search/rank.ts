@@ -14,7 +14,8 @@ export interface TopQuery {
   /**
    * What a document's MiniSearch score (sum × number of query terms matched) is multiplied by,
    * from its matched-term mask (low and high 32 bits); NaN when such a document does not
-   * qualify. Asked once per distinct mask (most queries have few terms: a table by mask).
+   * qualify. Asked once per distinct mask (most queries have few terms: a table by mask); it must
+   * not decrease when bits are added (coverage does not).
    */
   factor(lo: number, hi: number): number;
   /** Whether a document passes the filters (omitted: all do). Asked only for qualifying masks. */
@@ -45,7 +46,8 @@ const table = new Float64Array(4096);
 const known = new Uint8Array(4096);
 
 export function topDocuments(exec: QueryExecutor, subQueries: readonly string[], options: ExecOptions, q: TopQuery): TopResult {
-  const raw = exec.run(subQueries, options);
+  // The executor need not score what cannot reach the floor (exact: see `cut.ts`).
+  const raw = exec.run(subQueries, { ...options, cut: { factor: q.factor, filter: q.filter, minRelative: q.minRelative } });
   const n = raw.n;
   if (buffer.length < n) buffer = new Float64Array(Math.max(n, buffer.length * 2));
   const scores = buffer;
