@@ -348,16 +348,17 @@ export class QueryExecutor {
           maskHi[doc]! |= bitHi;
         }
       } else {
+        // Short lists scored as they are read (no closure per list: autocomplete asks for many).
         const n = postings.size;
         const avg = v.avgFieldLength[fieldId]!;
-        const add = (doc: number, tf: number): void => {
-          spec.add(doc, factor * bm25(tf, n, v.documentCount, v.fieldLength(doc, fieldId)!, avg, v.bm25));
+        const { docs, tfs } = pairsOf(postings);
+        for (let i = 0; i < n; i++) {
+          const doc = docs[i]!;
+          spec.add(doc, factor * bm25(tfs[i]!, n, v.documentCount, v.fieldLength(doc, fieldId)!, avg, v.bm25));
           if (!(maskLo[doc]! | maskHi[doc]!)) this.touched[this.nTouched++] = doc;
           maskLo[doc]! |= bitLo;
           maskHi[doc]! |= bitHi;
-        };
-        if (isArrayPostings(postings)) for (let i = 0; i < n; i++) add(postings.docs[i]!, postings.tfs[i]!);
-        else for (const [doc, tf] of postings) add(doc, tf);
+        }
       }
     }
   }
@@ -405,36 +406,35 @@ export class QueryExecutor {
           const maxDistance = fuzzy < 1 ? Math.min(v.maxFuzzy, Math.round(term.length * fuzzy)) : fuzzy;
           if (maxDistance && planning) {
             // One edit first (most typos, and far cheaper on a large vocabulary); two only when one finds nothing.
-            fuzzyMatches = v.terms.fuzzyGet(term, 1);
-            if (maxDistance >= 2 && fuzzyMatches.size <= (exact ? 1 : 0)) fuzzyMatches = v.terms.fuzzyGet(term, 2);
+            fuzzyMatches = this.fuzzyGet(term, 1);
+            if (maxDistance >= 2 && fuzzyMatches.size <= (exact ? 1 : 0)) fuzzyMatches = this.fuzzyGet(term, 2);
             if (maxDistance > 1) planned = true;
-          } else if (maxDistance) fuzzyMatches = v.terms.fuzzyGet(term, maxDistance);
+          } else if (maxDistance) fuzzyMatches = this.fuzzyGet(term, maxDistance);
         } else if (fz) planned = true;
-        const expansions: [string, TermPostings, number][] = [];
-        let prefixOnly: PrefixExpansions | null = null;
-        if (px) {
-          prefixOnly = this.prefixExpansions(term);
-          for (const e of prefixOnly.all) {
-            fuzzyMatches?.delete(e[0]);
-            expansions.push(e);
-          }
-        }
+        const prefixed = px ? this.prefixExpansions(term) : null;
+        const fuzzed: [string, TermPostings, number][] = [];
         if (fuzzyMatches) {
           for (const [t, [fp, distance]] of fuzzyMatches) {
-            if (!distance) continue;
-            expansions.push([t, fp, (v.weights.fuzzy * t.length) / (t.length + distance)]);
+            // The term itself, and terms it begins (prefix expansions, listed first), are not fuzzy expansions.
+            if (!distance || (px && t.startsWith(term))) continue;
+            fuzzed.push([t, fp, (v.weights.fuzzy * t.length) / (t.length + distance)]);
           }
         }
-        if (planning && prefixOnly && expansions.length === prefixOnly.all.length && expansions.length > this.plan.maxExpansions) {
-          items.push(...prefixOnly.rarest);
+        const count = (prefixed?.all.length ?? 0) + fuzzed.length;
+        if (planning && prefixed && !fuzzed.length && count > this.plan.maxExpansions) {
+          items.push(...prefixed.rarest);
           planned = true;
-        } else if (planning && expansions.length > this.plan.maxExpansions) {
+        } else if (planning && count > this.plan.maxExpansions) {
           // The rarest expansions (by document frequency, then term), scored in the source's order.
+          const expansions = [...(prefixed?.all ?? []), ...fuzzed];
           const ranked = expansions.map((e, k) => ({ k, t: e[0], df: this.dfOf(e[1]) })).sort(byDfThenTerm);
           const keep = new Set(ranked.slice(0, this.plan.maxExpansions).map((r) => r.k));
           items.push(...expansions.filter((_, k) => keep.has(k)));
           planned = true;
-        } else items.push(...expansions);
+        } else {
+          if (prefixed) for (const e of prefixed.all) items.push(e);
+          for (const e of fuzzed) items.push(e);
+        }
         return items;
         };
         specs.push({
@@ -465,7 +465,9 @@ export class QueryExecutor {
     const expansion = this.expand(subQueries, options);
     const and = options.combineWith === 'AND';
     if (this.planning && !and) return this.runDirect(expansion, options);
-    const [spec, group, top, tmp] = this.getLevels();
+    // Levels by role; adding a level's results to an empty one would copy them as they are
+    // (same order, same sums), so the two swap roles instead.
+    let [spec, group, top, tmp] = this.getLevels();
     const [maskLo, maskHi] = this.masks!;
     const { fieldIds: fieldIdList, boosts } = this.fieldBoosts(options);
     const { sourceTerms, groups } = expansion;
@@ -483,7 +485,8 @@ export class QueryExecutor {
           derived.push([t, fp]);
         }
         // Combine the term's results into the sub-query's.
-        if (!and || i === 0) {
+        if (group.n === 0 && (!and || i === 0)) [group, spec] = [spec, group];
+        else if (!and || i === 0) {
           for (let k = 0; k < spec.n; k++) {
             const doc = spec.list[k]!;
             group.add(doc, spec.acc[doc]!);
@@ -496,16 +499,16 @@ export class QueryExecutor {
             if (group.mark[doc]) tmp.add(doc, group.acc[doc]! + spec.acc[doc]!);
           }
           group.clear();
-          for (let k = 0; k < tmp.n; k++) {
-            const doc = tmp.list[k]!;
-            group.add(doc, tmp.acc[doc]!);
-          }
+          [group, tmp] = [tmp, group];
         }
         if (and && group.n === 0) break; // nothing left to intersect: the other terms need no expansion
       }
-      for (let k = 0; k < group.n; k++) {
-        const doc = group.list[k]!;
-        top.add(doc, group.acc[doc]!);
+      if (top.n === 0) [top, group] = [group, top];
+      else {
+        for (let k = 0; k < group.n; k++) {
+          const doc = group.list[k]!;
+          top.add(doc, group.acc[doc]!);
+        }
       }
     }
     // Masks of documents dropped by AND may be set: callers read masks of `docs` only.
@@ -536,6 +539,28 @@ export class QueryExecutor {
       maskHi[this.touched[k]!] = 0;
     }
     this.nTouched = 0;
+  }
+
+  private readonly fuzzyMemo = new Map<string, Map<string, [TermPostings, number]>>();
+
+  /**
+   * Index terms within `maxDistance` edits of a term (`TermSource.fuzzyGet`), memoised (the last
+   * 1024; the result is shared: not to be changed). A walk over a large vocabulary costs 0.3-1.5
+   * ms at 100k papers (one or two edits), and the same misspellings and typed beginnings come
+   * again: a search is often repeated, an autocomplete is asked at every key.
+   */
+  private fuzzyGet(term: string, maxDistance: number): Map<string, [TermPostings, number]> {
+    const key = `${maxDistance}\0${term}`;
+    const hit = this.fuzzyMemo.get(key);
+    if (hit) {
+      this.fuzzyMemo.delete(key);
+      this.fuzzyMemo.set(key, hit);
+      return hit;
+    }
+    const found = this.view.terms.fuzzyGet(term, maxDistance);
+    this.fuzzyMemo.set(key, found);
+    if (this.fuzzyMemo.size > 1024) this.fuzzyMemo.delete(this.fuzzyMemo.keys().next().value as string);
+    return found;
   }
 
   private readonly prefixMemo = new Map<string, PrefixExpansions>();
