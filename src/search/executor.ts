@@ -304,27 +304,10 @@ export class QueryExecutor {
     const cand = nCand >= 0 ? this.cand : null;
     let n = 0;
     for (const l of lists) n = wide ? addWide(l.docs, l.scores, l.docs.length, l.factor, top.acc, top.list, n, maskLo, maskHi, l.bit, l.bitHi, cand) : addNarrow(l.docs, l.scores, l.docs.length, l.factor, top.acc, top.list, n, maskLo, l.bit, cand);
-    for (let k = 0; k < nCand; k++) this.cand[this.candList[k]!] = 0;
+    unmark(this.cand, this.candList, nCand);
     if (this.out.docs.length < n) this.out = { docs: new Int32Array(top.list.length), scores: new Float64Array(top.list.length), lo: new Uint32Array(top.list.length), hi: new Uint32Array(top.list.length) };
+    const m = emit(top, n, maskLo, wide ? maskHi : null, factors, theta, this.out);
     const { docs, scores, lo, hi } = this.out;
-    let m = 0;
-    for (let k = 0; k < n; k++) {
-      const doc = top.list[k]!;
-      const mLo = maskLo[doc]!;
-      const mHi = wide ? maskHi[doc]! : 0;
-      maskLo[doc] = 0;
-      if (wide) maskHi[doc] = 0;
-      const score = top.acc[doc]! * (popcount(mLo) + popcount(mHi) || 1);
-      if (factors) {
-        // What the caller would drop at once: not a hit, or under the floor (the same product it computes).
-        const f = mHi === 0 ? factors.of(mLo) : factors.cut.factor(mLo, mHi);
-        if (f !== f || score * f < theta) continue;
-      }
-      docs[m] = doc;
-      lo[m] = mLo;
-      hi[m] = mHi;
-      scores[m++] = score;
-    }
     return { n: m, docs: docs.subarray(0, m), scores: scores.subarray(0, m), sourceTerms, maskLo: lo.subarray(0, m), maskHi: hi.subarray(0, m), derived, planned: expansion.planned };
   }
 
@@ -634,6 +617,41 @@ function byDfThenTerm(a: { df: number; t: string }, b: { df: number; t: string }
 }
 
 /**
+ * The results of a direct run, in first-touch order, into `out`; returns how many. Masks are
+ * reset (`maskHi`: null for narrow queries). With `factors`, documents the caller would drop at
+ * once are left out: not a hit, or under the floor bound `theta` (the same product it computes).
+ * A function of its own, as the other loops over every posting or match: V8 compiles a long loop
+ * inside a larger function on the fly (OSR), and such code, made before the rest of the function
+ * has run, was seen to bail out on every call.
+ */
+function emit(top: Level, n: number, maskLo: Uint32Array, maskHi: Uint32Array | null, factors: Factors | null, theta: number, out: { docs: Int32Array; scores: Float64Array; lo: Uint32Array; hi: Uint32Array }): number {
+  const { docs, scores, lo, hi } = out;
+  const list = top.list;
+  const acc = top.acc;
+  let m = 0;
+  for (let k = 0; k < n; k++) {
+    const doc = list[k]!;
+    const mLo = maskLo[doc]!;
+    let mHi = 0;
+    if (maskHi !== null) {
+      mHi = maskHi[doc]!;
+      maskHi[doc] = 0;
+    }
+    maskLo[doc] = 0;
+    const score = acc[doc]! * (popcount(mLo) + popcount(mHi) || 1);
+    if (factors !== null) {
+      const f = mHi === 0 ? factors.of(mLo) : factors.cut.factor(mLo, mHi);
+      if (f !== f || score * f < theta) continue;
+    }
+    docs[m] = doc;
+    lo[m] = mLo;
+    hi[m] = mHi;
+    scores[m++] = score;
+  }
+  return m;
+}
+
+/**
  * Adds `factor × scores[i]` to the total of each document `docs[i]` (i < len) in order, notes a
  * document's first touch in `list` (returns its new length) and sets the term's bit in its mask
  * (a zero mask: not touched yet). Documents `cand` does not mark are passed over. Queries of up
@@ -666,6 +684,11 @@ function addWide(docs: Int32Array, scores: Float64Array, len: number, factor: nu
     maskHi[doc]! |= bitHi;
   }
   return n;
+}
+
+/** Clears the marks of the first `n` documents of `list`. */
+function unmark(marks: Uint8Array, list: Int32Array, n: number): void {
+  for (let k = 0; k < n; k++) marks[list[k]!] = 0;
 }
 
 /** A posting list's documents and frequencies as arrays (a `Map`'s copied out). */
