@@ -409,10 +409,7 @@ export class QueryExecutor {
           planned = true;
         } else if (planning && count > this.plan.maxExpansions) {
           // The rarest expansions (by document frequency, then term), scored in the source's order.
-          const expansions = [...(prefixed?.all ?? []), ...fuzzed];
-          const ranked = expansions.map((e, k) => ({ k, t: e[0], df: this.dfOf(e[1]) })).sort(byDfThenTerm);
-          const keep = new Set(ranked.slice(0, this.plan.maxExpansions).map((r) => r.k));
-          items.push(...expansions.filter((_, k) => keep.has(k)));
+          for (const e of this.rarest([...(prefixed?.all ?? []), ...fuzzed])) items.push(e);
           planned = true;
         } else {
           if (prefixed) for (const e of prefixed.all) items.push(e);
@@ -568,16 +565,34 @@ export class QueryExecutor {
       if (!distance) continue;
       all.push([t, fp, (v.weights.prefix * t.length) / (t.length + 0.3 * distance)]);
     }
-    let rarest = all;
-    if (this.planning && all.length > this.plan.maxExpansions) {
-      const ranked = all.map((e, k) => ({ k, t: e[0], df: this.dfOf(e[1]) })).sort(byDfThenTerm);
-      const keep = new Set(ranked.slice(0, this.plan.maxExpansions).map((r) => r.k));
-      rarest = all.filter((_, k) => keep.has(k));
-    }
-    const out = { all, rarest };
+    const out = { all, rarest: this.planning && all.length > this.plan.maxExpansions ? this.rarest(all) : all };
     this.prefixMemo.set(term, out);
     if (this.prefixMemo.size > 512) this.prefixMemo.delete(this.prefixMemo.keys().next().value as string);
     return out;
+  }
+
+  /**
+   * The `maxExpansions` rarest expansions (by document frequency, ties by term in code-unit
+   * order, so that the same ones are kept whatever order a source lists its terms in: a
+   * MiniSearch tree and a segment differ), in the order given. One pass keeping the best so far
+   * sorted (no comparator closures: V8 specialises its inlined sorts on the closure, and a fresh
+   * one per call bailed out of the optimised code again and again).
+   */
+  private rarest(expansions: [string, TermPostings, number][]): [string, TermPostings, number][] {
+    const max = this.plan.maxExpansions;
+    const df = new Float64Array(expansions.length);
+    for (let k = 0; k < expansions.length; k++) df[k] = this.dfOf(expansions[k]![1]);
+    const before = (a: number, b: number): boolean => df[a]! < df[b]! || (df[a] === df[b] && expansions[a]![0] < expansions[b]![0]);
+    const best: number[] = [];
+    for (let k = 0; k < expansions.length; k++) {
+      if (best.length === max && !before(k, best[max - 1]!)) continue;
+      let at = best.length === max ? max - 1 : best.length;
+      while (at > 0 && before(k, best[at - 1]!)) at--;
+      best.splice(at, 0, k);
+      if (best.length > max) best.pop();
+    }
+    best.sort((a, b) => a - b);
+    return best.map((k) => expansions[k]!);
   }
 
   private dfOf(fp: TermPostings): number {
@@ -606,14 +621,6 @@ export class QueryExecutor {
   documentId(doc: number): unknown {
     return this.view.documentId(doc);
   }
-}
-
-/**
- * Order of capped expansions: rarest first, ties by term (code units), so that the same ones are
- * kept whatever order a source lists its terms in (a MiniSearch tree and a segment differ).
- */
-function byDfThenTerm(a: { df: number; t: string }, b: { df: number; t: string }): number {
-  return a.df - b.df || (a.t < b.t ? -1 : a.t > b.t ? 1 : 0);
 }
 
 /**
