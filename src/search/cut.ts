@@ -20,14 +20,16 @@
  * never prunes a document that reaches the floor.
  */
 
-/** A posting list of a query as the executor scores it: contribution = factor × scores[i]. */
+/** A posting list of a query as the executor scores it: contribution = factor × scores[i], from ≤ i < to. */
 export interface ScoredList {
   /** The query term's bit (masks of up to 32 terms). */
   bit: number;
   factor: number;
-  /** Documents, ascending. */
+  /** Documents, ascending (in `from..to`). */
   docs: Int32Array;
   scores: Float64Array;
+  from: number;
+  to: number;
   /** Largest contribution: factor × max(scores). */
   max: number;
 }
@@ -105,16 +107,17 @@ class Seeds {
   }
 }
 
-/** Index of `doc` in ascending `docs`, -1 when absent. */
-function find(docs: Int32Array, doc: number): number {
-  let lo = 0;
-  let hi = docs.length;
+/** Index of `doc` in a list's ascending documents, -1 when absent. */
+export function find(l: ScoredList, doc: number): number {
+  const docs = l.docs;
+  let lo = l.from;
+  let hi = l.to;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (docs[mid]! < doc) lo = mid + 1;
     else hi = mid;
   }
-  return lo < docs.length && docs[lo] === doc ? lo : -1;
+  return lo < l.to && docs[lo] === doc ? lo : -1;
 }
 
 /** A document's final score as the executor and the caller compute it (sum in list order), NaN when not a hit. */
@@ -123,7 +126,7 @@ function finalScore(lists: readonly ScoredList[], doc: number, f: Factors): numb
   let mask = 0;
   let touched = false;
   for (const l of lists) {
-    const i = find(l.docs, doc);
+    const i = find(l, doc);
     if (i < 0) continue;
     const x = l.factor * l.scores[i]!;
     if (touched) sum += x;
@@ -139,18 +142,20 @@ export function threshold(lists: readonly ScoredList[], f: Factors, s: Scratch):
   const cut = f.cut;
   if (!(cut.minRelative > 0)) return 0;
   let total = 0;
-  for (const l of lists) total += l.docs.length;
+  for (const l of lists) total += l.to - l.from;
   // Partial sums over the lists with the highest maxima that fit in 1/8 of the postings.
-  const order = lists.map((_, i) => i).sort((a, b) => lists[b]!.max - lists[a]!.max || a - b);
+  const maxima = new Float64Array(lists.length);
+  for (let i = 0; i < lists.length; i++) maxima[i] = -lists[i]!.max;
+  const order = ascending(maxima);
   const budget = Math.max(4096, total >> 3);
   let used = 0;
   let n = 0;
   for (const i of order) {
     const l = lists[i]!;
-    if (used + l.docs.length > budget) continue;
-    used += l.docs.length;
+    if (used + l.to - l.from > budget) continue;
+    used += l.to - l.from;
     const { docs, scores } = l;
-    for (let k = 0; k < docs.length; k++) {
+    for (let k = l.from; k < l.to; k++) {
       const doc = docs[k]!;
       if (s.mask[doc] === 0) {
         s.list[n++] = doc;
@@ -196,18 +201,27 @@ export function essential(lists: readonly ScoredList[], theta: number, f: Factor
   let total = 0;
   let sumAll = 0;
   for (const l of lists) {
-    total += l.docs.length;
+    total += l.to - l.from;
     sumAll += l.max;
   }
   const slack = sumAll * MARGIN;
   const termPostings = new Map<number, number>();
-  for (const l of lists) termPostings.set(l.bit, (termPostings.get(l.bit) ?? 0) + l.docs.length);
-  const idx = lists.map((_, i) => i);
-  const orders = [
-    [...idx].sort((a, b) => lists[b]!.max / lists[b]!.docs.length - lists[a]!.max / lists[a]!.docs.length || a - b),
-    [...idx].sort((a, b) => lists[b]!.max - lists[a]!.max || a - b),
-    [...idx].sort((a, b) => termPostings.get(lists[a]!.bit)! - termPostings.get(lists[b]!.bit)! || lists[a]!.bit - lists[b]!.bit || lists[a]!.docs.length - lists[b]!.docs.length || a - b),
-  ];
+  for (const l of lists) termPostings.set(l.bit, (termPostings.get(l.bit) ?? 0) + l.to - l.from);
+  // Orders as keys ascending (ties by list): maximum per posting descending, maximum
+  // descending, and by term (its postings, then its bit), then list length.
+  const perPosting = new Float64Array(n);
+  const maxima = new Float64Array(n);
+  const byTerm = new Float64Array(n);
+  const bits = [...new Set(lists.map((l) => l.bit))].sort((a, b) => termPostings.get(a)! - termPostings.get(b)! || a - b);
+  const rank = new Map(bits.map((b, r) => [b, r]));
+  for (let i = 0; i < n; i++) {
+    const l = lists[i]!;
+    const len = l.to - l.from;
+    perPosting[i] = -l.max / (len || 1);
+    maxima[i] = -l.max;
+    byTerm[i] = rank.get(l.bit)! * 2 ** 32 + len;
+  }
+  const orders = [ascending(perPosting), ascending(maxima), ascending(byTerm)];
   let best: Uint8Array | null = null;
   let bestCost = Infinity;
   for (const order of orders) {
@@ -223,7 +237,7 @@ export function essential(lists: readonly ScoredList[], theta: number, f: Factor
       const i = order[j++]!;
       const l = lists[i]!;
       inE[i] = 1;
-      cost += l.docs.length;
+      cost += l.to - l.from;
       sum -= l.max;
       const left = perBit.get(l.bit)! - 1;
       perBit.set(l.bit, left);
@@ -255,8 +269,8 @@ export function mark(lists: readonly ScoredList[], inE: Uint8Array, theta: numbe
   let n = 0;
   for (let i = 0; i < lists.length; i++) {
     if (!inE[i]) continue;
-    const { docs, scores, factor, bit } = lists[i]!;
-    for (let k = 0; k < docs.length; k++) {
+    const { docs, scores, factor, bit, from, to } = lists[i]!;
+    for (let k = from; k < to; k++) {
       const doc = docs[k]!;
       if (s.mask[doc] === 0) {
         s.list[n++] = doc;
@@ -288,6 +302,20 @@ export function mark(lists: readonly ScoredList[], inE: Uint8Array, theta: numbe
     }
   }
   return { n: kept, theta };
+}
+
+/** Indexes 0..n-1 ordered by `keys` ascending, ties by index (an insertion sort: lists are few). */
+function ascending(keys: Float64Array): Int32Array {
+  const order = new Int32Array(keys.length);
+  for (let i = 0; i < keys.length; i++) {
+    let at = i;
+    while (at > 0 && keys[order[at - 1]!]! > keys[i]!) {
+      order[at] = order[at - 1]!;
+      at--;
+    }
+    order[at] = i;
+  }
+  return order;
 }
 
 export function popcount(x: number): number {

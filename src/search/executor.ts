@@ -20,7 +20,7 @@
  */
 import MiniSearch from 'minisearch';
 import { bm25, miniSearchView } from './internals.ts';
-import { essential, Factors, mark, popcount, threshold, type Cut, type ScoredList } from './cut.ts';
+import { essential, Factors, find, mark, popcount, threshold, type Cut, type ScoredList } from './cut.ts';
 import { isArrayPostings, type PostingList, type ScoringView, type TermPostings } from './view.ts';
 
 export interface ExecOptions {
@@ -50,6 +50,9 @@ export interface PlanOptions {
 }
 
 export const DEFAULT_PLAN: PlanOptions = { planMinDocs: 5_000, maxExpansions: 24, fuzzySkipDf: 20 };
+
+/** A posting list of a direct run (`cut.ts`), with its term's bit in the high mask word. */
+type DirectList = ScoredList & { bitHi: number };
 
 /** Posting lists at least this long are cached as typed arrays. */
 const COMPACT_MIN = 48;
@@ -123,6 +126,8 @@ export interface RawResults {
   maskHi: Uint32Array;
   /** Index terms that were scored (expansions included), with their postings: for `termsOf`. */
   derived: [string, TermPostings][];
+  /** A direct run's lists by derived term (`termsOf` searches them: no posting list made anew). */
+  derivedLists?: ScoredList[][] | undefined;
   /** True when a cap dropped expansions (scores may differ from MiniSearch's). */
   planned: boolean;
 }
@@ -232,47 +237,72 @@ export class QueryExecutor {
     return this.levels;
   }
 
+  /** Short lists of the current query, scored into one buffer (`scoredLists`; a new one when full). */
+  private shortDocs = new Int32Array(4096);
+  private shortScores = new Float64Array(4096);
+  private shortUsed = 0;
+
   /**
    * A query's posting lists in scoring order (query terms in order, their index terms, fields in
    * index order), each as documents and BM25 scores (long lists from the cache, short ones made
-   * now), with the largest contribution. `sorted`: every list's documents ascend (array postings).
+   * now), with the largest contribution; by derived term (`derived`, which this fills), its
+   * lists. `sorted`: every list's documents ascend (array postings).
    */
-  private scoredLists(groups: Spec[][], boosts: number[], fieldIdList: number[], derived: [string, TermPostings][]): { lists: (ScoredList & { bitHi: number })[]; sorted: boolean } {
+  private scoredLists(groups: Spec[][], boosts: number[], fieldIdList: number[], derived: [string, TermPostings][]): { lists: DirectList[]; byDerived: DirectList[][]; sorted: boolean } {
     const v = this.view;
-    const lists: (ScoredList & { bitHi: number })[] = [];
+    const lists: DirectList[] = [];
+    const byDerived: DirectList[][] = [];
     let sorted = true;
+    this.shortUsed = 0;
     for (const specs of groups) {
       for (const { bit, items } of specs) {
         const bitLo = bit < 32 ? (1 << bit) >>> 0 : 0;
         const bitHi = bit >= 32 ? (1 << (bit - 32)) >>> 0 : 0;
         for (const [t, fp, weight] of items) {
+          const own: DirectList[] = [];
           for (let f = 0; f < fieldIdList.length; f++) {
             const fieldId = fieldIdList[f]!;
             const postings = fp.get(fieldId);
             if (!postings) continue;
             const factor = weight * boosts[f]!;
-            let c: Compact;
+            let l: DirectList;
             if (postings.size < COMPACT_MIN) {
-              // Short lists scored now (not cached).
+              // Short lists scored now (not cached), into the query's buffer.
               const n = postings.size;
+              if (this.shortUsed + n > this.shortDocs.length) {
+                // Lists made so far keep the previous buffer.
+                this.shortDocs = new Int32Array(Math.max(2 * this.shortDocs.length, n));
+                this.shortScores = new Float64Array(this.shortDocs.length);
+                this.shortUsed = 0;
+              }
+              const docs = this.shortDocs;
+              const scores = this.shortScores;
+              const from = this.shortUsed;
               const avg = v.avgFieldLength[fieldId]!;
               const pairs = pairsOf(postings);
-              c = { docs: new Int32Array(n), scores: new Float64Array(n), max: 0 };
+              let max = 0;
               for (let i = 0; i < n; i++) {
                 const doc = pairs.docs[i]!;
-                c.docs[i] = doc;
-                const x = (c.scores[i] = bm25(pairs.tfs[i]!, n, v.documentCount, v.fieldLength(doc, fieldId)!, avg, v.bm25));
-                if (x > c.max) c.max = x;
+                docs[from + i] = doc;
+                const x = (scores[from + i] = bm25(pairs.tfs[i]!, n, v.documentCount, v.fieldLength(doc, fieldId)!, avg, v.bm25));
+                if (x > max) max = x;
               }
-            } else c = this.compactOf(postings, fieldId);
+              this.shortUsed += n;
+              l = { bit: bitLo, bitHi, factor, docs, scores, from, to: from + n, max: factor * max };
+            } else {
+              const c = this.compactOf(postings, fieldId);
+              l = { bit: bitLo, bitHi, factor, docs: c.docs, scores: c.scores, from: 0, to: c.docs.length, max: factor * c.max };
+            }
             if (!isArrayPostings(postings)) sorted = false;
-            lists.push({ bit: bitLo, bitHi, factor, docs: c.docs, scores: c.scores, max: factor * c.max });
+            lists.push(l);
+            own.push(l);
           }
           derived.push([t, fp]);
+          byDerived.push(own);
         }
       }
     }
-    return { lists, sorted };
+    return { lists, byDerived, sorted };
   }
 
   /**
@@ -288,7 +318,7 @@ export class QueryExecutor {
     const { fieldIds: fieldIdList, boosts } = this.fieldBoosts(options);
     const { sourceTerms, groups } = expansion;
     const derived: [string, TermPostings][] = [];
-    const { lists, sorted } = this.scoredLists(groups, boosts, fieldIdList, derived);
+    const { lists, byDerived, sorted } = this.scoredLists(groups, boosts, fieldIdList, derived);
     const wide = sourceTerms.length > 32;
     const cut = options.cut;
     const factors = cut ? (this.factors ??= new Factors(cut)).reset(cut) : null;
@@ -303,12 +333,12 @@ export class QueryExecutor {
     }
     const cand = nCand >= 0 ? this.cand : null;
     let n = 0;
-    for (const l of lists) n = wide ? addWide(l.docs, l.scores, l.docs.length, l.factor, top.acc, top.list, n, maskLo, maskHi, l.bit, l.bitHi, cand) : addNarrow(l.docs, l.scores, l.docs.length, l.factor, top.acc, top.list, n, maskLo, l.bit, cand);
+    for (const l of lists) n = wide ? addWide(l.docs, l.scores, l.from, l.to, l.factor, top.acc, top.list, n, maskLo, maskHi, l.bit, l.bitHi, cand) : addNarrow(l.docs, l.scores, l.from, l.to, l.factor, top.acc, top.list, n, maskLo, l.bit, cand);
     unmark(this.cand, this.candList, nCand);
     if (this.out.docs.length < n) this.out = { docs: new Int32Array(top.list.length), scores: new Float64Array(top.list.length), lo: new Uint32Array(top.list.length), hi: new Uint32Array(top.list.length) };
     const m = emit(top, n, maskLo, wide ? maskHi : null, factors, theta, this.out);
     const { docs, scores, lo, hi } = this.out;
-    return { n: m, docs: docs.subarray(0, m), scores: scores.subarray(0, m), sourceTerms, maskLo: lo.subarray(0, m), maskHi: hi.subarray(0, m), derived, planned: expansion.planned };
+    return { n: m, docs: docs.subarray(0, m), scores: scores.subarray(0, m), sourceTerms, maskLo: lo.subarray(0, m), maskHi: hi.subarray(0, m), derived, derivedLists: byDerived, planned: expansion.planned };
   }
 
 
@@ -603,17 +633,22 @@ export class QueryExecutor {
   }
 
   /** The index terms (expansions included) of a query that a document holds (MiniSearch's `terms`). */
-  termsOf(raw: Pick<RawResults, 'derived'>, doc: number): string[] {
+  termsOf(raw: Pick<RawResults, 'derived' | 'derivedLists'>, doc: number): string[] {
     const out: string[] = [];
-    for (const [t, fp] of raw.derived) {
-      if (out.includes(t)) continue;
+    const lists = raw.derivedLists;
+    raw.derived.forEach(([t, fp], k) => {
+      if (out.includes(t)) return;
+      if (lists) {
+        if (lists[k]!.some((l) => find(l, doc) >= 0)) out.push(t);
+        return;
+      }
       for (const p of fp.values()) {
         if (p.has(doc)) {
           out.push(t);
           break;
         }
       }
-    }
+    });
     return out;
   }
 
@@ -659,13 +694,13 @@ function emit(top: Level, n: number, maskLo: Uint32Array, maskHi: Uint32Array | 
 }
 
 /**
- * Adds `factor × scores[i]` to the total of each document `docs[i]` (i < len) in order, notes a
+ * Adds `factor × scores[i]` to the total of each document `docs[i]` (from ≤ i < to) in order, notes a
  * document's first touch in `list` (returns its new length) and sets the term's bit in its mask
  * (a zero mask: not touched yet). Documents `cand` does not mark are passed over. Queries of up
  * to 32 terms: one mask word per document.
  */
-function addNarrow(docs: Int32Array, scores: Float64Array, len: number, factor: number, acc: Float64Array, list: Int32Array, n: number, mask: Uint32Array, bit: number, cand: Uint8Array | null): number {
-  for (let i = 0; i < len; i++) {
+function addNarrow(docs: Int32Array, scores: Float64Array, from: number, to: number, factor: number, acc: Float64Array, list: Int32Array, n: number, mask: Uint32Array, bit: number, cand: Uint8Array | null): number {
+  for (let i = from; i < to; i++) {
     const doc = docs[i]!;
     if (cand !== null && cand[doc] === 0) continue;
     const m = mask[doc]!;
@@ -679,8 +714,8 @@ function addNarrow(docs: Int32Array, scores: Float64Array, len: number, factor: 
 }
 
 /** `addNarrow` for queries of more than 32 terms (two mask words). */
-function addWide(docs: Int32Array, scores: Float64Array, len: number, factor: number, acc: Float64Array, list: Int32Array, n: number, maskLo: Uint32Array, maskHi: Uint32Array, bitLo: number, bitHi: number, cand: Uint8Array | null): number {
-  for (let i = 0; i < len; i++) {
+function addWide(docs: Int32Array, scores: Float64Array, from: number, to: number, factor: number, acc: Float64Array, list: Int32Array, n: number, maskLo: Uint32Array, maskHi: Uint32Array, bitLo: number, bitHi: number, cand: Uint8Array | null): number {
+  for (let i = from; i < to; i++) {
     const doc = docs[i]!;
     if (cand !== null && cand[doc] === 0) continue;
     if ((maskLo[doc]! | maskHi[doc]!) === 0) {

@@ -5,6 +5,7 @@
  * are dropped, and the top k are selected without sorting all matches.
  */
 import type { ExecOptions, QueryExecutor } from './executor.ts';
+import type { ScoredList } from './cut.ts';
 import type { TermPostings } from './view.ts';
 import { topKByScore } from './select.ts';
 
@@ -35,8 +36,9 @@ export interface TopResult {
   hi: number[];
   /** Hits at or above the floor. */
   total: number;
-  /** Index terms scored (for `QueryExecutor#termsOf`). */
+  /** Index terms scored, and their lists (for `QueryExecutor#termsOf`). */
   derived: [string, TermPostings][];
+  derivedLists?: ScoredList[][] | undefined;
 }
 
 /** Final scores of the current query, reused (one search at a time: the library is synchronous). */
@@ -79,5 +81,5 @@ export function topDocuments(exec: QueryExecutor, subQueries: readonly string[],
   let total = 0;
   for (let k = 0; k < n; k++) if (scores[k]! >= floor) total++;
   const top = topKByScore(n, q.k, scores, (a, b) => q.tie(docs[a]!, docs[b]!), undefined, floor);
-  return { docs: top.map((k) => docs[k]!), scores: top.map((k) => scores[k]!), lo: top.map((k) => maskLo[k]!), hi: top.map((k) => maskHi[k]!), total, derived: raw.derived };
+  return { docs: top.map((k) => docs[k]!), scores: top.map((k) => scores[k]!), lo: top.map((k) => maskLo[k]!), hi: top.map((k) => maskHi[k]!), total, derived: raw.derived, derivedLists: raw.derivedLists };
 }
