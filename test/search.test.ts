@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Library } from '../src/search/library.ts';
 import { findAcronyms, expandQuery } from '../src/search/acronyms.ts';
 import { makeSnippet, renderSnippet } from '../src/search/snippet.ts';
-import { stem, queryTerms } from '../src/search/terms.ts';
+import { processTerm, stem, queryTerms } from '../src/search/terms.ts';
 import { realLibrary } from './helpers/corpus.ts';
 
 let lib: Library;
@@ -158,5 +158,20 @@ describe('snippets', () => {
     expect(s.text).toContain('speech');
     const md = renderSnippet({ text: 'a *b* speech', highlights: [[6, 12]] }, (x) => x.replace(/\*/g, '\\*'), (x) => `**${x}**`);
     expect(md).toBe('a \\*b\\* **speech**');
+  });
+
+  it('highlights every word whose processed form is a term: plurals, capitals, diacritics, digits', () => {
+    const text = 'Studies of Études and ÉTUDES. Models, MODELS and modèles; 3D Scenes in Zürich. Straße for Strasse. Ökonomie.';
+    const words = [...text.matchAll(/[\p{L}\p{N}]+/gu)];
+    const allTerms = [...new Set(words.map((m) => processTerm(m[0])).filter((t): t is string => !!t))];
+    // Each term alone: the highlighted words are exactly those processed to it.
+    for (const term of allTerms) {
+      const s = makeSnippet(text, new Set([term]), { maxLength: 1000 })!;
+      const marked = s.highlights.map(([a, b]) => s.text.slice(a, b));
+      const sentence = s.text;
+      const expected = [...sentence.matchAll(/[\p{L}\p{N}]+/gu)].map((m) => m[0]).filter((w) => processTerm(w) === term);
+      expect(marked, term).toEqual(expected);
+      expect(marked.length, term).toBeGreaterThan(0);
+    }
   });
 });

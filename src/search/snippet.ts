@@ -26,11 +26,29 @@ function isWordChar(cp: number): boolean {
 }
 
 /**
+ * Which ASCII characters can begin a word whose processed form is one of `terms` (by code):
+ * processing leaves an ASCII first character as it is, lower-cased (folding changes only
+ * non-ASCII characters, stemming only the end of words of four characters and more).
+ */
+function asciiStarts(terms: ReadonlySet<string>): Uint8Array {
+  const starts = new Uint8Array(128);
+  for (const t of terms) {
+    const c = t.charCodeAt(0);
+    if (c < 128) {
+      starts[c] = 1;
+      if (c >= 97 && c <= 122) starts[c - 32] = 1;
+    }
+  }
+  return starts;
+}
+
+/**
  * Character ranges of the words (runs of letters and digits) whose processed form is a query
  * term, and how many distinct terms they are. A scan by code point: no match object per word
- * (snippets are made for every hit shown, on every search).
+ * (snippets are made for every hit shown, on every search), and a word that begins with an ASCII
+ * character no term begins with is passed over without being cut out and processed.
  */
-function matchRanges(text: string, terms: ReadonlySet<string>): { ranges: [number, number][]; distinct: number } {
+function matchRanges(text: string, terms: ReadonlySet<string>, starts: Uint8Array): { ranges: [number, number][]; distinct: number } {
   const ranges: [number, number][] = [];
   let found: Set<string> | null = null;
   const n = text.length;
@@ -42,11 +60,13 @@ function matchRanges(text: string, terms: ReadonlySet<string>): { ranges: [numbe
       continue;
     }
     const start = i;
+    const first = cp;
     do {
       i += cp > 0xffff ? 2 : 1;
       if (i >= n) break;
       cp = text.codePointAt(i)!;
     } while (isWordChar(cp));
+    if (first < 128 && !starts[first]) continue;
     const p = processTerm(text.slice(start, i));
     if (p && terms.has(p)) {
       ranges.push([start, i]);
@@ -60,10 +80,11 @@ export function makeSnippet(text: string | null, terms: ReadonlySet<string>, opt
   if (!text) return null;
   const maxLength = options.maxLength ?? 220;
   let best: { s: string; ranges: [number, number][]; distinct: number } | null = null;
+  const starts = asciiStarts(terms);
   for (const m of text.matchAll(SENTENCE)) {
     const s = m[0].trim();
     if (!s) continue;
-    const { ranges, distinct } = matchRanges(s, terms);
+    const { ranges, distinct } = matchRanges(s, terms, starts);
     if (!best || distinct > best.distinct) best = { s, ranges, distinct };
     if (!best.distinct && best.s !== s) continue;
   }
