@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateCorpus, loadVocabulary, type GeneratedCorpus } from '../bench/generate.ts';
 import { IncrementalCorpus } from '../src/corpus/incremental.ts';
+import { IncrementalMerge } from '../src/corpus/incrementalMerge.ts';
+import { mergeCorpus } from '../src/corpus/merge.ts';
 import { buildCorpus, type SourceFile } from '../src/corpus/load.ts';
 import { ManifestSchema, type Manifest } from '../src/corpus/manifest.ts';
 import type { RawPaper } from '../src/corpus/schema.ts';
@@ -244,4 +246,101 @@ describe('incremental corpus', () => {
     files.set(page, shipped.find((f) => f.name === page)!.text);
     step('back to the shipped page');
   }, 120000);
+});
+
+/**
+ * People proved one person (homonymProof.ts) and kept across updates, at the level of the merge:
+ * with a low `proofMinPapers` every person of these small record sets keeps a proof, and each
+ * update equals `mergeCorpus` of the records as they are.
+ */
+describe('incremental merge: people proved one person', () => {
+  const CIRCLES = [
+    { category: 'cs.LG', people: ['Yu Zhang', 'Wei Han', 'Ron Weiss', 'Noam Shazeer', 'Yanping Huang'], words: ['speech', 'translation', 'pipeline', 'sparse', 'routing', 'experts'] },
+    { category: 'eess.IV', people: ['Mevan Ekanayake', 'Kamlesh Pawar', 'Gary Egan'], words: ['undersampled', 'reconstruction', 'tomography', 'fingerprinting', 'magnetic', 'resonance'] },
+    { category: 'q-bio.NC', people: ['Shenjun Zhong', 'Zhaolin Chen'], words: ['neurons', 'cortex', 'spiking', 'plasticity', 'synapses', 'dendrites'] },
+  ];
+  let line = 0;
+  /** A record of `owner` (listed explicitly, or only as page owner) with co-authors of a circle and words of its field. */
+  const record = (r: () => number, owner: string, circle: number, explicit: boolean, tag: string): RawPaper => {
+    const c = CIRCLES[circle]!;
+    const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)]!;
+    const coauthors = [...new Set([pick(c.people), ...(r() < 0.5 ? [pick(c.people)] : [])])];
+    const words = Array.from({ length: 12 }, () => pick(c.words));
+    return {
+      title: `${pick(c.words)} ${pick(c.words)} study ${tag}`, authors: explicit ? [...coauthors, owner] : coauthors, authorsTruncated: false, date: `20${10 + Math.floor(r() * 14)}-0${1 + Math.floor(r() * 9)}-01`,
+      category: c.category, venue: null, orgs: [], hasCode: false, abstract: `${words.join(' ')} unique${tag} rare${tag}`, source: 'records.txt', line: ++line, pageOwner: explicit ? null : owner,
+    };
+  };
+  const check = (inc: IncrementalMerge, records: readonly RawPaper[], label: string) => {
+    const want = mergeCorpus({ papers: [...records], posts: [], profiles: [] });
+    expect(firstDifference(inc.result.corpus, want.corpus), label).toBeNull();
+    expect(JSON.stringify(inc.result), label).toBe(JSON.stringify(want));
+    return want.corpus.authors.filter((a) => a.name === 'Zhifeng Chen');
+  };
+
+  it('scripted: a prolific person gains an implicit paper, a separable group (split), a lone paper that moves, and loses the group again', () => {
+    const r = rng(77);
+    let records: RawPaper[] = [];
+    for (let i = 0; i < 30; i++) records.push(record(r, 'Zhifeng Chen', 0, i % 4 !== 0, `m${i}`));
+    const inc = new IncrementalMerge({ papers: records, posts: [], profiles: [] }, { proofMinPapers: 8 });
+    const step = (added: RawPaper[], removed: RawPaper[], label: string) => {
+      expect(inc.update({ added, removed }), label).not.toBeNull();
+      records = [...records.filter((x) => !removed.includes(x)), ...added];
+      return check(inc, records, label);
+    };
+    expect(check(inc, records, 'start')).toHaveLength(1);
+    // Page-owner papers and explicit ones with the same co-authors: one person, proved.
+    expect(step([record(r, 'Zhifeng Chen', 0, false, 'i1')], [], 'an implicit paper')).toHaveLength(1);
+    expect(step([record(r, 'Zhifeng Chen', 0, true, 'e1')], [], 'an explicit paper of the main circle')).toHaveLength(1);
+    // Two explicit imaging papers sharing co-authors no paper of the main body has: another person.
+    const mri = [0, 1].map((i) => ({ ...record(r, 'Zhifeng Chen', 1, true, `x${i}`), authors: ['Mevan Ekanayake', 'Kamlesh Pawar', 'Zhifeng Chen'] }));
+    let people = step(mri, [], 'a separable group');
+    expect(people).toHaveLength(2);
+    // A lone explicit paper (its co-author on no other paper) placed by its rare words: with the imaging person...
+    // (Words of both fields interleaved: no abstract of its own field, and no abstract pair with an imaging paper.)
+    const lone = { ...record(r, 'Zhifeng Chen', 2, true, 'lone'), authors: ['Solo Writer', 'Zhifeng Chen'], abstract: 'neurons magnetic cortex resonance spiking undersampled plasticity reconstruction synapses tomography' };
+    people = step([lone], [], 'a lone paper near the imaging person');
+    const imaging = () => people.find((a) => a.disambiguation?.startsWith('eess.IV'))!.paperIds;
+    expect(imaging()).toHaveLength(3);
+    // ...and with the main body once its words are those of a main-body paper instead.
+    const main = records.find((x) => x.category === 'cs.LG' && x.authors.includes('Zhifeng Chen'))!;
+    const [, rareWords] = /(unique\S+ rare\S+)$/.exec(main.abstract!)!;
+    const moved = { ...lone, abstract: `neurons cortex spiking plasticity synapses dendrites ${rareWords}`, line: ++line };
+    people = step([moved], [lone], 'the lone paper moves to the main body');
+    expect(imaging()).toHaveLength(2);
+    // The imaging papers gone: one person again.
+    expect(step([], mri, 'the separable group removed')).toHaveLength(1);
+    expect(step([], [moved], 'the lone paper removed')).toHaveLength(1);
+    // Implicit papers removed: some (their co-authors are on other page-owner papers: the proof is
+    // kept), then all (co-authors and the category leave the implicit papers: it is rebuilt).
+    expect(step([], records.filter((x) => x.pageOwner).slice(0, 2), 'implicit papers removed')).toHaveLength(1);
+    expect(step([], records.filter((x) => x.pageOwner), 'all implicit papers removed')).toHaveLength(1);
+    expect(step([record(r, 'Zhifeng Chen', 0, false, 'i2')], [], 'an implicit paper again')).toHaveLength(1);
+  });
+
+  for (const seed of [1, 2, 3]) {
+    it(`seed ${seed}: random records of three names added and removed, each update equal to a full merge`, () => {
+      const r = rng(1000 + seed);
+      const owners = ['Zhifeng Chen', 'Yu Zhang', 'Mevan Ekanayake'];
+      const fresh = (tag: string) => {
+        const owner = owners[Math.floor(r() * owners.length)]!;
+        // Mostly the owner's own circle (page-owner papers there); now and then another field,
+        // listed explicitly (a namesake, or a lone paper).
+        const own = owners.indexOf(owner) % CIRCLES.length;
+        const circle = r() < 0.75 ? own : Math.floor(r() * CIRCLES.length);
+        return record(r, owner, circle, circle !== own || r() < 0.7, tag);
+      };
+      let records = Array.from({ length: 60 }, (_, i) => fresh(`s${seed}r${i}`));
+      const inc = new IncrementalMerge({ papers: records, posts: [], profiles: [] }, { proofMinPapers: 4 });
+      let split = 0;
+      for (let step = 0; step < 25; step++) {
+        const removed = records.filter(() => r() < 0.06);
+        const added = Array.from({ length: Math.floor(r() * 5) }, (_, i) => fresh(`s${seed}t${step}n${i}`));
+        expect(inc.update({ added, removed }), `step ${step}`).not.toBeNull();
+        records = [...records.filter((x) => !removed.includes(x)), ...added];
+        if (check(inc, records, `step ${step}`).length > 1) split++;
+      }
+      expect(split).toBeGreaterThan(0);
+    }, 60000);
+  }
 });

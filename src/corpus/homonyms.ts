@@ -42,8 +42,17 @@ export interface HomonymOptions {
    * co-author of every paper of the name.
    */
   labelSingle?: boolean;
-  /** The content words of a paper, when the caller keeps them (`contentWords` otherwise). */
-  contentWordsOf?: (paper: Paper) => ReadonlySet<string>;
+  /**
+   * The content words of a paper as numbers (`ContentWordIds`), when the caller keeps them
+   * (`contentWords`, numbered for this split, otherwise).
+   */
+  contentWordIdsOf?: (paper: Paper) => Int32Array;
+  /**
+   * The name keys (and spellings) as integers, when the caller numbers them once for all papers:
+   * `person` is the id of `personKey`, `of` a paper's ids (then `explicit`, `nameKeyOf` and
+   * `authorKeysOf` are not consulted). Without it the split numbers its papers' keys itself.
+   */
+  keyIds?: { person: number; of: (paper: Paper) => PaperKeyIds };
 }
 
 const STOP = new Set(['that', 'this', 'with', 'from', 'which', 'their', 'these', 'have', 'been', 'also', 'such', 'more', 'than', 'into', 'both', 'while', 'using', 'show', 'based', 'over', 'each', 'when', 'where', 'well', 'only', 'between', 'other', 'results', 'model', 'models', 'paper', 'propose', 'approach', 'method', 'methods']);
@@ -52,21 +61,161 @@ export function contentWords(p: Paper): Set<string> {
   return new Set(words(`${p.title ?? ''} ${p.abstract ?? ''}`).filter((w) => w.length >= 4 && !STOP.has(w) && !/^\d+$/.test(w)));
 }
 
-function label(papers: Paper[], personKey: string, keysOf: (p: Paper) => readonly string[], maxCoauthors: number): string {
+/**
+ * The content words of papers as numbers, each paper's computed once: a caller that splits the
+ * same papers again (the incremental merge, at every change touching a person) keeps one, so the
+ * words of a prolific person's papers are neither read again nor counted as strings.
+ */
+export class ContentWordIds {
+  private readonly ids = new Map<string, number>();
+  private readonly byPaper = new WeakMap<Paper, Int32Array>();
+
+  /** The distinct content words of a paper. */
+  of(p: Paper): Int32Array {
+    let out = this.byPaper.get(p);
+    if (!out) this.byPaper.set(p, (out = this.number(contentWords(p))));
+    return out;
+  }
+
+  /** Gives `to` the words kept for `from` (a copy of that paper: the same title and abstract). */
+  alias(from: Paper, to: Paper): void {
+    const out = this.byPaper.get(from);
+    if (out) this.byPaper.set(to, out);
+  }
+
+  private number(ws: ReadonlySet<string>): Int32Array {
+    const out = new Int32Array(ws.size);
+    let i = 0;
+    for (const w of ws) {
+      let id = this.ids.get(w);
+      if (id === undefined) this.ids.set(w, (id = this.ids.size));
+      out[i++] = id;
+    }
+    return out;
+  }
+}
+
+/** A paper's name keys as integers, from one numbering the caller keeps for all papers (see `HomonymOptions.keyIds`). */
+export interface PaperKeyIds {
+  /** Its authors' name keys, parallel to `authors`. */
+  authors: Int32Array;
+  /** Its authors' spellings (`authors` as they are), parallel to `authors`, in a numbering of their own. */
+  spellings: Int32Array;
+  /** The name keys its sources list explicitly (not as page owner). */
+  explicit: Int32Array;
+}
+
+/**
+ * Per name key id, an integer valid for one pass only: a generation stamp instead of clearing,
+ * and typed arrays instead of a map of strings (the split runs once per person, and a prolific
+ * person's pass looks up tens of thousands of co-author keys: as strings they cost ~1 µs each
+ * at 100k papers). One table, used by one pass at a time (the split is synchronous).
+ */
+class KeyTable {
+  private stamps = new Int32Array(1024);
+  private values = new Int32Array(1024);
+  private generation = 0;
+
+  /** Every key unset. */
+  clear(): void {
+    if (++this.generation === 0x7fffffff) {
+      this.stamps.fill(0);
+      this.generation = 1;
+    }
+  }
+
+  /** The value of key `k`, -1 when unset. */
+  get(k: number): number {
+    return k < this.stamps.length && this.stamps[k] === this.generation ? this.values[k]! : -1;
+  }
+
+  set(k: number, value: number): void {
+    if (k >= this.stamps.length) {
+      const n = Math.max(k + 1, this.stamps.length * 2);
+      const stamps = new Int32Array(n);
+      stamps.set(this.stamps);
+      const values = new Int32Array(n);
+      values.set(this.values);
+      this.stamps = stamps;
+      this.values = values;
+    }
+    this.stamps[k] = this.generation;
+    this.values[k] = value;
+  }
+}
+
+const keyTable = new KeyTable();
+
+/** Display label of a cluster (`idxs` ascending: the first-seen co-author wins a tie). */
+/** A paper's name keys and spellings as ids, for a split's passes. */
+interface Coded {
+  keysAt: (i: number) => ArrayLike<number>;
+  spellingsAt: (i: number) => ArrayLike<number>;
+  explicitAt: (i: number) => boolean;
+}
+
+/**
+ * Label of a cluster (`idxs` ascending): its most frequent category and co-author spelling, the
+ * first seen among equals. Spellings are counted by id in the key table, in the order first seen.
+ */
+function label(papers: readonly Paper[], idxs: Iterable<number>, coded: Coded, person: number, maxCoauthors: number): string {
   const cats = new Map<string, number>();
-  const coauthors = new Map<string, number>();
-  for (const p of papers) {
+  keyTable.clear();
+  /** Spelling ids in the order first seen, and where: its paper and place in the author list. */
+  const seen: number[] = [];
+  const firstPaper: number[] = [];
+  const firstPlace: number[] = [];
+  for (const i of idxs) {
+    const p = papers[i]!;
     if (p.category) cats.set(p.category, (cats.get(p.category) ?? 0) + 1);
     if (p.authors.length > maxCoauthors) continue;
-    const keys = keysOf(p);
-    p.authors.forEach((a, i) => {
-      if (keys[i] !== personKey) coauthors.set(a, (coauthors.get(a) ?? 0) + 1);
-    });
+    const keys = coded.keysAt(i);
+    const spellings = coded.spellingsAt(i);
+    for (let j = 0; j < keys.length; j++) {
+      if (keys[j] === person) continue;
+      const n = keyTable.get(spellings[j]!);
+      if (n < 0) {
+        seen.push(spellings[j]!);
+        firstPaper.push(i);
+        firstPlace.push(j);
+      }
+      keyTable.set(spellings[j]!, n < 0 ? 1 : n + 1);
+    }
   }
-  const top = <K>(m: Map<K, number>) => [...m.entries()].sort((x, y) => y[1] - x[1])[0]?.[0];
-  const cat = top(cats);
-  const co = top(coauthors);
+  // The most counted, the first counted among equals (what a stable sort by count puts first).
+  let cat: string | undefined;
+  let most = 0;
+  for (const [c, n] of cats) {
+    if (n > most) {
+      most = n;
+      cat = c;
+    }
+  }
+  let co: string | undefined;
+  most = 0;
+  seen.forEach((id, x) => {
+    const n = keyTable.get(id);
+    if (n > most) {
+      most = n;
+      co = papers[firstPaper[x]!]!.authors[firstPlace[x]!];
+    }
+  });
   return [cat ? categoryName(cat) : null, co ? `with ${co}` : null].filter(Boolean).join('; ') || 'another author of this name';
+}
+
+/** The papers' name keys and spellings numbered for one split (a caller without `keyIds`): the person's key is 0. */
+function numberKeys(papers: readonly Paper[], personKey: string, explicit: ReadonlyMap<string, ReadonlySet<string>>, keysOf: (p: Paper) => readonly string[]): Coded {
+  const number = (ids: Map<string, number>) => (k: string) => {
+    let n = ids.get(k);
+    if (n === undefined) ids.set(k, (n = ids.size));
+    return n;
+  };
+  const keyId = number(new Map([[personKey, 0]]));
+  const spellingId = number(new Map());
+  const keys = papers.map((p) => Int32Array.from(keysOf(p), keyId));
+  const spellings = papers.map((p) => Int32Array.from(p.authors, spellingId));
+  const flags = papers.map((p) => explicit.get(p.id)?.has(personKey) ?? false);
+  return { keysAt: (i) => keys[i]!, spellingsAt: (i) => spellings[i]!, explicitAt: (i) => flags[i]! };
 }
 
 /**
@@ -79,27 +228,41 @@ export function splitHomonyms(papers: Paper[], personKey: string, explicit: Read
   const rareDf = options.rareDf ?? 3;
   const minShared = options.minShared ?? 2;
   const maxCoauthors = options.maxCoauthors ?? 100;
-  const keyOf = options.nameKeyOf ?? nameKey;
-  const keysOf = options.authorKeysOf ?? ((p: Paper) => p.authors.map(keyOf));
-  const single = (): HomonymCluster[] => [{ papers, label: options.labelSingle === false ? '' : label(papers, personKey, keysOf, maxCoauthors) }];
+  const coded = options.keyIds;
+  let person = 0;
+  let codes: Coded;
+  if (coded) {
+    person = coded.person;
+    // Looked up once: every pass below reads them.
+    const ids = papers.map(coded.of);
+    codes = { keysAt: (i) => ids[i]!.authors, spellingsAt: (i) => ids[i]!.spellings, explicitAt: (i) => ids[i]!.explicit.includes(coded.person) };
+  } else {
+    const keyOf = options.nameKeyOf ?? nameKey;
+    codes = numberKeys(papers, personKey, explicit, options.authorKeysOf ?? ((p: Paper) => p.authors.map(keyOf)));
+  }
+  const { keysAt, explicitAt: isExplicitAt } = codes;
+  const all = () => papers.map((_p, i) => i);
+  const single = (): HomonymCluster[] => [{ papers, label: options.labelSingle === false ? '' : label(papers, all(), codes, person, maxCoauthors) }];
   if (papers.length < minSize * 2) return single();
-  const explicitFlags = papers.map((p) => explicit.get(p.id)?.has(personKey) ?? false);
-  const isExplicitAt = (i: number) => explicitFlags[i]!;
+  const explicitFlags = papers.map((_p, i) => isExplicitAt(i));
   const uf = new UnionFind(papers.length);
-  const byCoauthor = new Map<string, number>();
+  // Explicit papers sharing a co-author are linked (each to the first paper of that co-author).
+  keyTable.clear();
   papers.forEach((p, i) => {
-    if (!isExplicitAt(i) || p.authors.length > maxCoauthors) return;
-    for (const k of keysOf(p)) {
-      if (k === personKey) continue;
-      const j = byCoauthor.get(k);
-      if (j === undefined) byCoauthor.set(k, i);
+    if (!explicitFlags[i] || p.authors.length > maxCoauthors) return;
+    const keys = keysAt(i);
+    for (let x = 0; x < keys.length; x++) {
+      const k = keys[x]!;
+      if (k === person) continue;
+      const j = keyTable.get(k);
+      if (j < 0) keyTable.set(k, i);
       else uf.union(i, j);
     }
   });
   const components = uf.groups();
   // The main person: everything not in a separable explicit group.
-  const implicitIdx = papers.map((_p, i) => (isExplicitAt(i) ? -1 : i)).filter((i) => i >= 0);
-  const explicitGroups = components.filter((g) => g.every(isExplicitAt));
+  const implicitIdx = papers.map((_p, i) => (explicitFlags[i] ? -1 : i)).filter((i) => i >= 0);
+  const explicitGroups = components.filter((g) => g.every((i) => explicitFlags[i]));
   explicitGroups.sort((a, b) => b.length - a.length);
   const mainIdx = new Set<number>(implicitIdx);
   const largest = explicitGroups[0];
@@ -107,16 +270,22 @@ export function splitHomonyms(papers: Paper[], personKey: string, explicit: Read
   // Only a group of `minSize` outside the main body can be another person (groups are disjoint:
   // those joining the main body below never make another one part of it).
   if (!explicitGroups.some((g) => g.length >= minSize && !g.some((i) => mainIdx.has(i)))) return single();
-  /** Co-authors (name keys but the person's own) of a paper, none for one with too many authors. */
-  const coauthorsOf = (i: number): readonly string[] => (papers[i]!.authors.length > maxCoauthors ? [] : keysOf(papers[i]!));
-  const mainCoauthors = new Set<string>();
+  /** Co-authors (name keys, the person's own among them) of a paper, none for one with too many authors. */
+  const coauthorsOf = (i: number): ArrayLike<number> => (papers[i]!.authors.length > maxCoauthors ? [] : keysAt(i));
+  // The main body's co-authors: marked in the key table.
+  keyTable.clear();
   const mainCategories = new Set<string>();
   for (const i of mainIdx) {
-    for (const k of coauthorsOf(i)) if (k !== personKey) mainCoauthors.add(k);
+    const keys = coauthorsOf(i);
+    for (let x = 0; x < keys.length; x++) if (keys[x] !== person) keyTable.set(keys[x]!, 1);
     const category = papers[i]!.category;
     if (category) mainCategories.add(category);
   }
-  const sharesCoauthor = (i: number) => coauthorsOf(i).some((k) => k !== personKey && mainCoauthors.has(k));
+  const sharesCoauthor = (i: number) => {
+    const keys = coauthorsOf(i);
+    for (let x = 0; x < keys.length; x++) if (keys[x] !== person && keyTable.get(keys[x]!) >= 0) return true;
+    return false;
+  };
   const splits: number[][] = [];
   const singles: number[] = [];
   for (const g of explicitGroups) {
@@ -128,24 +297,32 @@ export function splitHomonyms(papers: Paper[], personKey: string, explicit: Read
     else for (const i of g) mainIdx.add(i);
   }
   if (!splits.length) return single();
+  /** Words numbered for this split, when the caller keeps none. */
+  const localWords = new ContentWordIds();
   // Lone papers are placed by their words (nothing to place: no word counted).
   if (singles.length) {
     // A lone paper joins a split-off person when it shares more rare words with that person's
     // papers (words in few of the name's papers: `mri`, `reconstruction`) than with any paper of the main body.
-    const vocabs = papers.map(options.contentWordsOf ?? contentWords);
-    const df = new Map<string, number>();
-    for (const v of vocabs) for (const w of v) df.set(w, (df.get(w) ?? 0) + 1);
-    // Rare words and the (at most `rareDf`) papers using each: an inverted index, so a lone
-    // paper is compared only with papers it shares a rare word with, never with all of them.
-    const rareVocabs = vocabs.map((v) => [...v].filter((w) => (df.get(w) ?? 0) <= rareDf));
-    const papersOfRare = new Map<string, number[]>();
-    rareVocabs.forEach((v, j) => {
-      for (const w of v) {
+    const vocabs = papers.map(options.contentWordIdsOf ?? ((p) => localWords.of(p)));
+    // Only the lone papers' words are looked up: per word of theirs, the papers using it (counted
+    // in the key table; the first `rareDf + 1` of them listed: all of them for a rare word).
+    keyTable.clear();
+    for (const i of singles) for (const w of vocabs[i]!) keyTable.set(w, 0);
+    const papersOfRare = new Map<number, number[]>();
+    vocabs.forEach((v, j) => {
+      for (let x = 0; x < v.length; x++) {
+        const w = v[x]!;
+        const n = keyTable.get(w);
+        if (n < 0) continue;
+        keyTable.set(w, n + 1);
+        if (n > rareDf) continue;
         const list = papersOfRare.get(w);
         if (list) list.push(j);
         else papersOfRare.set(w, [j]);
       }
     });
+    /** The rare words of a lone paper (in few of the name's papers). */
+    const rareWords = (i: number) => [...vocabs[i]!].filter((w) => keyTable.get(w) <= rareDf);
     /** Where each paper is: -1 the main person, k ≥ 0 split-off person k, undefined not placed yet. */
     const placed = new Map<number, number>();
     for (const i of mainIdx) placed.set(i, -1);
@@ -155,8 +332,8 @@ export function splitHomonyms(papers: Paper[], personKey: string, explicit: Read
     // Nearest neighbour per group: the most rare words shared with any one placed paper of it.
     const rareSharedByGroup = (i: number): Map<number, number> => {
       const sharedWith = new Map<number, number>();
-      for (const w of rareVocabs[i]!) {
-        for (const j of papersOfRare.get(w) ?? []) if (j !== i && placed.has(j)) sharedWith.set(j, (sharedWith.get(j) ?? 0) + 1);
+      for (const w of rareWords(i)) {
+        for (const j of papersOfRare.get(w)!) if (j !== i && placed.has(j)) sharedWith.set(j, (sharedWith.get(j) ?? 0) + 1);
       }
       const best = new Map<number, number>();
       for (const [j, n] of sharedWith) {
@@ -183,8 +360,5 @@ export function splitHomonyms(papers: Paper[], personKey: string, explicit: Read
     }
   }
   const clusters = [[...mainIdx].sort((a, b) => a - b), ...splits.map((s) => s.sort((a, b) => a - b))];
-  return clusters.map((c) => {
-    const ps = c.map((i) => papers[i]!);
-    return { papers: ps, label: label(ps, personKey, keysOf, maxCoauthors) };
-  });
+  return clusters.map((c) => ({ papers: c.map((i) => papers[i]!), label: label(papers, c, codes, person, maxCoauthors) }));
 }

@@ -16,7 +16,13 @@
  *   Name keys are touched by changed groups, by changed spelling counts (display names) and by
  *   changed profiles; their people, old and new, are recomputed (`personAuthors`: display,
  *   homonym split, ids, profile), and the papers of those people get their author ids and
- *   display names again (a paper whose authors came out the same keeps its object).
+ *   display names again (a paper whose authors came out the same keeps its object). A person
+ *   whose keys stayed the same keeps its groups in corpus order, patched with those removed and
+ *   added. A prolific person found to be one keeps a `OnePersonProof` (homonymProof.ts), brought
+ *   up to date with the papers it lost and gained: while it holds, the split is not run and the
+ *   author's paper ids are patched too, so such a person costs what changed, not its thousands
+ *   of papers. The split itself reads name keys, spellings and content words as numbers kept
+ *   per paper (those of the full merge's papers come with its trace).
  * - **Order**: papers and authors stay sorted; removed records are filtered out and new ones
  *   inserted by binary search (no full sort, no comparison of every record).
  * - **Posts** are rebuilt (`buildPosts`, proportional to the posts) when the raw posts changed or
@@ -32,11 +38,12 @@
  * the order of all groups), or is another paper's suffixed id; an author id a suffix would take
  * from outside its family of wanted ids; more than 2^22 record slots.
  */
-import { contentWords } from './homonyms.ts';
+import type { ContentWordIds, PaperKeyIds } from './homonyms.ts';
+import { OnePersonProof } from './homonymProof.ts';
 import { identityKeys } from './identity.ts';
 import { AbstractPairs } from './abstractPairs.ts';
 import {
-  ABSTRACT_THRESHOLD, buildPosts, canonicalKey, compareAuthors, compareCanonical, compareIssues, comparePapers, draftPaper, groupRecords,
+  ABSTRACT_THRESHOLD, buildPosts, canonicalKey, clusterAuthors, compareAuthors, compareCanonical, compareIssues, comparePapers, displaySpelling, draftPaper, groupRecords,
   freeAuthorId, mergeCorpus, paperAuthors, personAuthors, profilesByKey, sortedProfiles, type MergeInput, type MergeResult, type MergeTrace, type PaperDraft, type PersonContext,
 } from './merge.ts';
 import type { Author, AuthorProfile, Corpus, LoadIssue, Paper, Post, RawPaper, RawPost } from './schema.ts';
@@ -55,16 +62,48 @@ interface Group {
   paper: Paper;
   /** Its position in the corpus order (set after each update). */
   rank: number;
+  /** Its author and explicit name keys as numbers (for the homonym split). */
+  keyIds: PaperKeyIds;
 }
 
 interface Person {
   keys: string[];
   /** `nameKey` of its display name (what an author id collision is told apart by). */
   key: string;
+  /** One per cluster (several when people share the name). */
   authors: Author[];
-  idOf: Map<Group, string>;
+  /** Its groups in corpus order (a person whose keys stay the same is patched, not sorted again). */
+  groups: Group[];
+  /**
+   * The groups of its clusters after the first, by cluster index: the rest are in cluster 0. Kept
+   * small (other people of a name are a few papers), where a map of every group to its id costs a
+   * pass over a prolific person's thousands of papers at each change.
+   */
+  others: Map<Group, number>;
   /** The ids its clusters asked for (before collisions). */
   wanted: string[];
+  /** For a prolific person found to be one, what proves it again after a change (homonymProof.ts). */
+  proof: OnePersonProof | null;
+}
+
+export interface IncrementalMergeOptions {
+  /**
+   * People with at least this many papers keep a `OnePersonProof` (default 128: its counts cost
+   * memory per co-author, and splitting a smaller person again costs little). Tests lower it.
+   */
+  proofMinPapers?: number;
+}
+
+/** The author id a person gives one of its groups. */
+function idIn(p: Person, g: Group): string {
+  return p.authors[p.others.get(g) ?? 0]!.id;
+}
+
+/** A person's `others` from its clusters (the first cluster left out). */
+function othersOf(clusters: readonly (readonly Group[])[]): Map<Group, number> {
+  const others = new Map<Group, number>();
+  for (let ci = 1; ci < clusters.length; ci++) for (const g of clusters[ci]!) others.set(g, ci);
+  return others;
 }
 
 /** Ids of the records an update added, changed or removed. */
@@ -147,15 +186,17 @@ export class IncrementalMerge {
   /** Groups wanting each paper id, and the group holding each final id. */
   private readonly baseIdCount = new Map<string, number>();
   private readonly groupById = new Map<string, Group>();
-  private readonly explicitById = new Map<string, ReadonlySet<string>>();
-  private readonly groupOfWork = new Map<Paper, Group>();
-  private readonly workKeys = new Map<Paper, string[]>();
+  /** The group of each work paper (weak, and kept after the group is removed: a proof counts a removed paper out by its keys). */
+  private readonly groupOfWork = new WeakMap<Paper, Group>();
+  /** Name keys and spellings as numbers (`PersonContext.keyIds`): the full merge's numberings, extended. */
+  private readonly keyIds: Map<string, number>;
+  private readonly spellingIds: Map<string, number>;
   /**
-   * Content words of the papers of people split into homonyms, kept once computed: a prolific
-   * person is examined again at every change touching one of their papers (only papers an update
-   * examined: the full merge's are not kept).
+   * Content words of the papers of people split into homonyms, kept once computed: a person is
+   * examined again at every change touching one of their papers. Those the full merge read come
+   * with it (only people it split with lone papers to place: all papers' would cost seconds).
    */
-  private readonly contentWordsOf = new WeakMap<Paper, Set<string>>();
+  private readonly words: ContentWordIds;
   /** Name key graph of the spellings found to be one person, with multiplicities. */
   private readonly keyLinks = new Map<string, Map<string, number>>();
   private readonly keySpellings = new Map<string, Map<string, number>>();
@@ -179,8 +220,11 @@ export class IncrementalMerge {
   private posts: Post[];
   private issues: LoadIssue[];
 
+  private readonly proofMinPapers: number;
+
   /** A full merge of `input`, kept for updates. */
-  constructor(input: MergeInput) {
+  constructor(input: MergeInput, options: IncrementalMergeOptions = {}) {
+    this.proofMinPapers = options.proofMinPapers ?? 128;
     let trace: MergeTrace | undefined;
     const result = mergeCorpus(input, {}, (t) => {
       trace = t;
@@ -193,29 +237,36 @@ export class IncrementalMerge {
     });
     const { entries, docBits } = t.shingles;
     this.abstracts = entries && docBits === 22 ? new AbstractPairs(entries, docBits, t.raws.length, t.pairs, ABSTRACT_THRESHOLD, (s) => this.recs[s]!.abstract) : null;
+    this.keyIds = t.keyIds.ids;
+    this.spellingIds = t.keyIds.spellings;
+    this.words = t.words;
     const groupOfPaper = new Map<Paper, Group>();
     t.groups.forEach((slots, gi) => {
       const draft = t.drafts[gi]!;
-      const g: Group = { slots, draft, work: { ...draft.paper, authors: draft.names, authorIds: [] }, paper: draft.paper, rank: 0 };
+      const g: Group = { slots, draft, work: { ...draft.paper, authors: draft.names, authorIds: [] }, paper: draft.paper, rank: 0, keyIds: t.keyIds.of.get(draft.paper)! };
       groupOfPaper.set(draft.paper, g);
+      this.words.alias(draft.paper, g.work);
       this.addGroup(g);
       for (const s of slots) this.groupOf[s] = g;
     });
     for (const r of t.raws) this.countSpellings(r, 1);
     this.profileByKey = profilesByKey(sortedProfiles(input.profiles));
+    this.papers = result.corpus.papers;
+    this.order = this.papers.map((p) => groupOfPaper.get(p)!);
+    this.order.forEach((g, i) => (g.rank = i));
     for (const p of t.people) {
-      const idOf = new Map<Group, string>();
-      for (const [paper, id] of p.idOf) idOf.set(groupOfPaper.get(paper)!, id);
-      const base = `a-${slug(nameKey(p.authors[0]!.name), 5)}`;
-      const person = { keys: p.keys, key: nameKey(p.authors[0]!.name), authors: p.authors, idOf, wanted: p.authors.map((_a, ci) => (ci === 0 ? base : `${base}-${ci + 1}`)) };
+      const clusters = p.clusters.map((c) => c.map((paper) => groupOfPaper.get(paper)!));
+      // Each cluster is in corpus order: one cluster is the person's groups as they are.
+      const groups = clusters.length === 1 ? clusters[0]! : clusters.flat().sort((x, y) => x.rank - y.rank);
+      const key = nameKey(p.authors[0]!.name);
+      const base = `a-${slug(key, 5)}`;
+      const proof = clusters.length === 1 && groups.length >= this.proofMinPapers ? OnePersonProof.of(p.clusters[0]!.map((paper) => groupOfPaper.get(paper)!.work), this.keyIds.get(key)!, this.keyIdsOf) : null;
+      const person = { keys: p.keys, key, authors: p.authors, groups, others: othersOf(clusters), wanted: p.authors.map((_a, ci) => (ci === 0 ? base : `${base}-${ci + 1}`)), proof };
       this.addWants(person, true);
       this.addPerson(person);
     }
     this.rawPosts = input.posts;
     this.citedKeys = citedKeysOf(input.posts);
-    this.papers = result.corpus.papers;
-    this.order = this.papers.map((p) => groupOfPaper.get(p)!);
-    this.order.forEach((g, i) => (g.rank = i));
     this.authors = result.corpus.authors;
     this.posts = result.corpus.posts;
     this.issues = result.issues;
@@ -234,6 +285,31 @@ export class IncrementalMerge {
     let k = this.names.get(name);
     if (k === undefined) this.names.set(name, (k = nameKey(name)));
     return k;
+  }
+
+  /** A work paper's key ids. */
+  private readonly keyIdsOf = (paper: Paper): PaperKeyIds => this.groupOfWork.get(paper)!.keyIds;
+
+  private keyId(key: string): number {
+    let id = this.keyIds.get(key);
+    if (id === undefined) this.keyIds.set(key, (id = this.keyIds.size));
+    return id;
+  }
+
+  private spellingId(spelling: string): number {
+    let id = this.spellingIds.get(spelling);
+    if (id === undefined) this.spellingIds.set(spelling, (id = this.spellingIds.size));
+    return id;
+  }
+
+  /** A new group of records (`slots` in canonical order) and its draft. */
+  private newGroup(slots: number[], draft: PaperDraft): Group {
+    const keyIds = {
+      authors: Int32Array.from(draft.names, (n) => this.keyId(this.keyOf(n))),
+      spellings: Int32Array.from(draft.names, (n) => this.spellingId(n)),
+      explicit: Int32Array.from(draft.explicit, (k) => this.keyId(k)),
+    };
+    return { slots, draft, work: { ...draft.paper, authors: draft.names, authorIds: [] }, paper: draft.paper, rank: 0, keyIds };
   }
 
   private index(slot: number): void {
@@ -265,15 +341,10 @@ export class IncrementalMerge {
     bump(this.baseIdCount, draft.baseId, by);
     if (by > 0) {
       this.groupById.set(g.paper.id, g);
-      this.explicitById.set(g.paper.id, draft.explicit);
       this.groupOfWork.set(g.work, g);
-      this.workKeys.set(g.work, draft.names.map((n) => this.keyOf(n)));
       if (draft.issues.length) this.issueGroups.add(g);
     } else {
       this.groupById.delete(g.paper.id);
-      this.explicitById.delete(g.paper.id);
-      this.groupOfWork.delete(g.work);
-      this.workKeys.delete(g.work);
       this.issueGroups.delete(g);
     }
     const p = g.paper;
@@ -405,8 +476,7 @@ export class IncrementalMerge {
         oldGroups.delete(same);
         continue;
       }
-      const draft = draftPaper(idxs.map((i) => keyed[i]!.r), (n) => this.keyOf(n));
-      newGroups.push({ slots, draft, work: { ...draft.paper, authors: draft.names, authorIds: [] }, paper: draft.paper, rank: 0 });
+      newGroups.push(this.newGroup(slots, draftPaper(idxs.map((i) => keyed[i]!.r), (n) => this.keyOf(n))));
     }
     // Paper ids: only when no other group wants the same id (else the full merge's order decides).
     for (const g of oldGroups) if ((this.baseIdCount.get(g.draft.baseId) ?? 0) > 1) return null;
@@ -436,7 +506,7 @@ export class IncrementalMerge {
     this.order = patchSorted(this.order, oldGroups, newGroups, (a, b) => comparePapers(a.work, b.work));
     this.order.forEach((g, i) => (g.rank = i));
     const t2 = performance.now();
-    const people = this.updatePeople(touchedKeys);
+    const people = this.updatePeople(touchedKeys, oldGroups, newGroups);
     if (!people) return null;
     const t3 = performance.now();
 
@@ -445,7 +515,7 @@ export class IncrementalMerge {
     const touched: TouchedIds = { papers: new Set([...oldGroups].map((g) => g.paper.id)), posts: new Set(), authors: new Set() };
     for (const g of this.regroup(newGroups, people.before, people.after)) {
       if (this.groupById.get(g.paper.id) !== g) continue;
-      const r = paperAuthors(g.draft.names, (n) => this.personOf.get(this.keyOf(n))!.idOf.get(g)!, (id) => this.authorById.get(id)!.name);
+      const r = paperAuthors(g.draft.names, (n) => idIn(this.personOf.get(this.keyOf(n))!, g), (id) => this.authorById.get(id)!.name);
       if (!isNew.has(g) && r.authorIds.join('\u0000') === g.paper.authorIds.join('\u0000') && r.authors.join('\u0000') === g.paper.authors.join('\u0000')) continue;
       g.paper = { ...g.work, authors: r.authors, authorIds: r.authorIds };
       touched.papers.add(g.paper.id);
@@ -477,8 +547,10 @@ export class IncrementalMerge {
 
   /**
    * The groups whose authors may have changed: new groups, and those of a person recomputed
-   * whose author id or display name for that group changed (a person whose keys stayed the
-   * same is compared group by group; any other change takes all its groups).
+   * whose author id or display name for that group changed. A person whose keys, display name
+   * and first cluster's id stayed the same has the same groups but removed and new ones, and
+   * gives the same id to every group in its first cluster before and after: only the groups of
+   * its other clusters (before or after) are compared. Any other change takes all its groups.
    */
   private regroup(newGroups: readonly Group[], before: readonly Person[], after: readonly Person[]): Set<Group> {
     const out = new Set<Group>(newGroups);
@@ -488,20 +560,23 @@ export class IncrementalMerge {
     const matched = new Set<Person>();
     for (const a of after) {
       const b = old.get(keysOf(a));
-      if (!b || display(a) !== display(b)) {
-        for (const g of a.idOf.keys()) out.add(g);
+      if (!b || display(a) !== display(b) || a.authors[0]!.id !== b.authors[0]!.id) {
+        for (const g of a.groups) out.add(g);
         continue;
       }
       matched.add(b);
-      for (const [g, id] of a.idOf) if (b.idOf.get(g) !== id) out.add(g);
-      for (const g of b.idOf.keys()) if (!a.idOf.has(g)) out.add(g);
+      // A group of `others` that is new or removed is in `out` or gone either way.
+      for (const g of [...a.others.keys(), ...b.others.keys()]) if (idIn(a, g) !== idIn(b, g)) out.add(g);
     }
-    for (const b of before) if (!matched.has(b)) for (const g of b.idOf.keys()) out.add(g);
+    for (const b of before) if (!matched.has(b)) for (const g of b.groups) out.add(g);
     return out;
   }
 
-  /** Recomputes the people of the touched name keys; null when an author id would collide. */
-  private updatePeople(touchedKeys: ReadonlySet<string>): { before: Person[]; after: Person[] } | null {
+  /**
+   * Recomputes the people of the touched name keys; null when an author id would collide.
+   * `removed` and `added` are the groups the update took away and put in.
+   */
+  private updatePeople(touchedKeys: ReadonlySet<string>, removed: ReadonlySet<Group>, added: readonly Group[]): { before: Person[]; after: Person[] } | null {
     const before = new Set<Person>();
     const seeds: string[] = [];
     const takePerson = (p: Person | undefined) => {
@@ -535,32 +610,75 @@ export class IncrementalMerge {
       components.push(keys);
     }
     const after: Person[] = [];
+    /** The new groups naming each key. */
+    const addedByKey = new Map<string, Set<Group>>();
+    for (const g of added) for (const n of g.draft.names) addTo(addedByKey, this.keyOf(n), g);
+    const byRank = (x: Group, y: Group) => x.rank - y.rank;
     const ctx: PersonContext = {
       spellingCount: (s) => this.spellingCounts.get(s) ?? 0,
-      explicit: this.explicitById,
       profileByKey: this.profileByKey,
       nameKeyOf: (n) => this.keyOf(n),
-      authorKeysOf: (p) => this.workKeys.get(p) ?? p.authors.map((n) => this.keyOf(n)),
-      contentWordsOf: (p) => {
-        let ws = this.contentWordsOf.get(p);
-        if (!ws) this.contentWordsOf.set(p, (ws = contentWords(p)));
-        return ws;
-      },
+      keyIds: { id: (k) => this.keyId(k), of: this.keyIdsOf },
+      contentWordIdsOf: (p) => this.words.of(p),
       freeId: (wanted) => wanted,
     };
-    for (const keys of components) {
-      const groups = new Set<Group>();
-      const variants = new Set<string>();
-      for (const k of keys) {
-        for (const g of this.keyGroups.get(k)?.keys() ?? []) groups.add(g);
-        for (const v of this.keySpellings.get(k)?.keys() ?? []) variants.add(v);
+    /** The removed groups of each person before (through their names' keys: no scan of a person's groups). */
+    const removedOf = new Map<Person, Group[]>();
+    for (const g of removed) {
+      const people = new Set<Person>();
+      for (const n of g.draft.names) {
+        const p = this.personOf.get(this.keyOf(n));
+        if (!p || people.has(p)) continue;
+        people.add(p);
+        const list = removedOf.get(p);
+        if (list) list.push(g);
+        else removedOf.set(p, [g]);
       }
-      if (!groups.size) continue;
-      const papers = [...groups].sort((x, y) => x.rank - y.rank).map((g) => g.work);
-      const r = personAuthors(variants, papers, ctx);
-      const idOf = new Map<Group, string>();
-      for (const [p, id] of r.idOf) idOf.set(this.groupOfWork.get(p)!, id);
-      after.push({ keys, key: nameKey(r.authors[0]!.name), authors: r.authors, idOf, wanted: r.authors.map((a) => a.id) });
+    }
+    for (const keys of components) {
+      const variants = new Set<string>();
+      for (const k of keys) for (const v of this.keySpellings.get(k)?.keys() ?? []) variants.add(v);
+      // A person with the same keys as before has the groups it had, but those removed, and the
+      // new groups naming one of its keys (groups never change: a changed one is removed and
+      // added): its list is patched in corpus order, not collected and sorted again.
+      const old = this.personOf.get(keys[0]!);
+      let patched: { groups: Group[]; ids: string[] | null } | null = null;
+      /** The proof of the person before, brought up to date (null: none, or lost). */
+      let proof: OnePersonProof | null = null;
+      if (old && old.keys.length === keys.length && keys.every((k) => this.personOf.get(k) === old)) {
+        const gained = new Set<Group>();
+        for (const k of keys) for (const g of addedByKey.get(k) ?? []) gained.add(g);
+        const lost = removedOf.get(old) ?? [];
+        // A person with a proof is one cluster: its paper ids are patched along.
+        patched = patchGroups(old.groups, old.proof ? old.authors[0]!.paperIds : null, lost, [...gained].sort(byRank));
+        if (old.proof?.update(lost.map((g) => g.work), [...gained].map((g) => g.work))) proof = old.proof;
+      }
+      let groups: Group[];
+      if (patched) groups = patched.groups;
+      else {
+        const all = new Set<Group>();
+        for (const k of keys) for (const g of this.keyGroups.get(k)?.keys() ?? []) all.add(g);
+        groups = [...all].sort(byRank);
+      }
+      if (!groups.length) continue;
+      const variantList = [...variants];
+      const display = displaySpelling(variantList, ctx.spellingCount);
+      const personKeyId = this.keyId(this.keyOf(display));
+      let authors: Author[];
+      let clusters: Group[][];
+      // The proof stands for the person's name key it was made for (the display name may change).
+      if (proof?.person === personKeyId && patched?.ids && proof.holds()) {
+        authors = clusterAuthors(display, variantList, [{ paperIds: patched.ids, label: '' }], ctx);
+        clusters = [groups];
+      } else {
+        const papers = groups.map((g) => g.work);
+        const r = personAuthors(variantList, papers, ctx);
+        authors = r.authors;
+        clusters = r.clusters.length === 1 ? [groups] : r.clusters.map((c) => c.map((p) => this.groupOfWork.get(p)!));
+        if (clusters.length > 1 || groups.length < this.proofMinPapers) proof = null;
+        else if (proof?.person !== personKeyId) proof = OnePersonProof.of(papers, personKeyId, this.keyIdsOf);
+      }
+      after.push({ keys, key: this.keyOf(display), authors, groups, others: othersOf(clusters), wanted: authors.map((a) => a.id), proof });
     }
     for (const p of before) {
       this.addWants(p, false);
@@ -576,7 +694,7 @@ export class IncrementalMerge {
         continue;
       }
       // Someone else's id moved: that person is replaced by a copy with its new ids.
-      const moved: Person = { ...p, authors: p.authors.map((a) => ({ ...a })), idOf: new Map(p.idOf) };
+      const moved: Person = { ...p, authors: p.authors.map((a) => ({ ...a })) };
       this.reId(moved, final);
       before.add(p);
       this.addWants(p, false);
@@ -590,17 +708,14 @@ export class IncrementalMerge {
 
   /** Gives a person's clusters their final ids (they were made with the wanted ones). */
   private reId(p: Person, final: readonly string[]): void {
-    const to = new Map(p.wanted.map((w, ci) => [w, final[ci]!]));
     p.authors.forEach((a, ci) => (a.id = final[ci]!));
-    for (const [g, id] of p.idOf) p.idOf.set(g, to.get(id)!);
   }
 
   /** Where the full merge's people come: the first of their papers in corpus order, then their place in its author list. */
   private personOrder(p: Person): [number, number] {
-    let first: Group | undefined;
-    for (const g of p.idOf.keys()) if (!first || g.rank < first.rank) first = g;
+    const first = p.groups[0]!;
     const keys = new Set(p.keys);
-    return [first!.rank, first!.draft.names.findIndex((n) => keys.has(this.keyOf(n)))];
+    return [first.rank, first.draft.names.findIndex((n) => keys.has(this.keyOf(n)))];
   }
 
   /**
@@ -660,6 +775,47 @@ export class IncrementalMerge {
     items.sort((x, y) => compareIssues(x.issue, y.issue) || (x.g === y.g ? 0 : compareCanonical(first(x.g), first(y.g))));
     return items.map((i) => i.issue);
   }
+}
+
+/**
+ * A person's groups in corpus order without `lost` and with `gained` (in corpus order), and along
+ * with them `ids`, their paper ids: by binary search and splices, not a pass over every group (a
+ * prolific person has thousands). The lost groups are found by their papers' order (their ranks
+ * are the previous order's), the gained ones by rank. Null when a lost group is not where its
+ * order says (not expected; the caller then collects the groups again).
+ */
+function patchGroups(groups: readonly Group[], ids: readonly string[] | null, lost: readonly Group[], gained: readonly Group[]): { groups: Group[]; ids: string[] | null } | null {
+  const outGroups = groups.slice();
+  const outIds = ids ? ids.slice() : null;
+  const positions: number[] = [];
+  for (const g of lost) {
+    let lo = 0;
+    let hi = groups.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (comparePapers(groups[mid]!.work, g.work) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    if (groups[lo] !== g) return null;
+    positions.push(lo);
+  }
+  positions.sort((a, b) => b - a);
+  for (const at of positions) {
+    outGroups.splice(at, 1);
+    outIds?.splice(at, 1);
+  }
+  for (const g of gained) {
+    let lo = 0;
+    let hi = outGroups.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (outGroups[mid]!.rank < g.rank) lo = mid + 1;
+      else hi = mid;
+    }
+    outGroups.splice(lo, 0, g);
+    outIds?.splice(lo, 0, g.work.id);
+  }
+  return { groups: outGroups, ids: outIds };
 }
 
 function citedKeysOf(posts: readonly RawPost[]): Set<string> {

@@ -17,7 +17,7 @@
  * abstract shingles, author lists through key/prefix indexes, homonym checks per name.
  */
 import { categoryName } from './categories.ts';
-import { splitHomonyms } from './homonyms.ts';
+import { ContentWordIds, splitHomonyms, type PaperKeyIds } from './homonyms.ts';
 import { arxivIdFromDoi, identityKeys } from './identity.ts';
 import type { Author, AuthorProfile, Corpus, LoadIssue, Paper, Post, RawPaper, RawPost } from './schema.ts';
 import { similarTexts, type SimilarIndexOut, type SimilarPair } from './similar.ts';
@@ -386,6 +386,10 @@ export interface MergeTrace {
   groups: number[][];
   drafts: PaperDraft[];
   people: PersonResult[];
+  /** The numberings of name keys and spellings the homonym split used, and each paper's ids in them (`PersonContext.keyIds`). */
+  keyIds: { ids: Map<string, number>; spellings: Map<string, number>; of: Map<Paper, PaperKeyIds> };
+  /** The content words the homonym split read (of the people it had lone papers to place). */
+  words: ContentWordIds;
   /** The inverted index of abstract shingles `similarTexts` built (see `SimilarIndexOut`). */
   shingles: SimilarIndexOut;
 }
@@ -416,12 +420,12 @@ export function mergeCorpus(input: MergeInput, options: MergeOptions = {}, trace
   papers.sort(comparePapers);
 
   const profiles = sortedProfiles(input.profiles);
-  const people: PersonResult[] = [];
-  const authors = buildAuthors(papers, raws, allLinks, profiles, explicit, keyOf, trace ? people : null);
+  const traced: BuildTrace | null = trace ? { people: [], keyIds: { ids: new Map(), spellings: new Map(), of: new Map() }, words: new ContentWordIds() } : null;
+  const authors = buildAuthors(papers, raws, allLinks, profiles, explicit, keyOf, traced);
   const posts = buildPosts(input.posts, titleResolver(papers));
   // Reported in file and line order, whatever order the groups were merged in.
   issues.sort(compareIssues);
-  trace?.({ raws, pairs, groups, drafts, people, shingles: index });
+  if (trace) trace({ raws, pairs, groups, drafts, ...traced!, shingles: index });
   return { corpus: { papers, posts, authors }, issues };
 }
 
@@ -430,24 +434,33 @@ export function compareIssues(x: LoadIssue, y: LoadIssue): number {
   return compareStrings(x.file, y.file) || (x.line ?? 0) - (y.line ?? 0);
 }
 
-/** One person's author records (several when a name is shared) and each paper's author id of them. */
-export interface PersonResult {
+/** One person's author records (several when a name is shared) and the papers of each. */
+export interface PersonAuthors {
+  authors: Author[];
+  /** Per author (parallel to `authors`), its papers in corpus order. */
+  clusters: Paper[][];
+}
+
+/** One person of a merge (see `MergeTrace`). */
+export interface PersonResult extends PersonAuthors {
   /** The name keys of the person (spellings found to be one person through some paper). */
   keys: string[];
-  authors: Author[];
-  idOf: Map<Paper, string>;
 }
 
 /** What `personAuthors` needs of the corpus beyond the person's own spellings and papers. */
 export interface PersonContext {
   /** Occurrences of a spelling in all source records (authors and page owners). */
   spellingCount: (spelling: string) => number;
-  explicit: ReadonlyMap<string, ReadonlySet<string>>;
   profileByKey: ReadonlyMap<string, AuthorProfile>;
   nameKeyOf: (name: string) => string;
-  authorKeysOf: (paper: Paper) => readonly string[];
-  /** A paper's content words for the homonym split, when the caller keeps them. */
-  contentWordsOf?: (paper: Paper) => ReadonlySet<string>;
+  /**
+   * Name keys as integers for the homonym split (`HomonymOptions.keyIds`): `id` of a key, `of` a
+   * paper's author keys, spellings and explicit keys (the names its sources list, not as page
+   * owner). Numbered once per paper, as a paper is examined once per author.
+   */
+  keyIds: { id: (key: string) => number; of: (paper: Paper) => PaperKeyIds };
+  /** A paper's content words for the homonym split, when the caller keeps them (`HomonymOptions.contentWordIdsOf`). */
+  contentWordIdsOf?: (paper: Paper) => Int32Array;
   /** The id a cluster gets given the id it wants (free of collisions with other people's). */
   freeId: (wanted: string, personKey: string) => string;
 }
@@ -457,28 +470,36 @@ export interface PersonContext {
  * homonyms, ids and profile. `papers` are the person's papers in corpus order, their `authors`
  * still the merged spellings.
  */
-export function personAuthors(variantSet: Iterable<string>, papers: Paper[], ctx: PersonContext): { authors: Author[]; idOf: Map<Paper, string> } {
-  const { spellingCount, nameKeyOf, profileByKey } = ctx;
+export function personAuthors(variantSet: Iterable<string>, papers: Paper[], ctx: PersonContext): PersonAuthors {
   const variants = [...variantSet];
-  const display = [...variants].sort((x, y) => spellingCount(y) - spellingCount(x) || y.length - x.length || x.localeCompare(y))[0]!;
+  const display = displaySpelling(variants, ctx.spellingCount);
+  const personKey = ctx.nameKeyOf(display);
+  const keyIds = { person: ctx.keyIds.id(personKey), of: ctx.keyIds.of };
+  const clusters = splitHomonyms(papers, personKey, new Map(), { keyIds, labelSingle: false, ...(ctx.contentWordIdsOf ? { contentWordIdsOf: ctx.contentWordIdsOf } : {}) });
+  return { authors: clusterAuthors(display, variants, clusters.map((c) => ({ paperIds: c.papers.map((p) => p.id), label: c.label })), ctx), clusters: clusters.map((c) => c.papers) };
+}
+
+/** The display spelling of a person's spellings: the most frequent in the records, then the longest. */
+export function displaySpelling(variants: readonly string[], spellingCount: (spelling: string) => number): string {
+  return [...variants].sort((x, y) => spellingCount(y) - spellingCount(x) || y.length - x.length || x.localeCompare(y))[0]!;
+}
+
+/**
+ * A person's author records given its display spelling and, per cluster of the homonym split
+ * (the main person first), its papers' ids in corpus order and label. Sorts `variants`.
+ */
+export function clusterAuthors(display: string, variants: string[], clusters: readonly { paperIds: string[]; label: string }[], ctx: Pick<PersonContext, 'nameKeyOf' | 'profileByKey' | 'freeId'>): Author[] {
+  const { profileByKey } = ctx;
   const baseId = `a-${slug(nameKey(display), 5)}`;
-  const clusters = splitHomonyms(papers, nameKeyOf(display), ctx.explicit, { nameKeyOf, authorKeysOf: ctx.authorKeysOf, labelSingle: false, ...(ctx.contentWordsOf ? { contentWordsOf: ctx.contentWordsOf } : {}) });
-  const authors: Author[] = [];
-  const idOf = new Map<Paper, string>();
-  clusters.forEach((cluster, ci) => {
-    const id = ctx.freeId(ci === 0 ? baseId : `${baseId}-${ci + 1}`, nameKeyOf(display));
-    const paperIds = cluster.papers.map((p) => p.id);
-    for (const p of cluster.papers) idOf.set(p, id);
-    authors.push({
-      id,
-      name: display,
-      paperIds,
-      variants: variants.sort(),
-      disambiguation: clusters.length > 1 ? cluster.label : null,
-      profile: ci === 0 ? profileByKey.get(nameKey(display)) ?? variants.map((v) => profileByKey.get(nameKey(v))).find(Boolean) ?? null : null,
-    });
-  });
-  return { authors, idOf };
+  const personKey = ctx.nameKeyOf(display);
+  return clusters.map((cluster, ci) => ({
+    id: ctx.freeId(ci === 0 ? baseId : `${baseId}-${ci + 1}`, personKey),
+    name: display,
+    paperIds: cluster.paperIds,
+    variants: variants.sort(),
+    disambiguation: clusters.length > 1 ? cluster.label : null,
+    profile: ci === 0 ? profileByKey.get(nameKey(display)) ?? variants.map((v) => profileByKey.get(nameKey(v))).find(Boolean) ?? null : null,
+  }));
 }
 
 /** An author id free of `used` (two people whose names slug alike, `Chung-Cheng Chiu` and `Chung Cheng Chiu`, still get two). */
@@ -495,6 +516,13 @@ export function paperAuthors(names: readonly string[], idOfName: (name: string) 
   return { authorIds, authors: authorIds.map(displayOf) };
 }
 
+/** What `buildAuthors` hands to a `MergeTrace`. */
+interface BuildTrace {
+  people: PersonResult[];
+  keyIds: MergeTrace['keyIds'];
+  words: ContentWordIds;
+}
+
 /** Groups spellings into people, splits people who only share a name, fills `authorIds`. */
 function buildAuthors(
   papers: Paper[],
@@ -503,7 +531,7 @@ function buildAuthors(
   profiles: AuthorProfile[],
   explicit: ReadonlyMap<string, ReadonlySet<string>>,
   nameKeyOf: (name: string) => string,
-  traced: PersonResult[] | null,
+  traced: BuildTrace | null,
 ): Author[] {
   const keyIndex = new Map<string, number>();
   /** Spelling → index of its name key (one lookup for a spelling seen before). */
@@ -559,15 +587,31 @@ function buildAuthors(
   const authors: Author[] = [];
   /** Per paper, the person (root) → author id (objects and small integers as keys: no key strings). */
   const idOfPaperAuthor = new Map<Paper, Map<number, string>>();
-  /** Name keys of each paper's authors, computed once (each paper is seen once per co-author below). */
-  const authorKeys = new Map<Paper, string[]>(papers.map((p) => [p, p.authors.map(nameKeyOf)]));
+  // Name keys as integers for the homonym split, numbered once per paper (each paper is seen once
+  // per co-author below): the index of the key, keys only sources list (none expected: every
+  // listed name is kept or linked) after them.
+  const keyIds = traced?.keyIds.ids ?? new Map<string, number>();
+  for (const [k, i] of keyIndex) keyIds.set(k, i);
+  const keyId = (k: string) => {
+    let i = keyIds.get(k);
+    if (i === undefined) keyIds.set(k, (i = keyIds.size));
+    return i;
+  };
+  const spellingIds = traced?.keyIds.spellings ?? new Map<string, number>();
+  const spellingId = (s: string) => {
+    let i = spellingIds.get(s);
+    if (i === undefined) spellingIds.set(s, (i = spellingIds.size));
+    return i;
+  };
+  const coded = traced?.keyIds.of ?? new Map<Paper, PaperKeyIds>();
+  for (const p of papers) coded.set(p, { authors: Int32Array.from(p.authors, keyOf), spellings: Int32Array.from(p.authors, spellingId), explicit: Int32Array.from(explicit.get(p.id) ?? [], keyId) });
   const usedIds = new Set<string>();
   const ctx: PersonContext = {
     spellingCount: (s) => spellingCounts.get(s) ?? 0,
-    explicit,
     profileByKey: profilesByKey(profiles),
     nameKeyOf,
-    authorKeysOf: (p) => authorKeys.get(p) ?? p.authors.map(nameKeyOf),
+    keyIds: { id: keyId, of: (p) => coded.get(p)! },
+    ...(traced ? { contentWordIdsOf: (p: Paper) => traced.words.of(p) } : {}),
     freeId: (wanted, personKey) => {
       const id = freeAuthorId(wanted, personKey, usedIds);
       usedIds.add(id);
@@ -583,13 +627,16 @@ function buildAuthors(
   }
   for (const person of people.values()) {
     const r = personAuthors(person.variants, person.paperIdx.map((pi) => papers[pi]!), ctx);
-    for (const [p, id] of r.idOf) {
-      let ids = idOfPaperAuthor.get(p);
-      if (!ids) idOfPaperAuthor.set(p, (ids = new Map()));
-      ids.set(person.root, id);
-    }
+    r.clusters.forEach((cluster, ci) => {
+      const id = r.authors[ci]!.id;
+      for (const p of cluster) {
+        let ids = idOfPaperAuthor.get(p);
+        if (!ids) idOfPaperAuthor.set(p, (ids = new Map()));
+        ids.set(person.root, id);
+      }
+    });
     authors.push(...r.authors);
-    traced?.push({ keys: keysOfRoot!.get(person.root)!, ...r });
+    traced?.people.push({ keys: keysOfRoot!.get(person.root)!, ...r });
   }
   const displayById = new Map(authors.map((a) => [a.id, a.name]));
   for (const p of papers) {
