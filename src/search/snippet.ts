@@ -25,13 +25,16 @@ function isWordChar(cp: number): boolean {
   return WORD_CHAR.test(String.fromCodePoint(cp));
 }
 
+const startsTable = new Uint8Array(128);
+
 /**
  * Which ASCII characters can begin a word whose processed form is one of `terms` (by code):
  * processing leaves an ASCII first character as it is, lower-cased (folding changes only
  * non-ASCII characters, stemming only the end of words of four characters and more).
  */
 function asciiStarts(terms: ReadonlySet<string>): Uint8Array {
-  const starts = new Uint8Array(128);
+  // One table, refilled: making a typed array per hit cost more than the table saves on short texts.
+  const starts = startsTable.fill(0);
   for (const t of terms) {
     const c = t.charCodeAt(0);
     if (c < 128) {
