@@ -124,6 +124,8 @@ export interface RawResults {
   /** Bit masks of matched query terms, low 32 and high 32 bits, by position. */
   maskLo: Uint32Array;
   maskHi: Uint32Array;
+  /** With `options.cut` on a direct run: `cut.factor` of each result's mask (asked once per mask). */
+  factor?: Float64Array;
   /** Index terms that were scored (expansions included), with their postings: for `termsOf`. */
   derived: [string, TermPostings][];
   /** A direct run's lists by derived term (`termsOf` searches them: no posting list made anew). */
@@ -147,7 +149,7 @@ export class QueryExecutor {
   private touched = new Int32Array(0);
   private nTouched = 0;
   /** Result buffers, reused by every run (results are valid until the next run). */
-  private out = { docs: new Int32Array(0), scores: new Float64Array(0), lo: new Uint32Array(0), hi: new Uint32Array(0) };
+  private out: Out = newOut(0);
   private readonly compact = new Map<PostingList, Compact>();
   private compactSize = 0;
 
@@ -335,10 +337,10 @@ export class QueryExecutor {
     let n = 0;
     for (const l of lists) n = wide ? addWide(l.docs, l.scores, l.from, l.to, l.factor, top.acc, top.list, n, maskLo, maskHi, l.bit, l.bitHi, cand) : addNarrow(l.docs, l.scores, l.from, l.to, l.factor, top.acc, top.list, n, maskLo, l.bit, cand);
     unmark(this.cand, this.candList, nCand);
-    if (this.out.docs.length < n) this.out = { docs: new Int32Array(top.list.length), scores: new Float64Array(top.list.length), lo: new Uint32Array(top.list.length), hi: new Uint32Array(top.list.length) };
+    if (this.out.docs.length < n) this.out = newOut(top.list.length);
     const m = emit(top, n, maskLo, wide ? maskHi : null, factors, theta, this.out);
-    const { docs, scores, lo, hi } = this.out;
-    return { n: m, docs: docs.subarray(0, m), scores: scores.subarray(0, m), sourceTerms, maskLo: lo.subarray(0, m), maskHi: hi.subarray(0, m), derived, derivedLists: byDerived, planned: expansion.planned };
+    const { docs, scores, lo, hi, factor } = this.out;
+    return { n: m, docs: docs.subarray(0, m), scores: scores.subarray(0, m), sourceTerms, maskLo: lo.subarray(0, m), maskHi: hi.subarray(0, m), ...(factors ? { factor: factor.subarray(0, m) } : {}), derived, derivedLists: byDerived, planned: expansion.planned };
   }
 
 
@@ -523,7 +525,7 @@ export class QueryExecutor {
     }
     // Masks of documents dropped by AND may be set: callers read masks of `docs` only.
     const n = top.n;
-    if (this.out.docs.length < n) this.out = { docs: new Int32Array(top.list.length), scores: new Float64Array(top.list.length), lo: new Uint32Array(top.list.length), hi: new Uint32Array(top.list.length) };
+    if (this.out.docs.length < n) this.out = newOut(top.list.length);
     const { docs, scores, lo, hi } = this.out;
     for (let k = 0; k < n; k++) {
       const doc = top.list[k]!;
@@ -636,11 +638,18 @@ export class QueryExecutor {
   termsOf(raw: Pick<RawResults, 'derived' | 'derivedLists'>, doc: number): string[] {
     const out: string[] = [];
     const lists = raw.derivedLists;
-    raw.derived.forEach(([t, fp], k) => {
-      if (out.includes(t)) return;
+    const derived = raw.derived;
+    for (let k = 0; k < derived.length; k++) {
+      const [t, fp] = derived[k]!;
+      if (out.includes(t)) continue;
       if (lists) {
-        if (lists[k]!.some((l) => find(l, doc) >= 0)) out.push(t);
-        return;
+        for (const l of lists[k]!) {
+          if (find(l, doc) >= 0) {
+            out.push(t);
+            break;
+          }
+        }
+        continue;
       }
       for (const p of fp.values()) {
         if (p.has(doc)) {
@@ -648,7 +657,7 @@ export class QueryExecutor {
           break;
         }
       }
-    });
+    }
     return out;
   }
 
@@ -656,6 +665,19 @@ export class QueryExecutor {
   documentId(doc: number): unknown {
     return this.view.documentId(doc);
   }
+}
+
+/** Result buffers of a run (reused: results are valid until the next run). */
+interface Out {
+  docs: Int32Array;
+  scores: Float64Array;
+  lo: Uint32Array;
+  hi: Uint32Array;
+  factor: Float64Array;
+}
+
+function newOut(n: number): Out {
+  return { docs: new Int32Array(n), scores: new Float64Array(n), lo: new Uint32Array(n), hi: new Uint32Array(n), factor: new Float64Array(n) };
 }
 
 /**
@@ -666,8 +688,8 @@ export class QueryExecutor {
  * inside a larger function on the fly (OSR), and such code, made before the rest of the function
  * has run, was seen to bail out on every call.
  */
-function emit(top: Level, n: number, maskLo: Uint32Array, maskHi: Uint32Array | null, factors: Factors | null, theta: number, out: { docs: Int32Array; scores: Float64Array; lo: Uint32Array; hi: Uint32Array }): number {
-  const { docs, scores, lo, hi } = out;
+function emit(top: Level, n: number, maskLo: Uint32Array, maskHi: Uint32Array | null, factors: Factors | null, theta: number, out: Out): number {
+  const { docs, scores, lo, hi, factor } = out;
   const list = top.list;
   const acc = top.acc;
   let m = 0;
@@ -684,6 +706,7 @@ function emit(top: Level, n: number, maskLo: Uint32Array, maskHi: Uint32Array | 
     if (factors !== null) {
       const f = mHi === 0 ? factors.of(mLo) : factors.cut.factor(mLo, mHi);
       if (f !== f || score * f < theta) continue;
+      factor[m] = f;
     }
     docs[m] = doc;
     lo[m] = mLo;

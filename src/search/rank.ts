@@ -55,6 +55,7 @@ export function topDocuments(exec: QueryExecutor, subQueries: readonly string[],
   const scores = buffer;
   const { docs, maskLo, maskHi } = raw;
   const filter = q.filter;
+  const given = raw.factor;
   known.fill(0);
   // Final score = score × factor(mask) (the same two operations as a per-document callback).
   let best = 0;
@@ -62,7 +63,8 @@ export function topDocuments(exec: QueryExecutor, subQueries: readonly string[],
     const lo = maskLo[k]!;
     const hi = maskHi[k]!;
     let f: number;
-    if (hi === 0 && lo < 4096) {
+    if (given) f = given[k]!;
+    else if (hi === 0 && lo < 4096) {
       if (known[lo]) f = table[lo]!;
       else {
         f = table[lo] = q.factor(lo, 0);
