@@ -160,6 +160,36 @@ describe('snippets', () => {
     expect(md).toBe('a \\*b\\* **speech**');
   });
 
+  it('picks the sentence and highlights a regex split gives, on random texts of sentence ends, new lines and white space', () => {
+    // Reference: sentences by regex, trimmed; words by regex; the first sentence with the most distinct terms.
+    const reference = (text: string, terms: Set<string>) => {
+      let best: { s: string; ranges: [number, number][]; distinct: number } | null = null;
+      for (const m of text.matchAll(/[^.!?\n]+(?:[.!?]+|$)/g)) {
+        const s = m[0].trim();
+        if (!s) continue;
+        const ranges: [number, number][] = [];
+        const found = new Set<string>();
+        for (const w of s.matchAll(/[\p{L}\p{N}]+/gu)) {
+          const p = processTerm(w[0]);
+          if (p && terms.has(p)) {
+            ranges.push([w.index, w.index + w[0].length]);
+            found.add(p);
+          }
+        }
+        if (!best || found.size > best.distinct) best = { s, ranges, distinct: found.size };
+      }
+      return best && { text: best.s, highlights: best.ranges };
+    };
+    const pieces = ['Models', 'model', 'Étude', 'speech', 'recognition', ' ', '  ', '.', '!', '?', '...', '\n', '\r', '\t', '\u00a0', '\u2028', '\u3000', '\ufeff', 'x', '3D', 'Zürich', '𝔘nit', 'a', 'the'];
+    let seed = 5;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    for (let trial = 0; trial < 2000; trial++) {
+      const text = Array.from({ length: 1 + Math.floor(rand() * 30) }, () => pieces[Math.floor(rand() * pieces.length)]).join('');
+      const terms = new Set(['model', 'speech', 'etude', 'recognition', '3d', 'zurich', 'x'].filter(() => rand() < 0.5));
+      expect(makeSnippet(text, terms, { maxLength: 10_000 }), JSON.stringify(text)).toEqual(reference(text, terms));
+    }
+  });
+
   it('highlights every word whose processed form is a term: plurals, capitals, diacritics, digits', () => {
     const text = 'Studies of Études and ÉTUDES. Models, MODELS and modèles; 3D Scenes in Zürich. Straße for Strasse. Ökonomie.';
     const words = [...text.matchAll(/[\p{L}\p{N}]+/gu)];

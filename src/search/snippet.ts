@@ -15,8 +15,6 @@ export interface SnippetOptions {
   maxLength?: number;
 }
 
-const SENTENCE = /[^.!?\n]+(?:[.!?]+|$)/g;
-
 const WORD_CHAR = /[\p{L}\p{N}]/u;
 
 /** A letter or digit (what `[\p{L}\p{N}]` matches); ASCII without a regex. */
@@ -51,12 +49,11 @@ function asciiStarts(terms: ReadonlySet<string>): Uint8Array {
  * (snippets are made for every hit shown, on every search), and a word that begins with an ASCII
  * character no term begins with is passed over without being cut out and processed.
  */
-function matchRanges(text: string, terms: ReadonlySet<string>, starts: Uint8Array): { ranges: [number, number][]; distinct: number } {
+function matchRanges(text: string, from: number, to: number, terms: ReadonlySet<string>, starts: Uint8Array): { ranges: [number, number][]; distinct: number } {
   const ranges: [number, number][] = [];
   let found: Set<string> | null = null;
-  const n = text.length;
-  let i = 0;
-  while (i < n) {
+  let i = from;
+  while (i < to) {
     let cp = text.codePointAt(i)!;
     if (!isWordChar(cp)) {
       i += cp > 0xffff ? 2 : 1;
@@ -66,33 +63,84 @@ function matchRanges(text: string, terms: ReadonlySet<string>, starts: Uint8Arra
     const first = cp;
     do {
       i += cp > 0xffff ? 2 : 1;
-      if (i >= n) break;
+      if (i >= to) break;
       cp = text.codePointAt(i)!;
     } while (isWordChar(cp));
     if (first < 128 && !starts[first]) continue;
     const p = processTerm(text.slice(start, i));
     if (p && terms.has(p)) {
-      ranges.push([start, i]);
+      ranges.push([start - from, i - from]);
       (found ??= new Set()).add(p);
     }
   }
   return { ranges, distinct: found?.size ?? 0 };
 }
 
+/** Characters `String#trim` removes (white space and line terminators). */
+function isSpace(c: number): boolean {
+  if (c < 128) return c === 32 || (c >= 9 && c <= 13);
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+/** `.`, `!` or `?`. */
+function isStop(c: number): boolean {
+  return c === 46 || c === 33 || c === 63;
+}
+
+/**
+ * The next sentence from offset `i`, trimmed and non-empty, into `at` ([from, to) and where to
+ * look next); false when there is none. A sentence is what `/[^.!?\n]+(?:[.!?]+|$)/g` matches
+ * (a run of characters other than `.!?` and new lines, with the `.!?` characters that end it,
+ * or ended by the end of the text; a run ended by a new line is none), found without a match
+ * object or a string per sentence.
+ */
+function nextSentence(text: string, i: number, at: Int32Array): boolean {
+  const n = text.length;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || isStop(c)) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < n && !isStop(text.charCodeAt(j)) && text.charCodeAt(j) !== 10) j++;
+    if (j < n && text.charCodeAt(j) === 10) {
+      i = j + 1;
+      continue;
+    }
+    let end = j;
+    while (end < n && isStop(text.charCodeAt(end))) end++;
+    let a = i;
+    let b = end;
+    while (a < b && isSpace(text.charCodeAt(a))) a++;
+    while (b > a && isSpace(text.charCodeAt(b - 1))) b--;
+    i = end;
+    if (a < b) {
+      at[0] = a;
+      at[1] = b;
+      at[2] = end;
+      return true;
+    }
+  }
+  return false;
+}
+
+const sentence = new Int32Array(3);
+
 export function makeSnippet(text: string | null, terms: ReadonlySet<string>, options: SnippetOptions = {}): Snippet | null {
   if (!text) return null;
   const maxLength = options.maxLength ?? 220;
-  let best: { s: string; ranges: [number, number][]; distinct: number } | null = null;
+  let best: { from: number; to: number; ranges: [number, number][]; distinct: number } | null = null;
   const starts = asciiStarts(terms);
-  for (const m of text.matchAll(SENTENCE)) {
-    const s = m[0].trim();
-    if (!s) continue;
-    const { ranges, distinct } = matchRanges(s, terms, starts);
-    if (!best || distinct > best.distinct) best = { s, ranges, distinct };
-    if (!best.distinct && best.s !== s) continue;
+  for (let i = 0; nextSentence(text, i, sentence); i = sentence[2]!) {
+    const from = sentence[0]!;
+    const to = sentence[1]!;
+    const { ranges, distinct } = matchRanges(text, from, to, terms, starts);
+    if (!best || distinct > best.distinct) best = { from, to, ranges, distinct };
   }
   if (!best) return null;
-  let { s, ranges } = best;
+  let s = text.slice(best.from, best.to);
+  let ranges = best.ranges;
   if (s.length > maxLength) {
     const first = ranges[0]?.[0] ?? 0;
     let start = Math.max(0, Math.min(first - 40, s.length - maxLength));
