@@ -254,7 +254,7 @@ describe('CorpusService with the index snapshot cache', () => {
     const restarted2 = await service(dir, cacheDir).load();
     expect(restarted2.from).toBe('snapshot');
     expect(corpusOf(restarted2)).toBe(corpusOf(fresh2));
-  });
+  }, 90_000);
 
   it('a cache directory inside the data directory under a plain name is neither corpus nor a reason to reload', async () => {
     const dir = copyOfData();

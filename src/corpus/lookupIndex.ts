@@ -17,6 +17,7 @@ import type { AcronymMap } from '../search/acronyms.ts';
 import { AcronymIndex } from './acronymIndex.ts';
 import type { LookupName } from '../search/library.ts';
 import { compareAuthors, paperId } from './merge.ts';
+import { touchedInOrder } from './sorted.ts';
 import type { Author, Corpus, Paper, Post } from './schema.ts';
 import { nameKey, titleKey } from './text.ts';
 
@@ -122,7 +123,7 @@ export class LookupIndex {
         if (short) keys.byShortName.add(titleKey(short));
       }
     };
-    const swap = <T extends { id: string }>(list: readonly T[], touched: ReadonlySet<string>, have: Map<string, T>, set: (r: T, on: boolean) => void, keysOf: (r: T) => void) => {
+    const swap = <T extends { id: string }>(list: readonly T[], touched: ReadonlySet<string>, have: Map<string, T>, set: (r: T, on: boolean) => void, keysOf: (r: T) => void, position?: (id: string) => number) => {
       if (!touched.size) return;
       for (const id of touched) {
         const old = have.get(id);
@@ -130,13 +131,12 @@ export class LookupIndex {
         keysOf(old);
         set(old, false);
       }
-      for (const r of list) {
-        if (!touched.has(r.id)) continue;
+      for (const r of touchedInOrder(list, touched, position)) {
         set(r, true);
         keysOf(r);
       }
     };
-    swap(corpus.papers, ids.papers, this.papers, (p, on) => this.setPaper(p, on), paperKeys);
+    swap(corpus.papers, ids.papers, this.papers, (p, on) => this.setPaper(p, on), paperKeys, rank);
     swap(corpus.authors, ids.authors, this.authors, (a, on) => this.setAuthor(a, on), (a) => {
       for (const v of [a.name, ...a.variants]) keys.authorsByKey.add(nameKey(v));
     });

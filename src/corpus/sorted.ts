@@ -22,3 +22,23 @@ export function patchSorted<T>(sorted: readonly T[], removed: ReadonlySet<T>, ad
   for (let i = from; i < kept.length; i++) out.push(kept[i]!);
   return out;
 }
+
+/**
+ * The records of `items` whose ids are in `touched`, in their order: found by their positions
+ * when `rank` gives them (papers: no pass over the corpus), else by a pass.
+ */
+export function touchedInOrder<T extends { id: string }>(items: readonly T[], touched: ReadonlySet<string>, rank?: (id: string) => number): T[] {
+  if (!rank) return items.filter((r) => touched.has(r.id));
+  const at: number[] = [];
+  for (const id of touched) {
+    // A touched id that is gone has no position (or another record's).
+    let i: number | undefined;
+    try {
+      i = rank(id);
+    } catch {
+      i = undefined;
+    }
+    if (i !== undefined && items[i]?.id === id) at.push(i);
+  }
+  return at.sort((x, y) => x - y).map((i) => items[i]!);
+}

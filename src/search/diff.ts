@@ -20,6 +20,7 @@
 import { createHash } from 'node:crypto';
 import type { CorpusChanges } from '../corpus/incrementalMerge.ts';
 import { LookupIndex } from '../corpus/lookupIndex.ts';
+import { touchedInOrder } from '../corpus/sorted.ts';
 import type { Author, Corpus, Paper, Post } from '../corpus/schema.ts';
 import { LOOKUP_NAMES, corpusAcronyms, libraryLookups, lookupIdEntries, type LibraryLookups, type LookupName } from './library.ts';
 
@@ -54,13 +55,19 @@ function placed<T extends { id: string }>(old: readonly T[], items: readonly T[]
     while (j < old.length && (up.has(old[j]!.id) || gone.has(old[j]!.id))) was.push(j++);
   };
   for (let i = 0; i < items.length; i++) {
-    const id = items[i]!.id;
-    if (up.has(id)) {
+    const r = items[i]!;
+    // The same record object in both (an incremental build keeps the records it did not touch):
+    // left alone, with no id looked up (at 100k, two lookups per record took ~50 ms).
+    if (old[j] === r) {
+      j++;
+      continue;
+    }
+    if (up.has(r.id)) {
       at.push(i);
       continue;
     }
     skip();
-    if (j >= old.length || old[j]!.id !== id) return { ...d, order: items.map((r) => r.id) };
+    if (j >= old.length || old[j]!.id !== r.id) return { ...d, order: items.map((x) => x.id) };
     j++;
   }
   skip();
@@ -161,11 +168,10 @@ export function diffLibrary(before: RecordState, corpus: Corpus, maxShare = 0.05
 }
 
 /** The touched records of one kind: those whose hash changed (in corpus order) and those gone. */
-function touchedRecords<T extends { id: string }>(before: Map<string, string>, old: readonly T[], items: readonly T[], touched: ReadonlySet<string>): { diff: RecordsDiff<T>; hashes: Map<string, string | null> } {
+function touchedRecords<T extends { id: string }>(before: Map<string, string>, old: readonly T[], items: readonly T[], touched: ReadonlySet<string>, rank?: (id: string) => number): { diff: RecordsDiff<T>; hashes: Map<string, string | null> } {
   const hashes = new Map<string, string | null>();
   const upsert: T[] = [];
-  for (const r of items) {
-    if (!touched.has(r.id)) continue;
+  for (const r of touchedInOrder(items, touched, rank)) {
     const h = hashOf(r);
     hashes.set(r.id, h);
     if (before.get(r.id) !== h) upsert.push(r);
@@ -182,7 +188,7 @@ function touchedRecords<T extends { id: string }>(before: Map<string, string>, o
 /** `diffLibrary` from the records an incremental build touched; patches `before` in place (it is the state returned). */
 function diffTouched(before: RecordState, corpus: Corpus, maxShare: number, changes: CorpusChanges): { diff: LibraryDiff; state: RecordState } | null {
   const { touched, rank } = changes;
-  const papers = touchedRecords(before.papers, before.corpus.papers, corpus.papers, touched.papers);
+  const papers = touchedRecords(before.papers, before.corpus.papers, corpus.papers, touched.papers, rank);
   const posts = touchedRecords(before.posts, before.corpus.posts, corpus.posts, touched.posts);
   const authors = touchedRecords(before.authors, before.corpus.authors, corpus.authors, touched.authors);
   const changed = [papers, posts, authors].reduce((n, r) => n + r.diff.upsert.length + r.diff.remove.length, 0);
