@@ -40,7 +40,7 @@ function pool(r: () => number, n: number): { papers: Paper[]; keyIds: Map<Paper,
     // Mostly explicit; page-owner papers mostly in the main field.
     if (r() < (circle === 0 ? 0.6 : 0.95)) explicit.push(nameKey(PERSON));
     papers.push(p);
-    keyIds.set(p, { authors: Int32Array.from(p.authors.map(nameKey), id), spellings: Int32Array.from(p.authors, (a) => id(`spelling ${a}`)), explicit: Int32Array.from(explicit, id) });
+    keyIds.set(p, { authors: p.authors.map((a) => id(nameKey(a))), spellings: p.authors.map((a) => id(`spelling ${a}`)), explicit: explicit.map((k) => id(k)) });
   }
   return { papers, keyIds, person };
 }

@@ -206,7 +206,7 @@ function keyIdsFor(papers: Paper[], explicit: ReadonlyMap<string, ReadonlySet<st
     return x;
   };
   const coded = new Map<Paper, PaperKeyIds>();
-  for (const p of papers) coded.set(p, { authors: Int32Array.from(p.authors.map(nameKey), id), spellings: Int32Array.from(p.authors, spelling), explicit: Int32Array.from(explicit.get(p.id) ?? [], id) });
+  for (const p of papers) coded.set(p, { authors: p.authors.map((a) => id(nameKey(a))), spellings: p.authors.map((a) => spelling(a)), explicit: [...(explicit.get(p.id) ?? [])].map((k) => id(k)) });
   return { person: id(nameKey(PERSON)), of: (p) => coded.get(p)! };
 }
 

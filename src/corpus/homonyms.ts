@@ -88,21 +88,27 @@ export class ContentWordIds {
     let i = 0;
     for (const w of ws) {
       let id = this.ids.get(w);
-      if (id === undefined) this.ids.set(w, (id = this.ids.size));
+      // A copy of a new word: a long one is a slice of its paper's whole lower-cased text, which
+      // the map would otherwise keep alive.
+      if (id === undefined) this.ids.set((' ' + w).slice(1), (id = this.ids.size));
       out[i++] = id;
     }
     return out;
   }
 }
 
-/** A paper's name keys as integers, from one numbering the caller keeps for all papers (see `HomonymOptions.keyIds`). */
+/**
+ * A paper's name keys as integers, from one numbering the caller keeps for all papers (see
+ * `HomonymOptions.keyIds`). Plain arrays of small integers: a caller keeps one per paper, and a
+ * typed array costs an array buffer each (at 100k papers, 70 MB for these three against 30).
+ */
 export interface PaperKeyIds {
   /** Its authors' name keys, parallel to `authors`. */
-  authors: Int32Array;
+  authors: readonly number[];
   /** Its authors' spellings (`authors` as they are), parallel to `authors`, in a numbering of their own. */
-  spellings: Int32Array;
+  spellings: readonly number[];
   /** The name keys its sources list explicitly (not as page owner). */
-  explicit: Int32Array;
+  explicit: readonly number[];
 }
 
 /**
@@ -212,8 +218,8 @@ function numberKeys(papers: readonly Paper[], personKey: string, explicit: Reado
   };
   const keyId = number(new Map([[personKey, 0]]));
   const spellingId = number(new Map());
-  const keys = papers.map((p) => Int32Array.from(keysOf(p), keyId));
-  const spellings = papers.map((p) => Int32Array.from(p.authors, spellingId));
+  const keys = papers.map((p) => keysOf(p).map(keyId));
+  const spellings = papers.map((p) => p.authors.map(spellingId));
   const flags = papers.map((p) => explicit.get(p.id)?.has(personKey) ?? false);
   return { keysAt: (i) => keys[i]!, spellingsAt: (i) => spellings[i]!, explicitAt: (i) => flags[i]! };
 }

@@ -236,7 +236,7 @@ export class IncrementalMerge {
       this.index(i);
     });
     const { entries, docBits } = t.shingles;
-    this.abstracts = entries && docBits === 22 ? new AbstractPairs(entries, docBits, t.raws.length, t.pairs, ABSTRACT_THRESHOLD, (s) => this.recs[s]!.abstract) : null;
+    this.abstracts = entries && docBits === 22 ? new AbstractPairs(entries, docBits, t.raws.length, t.pairs, ABSTRACT_THRESHOLD, this.abstractOf) : null;
     this.keyIds = t.keyIds.ids;
     this.spellingIds = t.keyIds.spellings;
     this.words = t.words;
@@ -290,6 +290,13 @@ export class IncrementalMerge {
   /** A work paper's key ids. */
   private readonly keyIdsOf = (paper: Paper): PaperKeyIds => this.groupOfWork.get(paper)!.keyIds;
 
+  /**
+   * A record's abstract, for `AbstractPairs`, which keeps it. A field, not an arrow made in the
+   * constructor: that one would share the constructor's closure context and keep the whole
+   * `MergeTrace` alive (its groups, pairs and people: tens of MB at 100k).
+   */
+  private readonly abstractOf = (slot: number): string | null => this.recs[slot]!.abstract;
+
   private keyId(key: string): number {
     let id = this.keyIds.get(key);
     if (id === undefined) this.keyIds.set(key, (id = this.keyIds.size));
@@ -305,9 +312,9 @@ export class IncrementalMerge {
   /** A new group of records (`slots` in canonical order) and its draft. */
   private newGroup(slots: number[], draft: PaperDraft): Group {
     const keyIds = {
-      authors: Int32Array.from(draft.names, (n) => this.keyId(this.keyOf(n))),
-      spellings: Int32Array.from(draft.names, (n) => this.spellingId(n)),
-      explicit: Int32Array.from(draft.explicit, (k) => this.keyId(k)),
+      authors: draft.names.map((n) => this.keyId(this.keyOf(n))),
+      spellings: draft.names.map((n) => this.spellingId(n)),
+      explicit: [...draft.explicit].map((k) => this.keyId(k)),
     };
     return { slots, draft, work: { ...draft.paper, authors: draft.names, authorIds: [] }, paper: draft.paper, rank: 0, keyIds };
   }

@@ -604,7 +604,7 @@ function buildAuthors(
     return i;
   };
   const coded = traced?.keyIds.of ?? new Map<Paper, PaperKeyIds>();
-  for (const p of papers) coded.set(p, { authors: Int32Array.from(p.authors, keyOf), spellings: Int32Array.from(p.authors, spellingId), explicit: Int32Array.from(explicit.get(p.id) ?? [], keyId) });
+  for (const p of papers) coded.set(p, { authors: p.authors.map(keyOf), spellings: p.authors.map(spellingId), explicit: [...(explicit.get(p.id) ?? [])].map(keyId) });
   const usedIds = new Set<string>();
   const ctx: PersonContext = {
     spellingCount: (s) => spellingCounts.get(s) ?? 0,
