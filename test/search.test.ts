@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Library } from '../src/search/library.ts';
+import type { Hit, Library } from '../src/search/library.ts';
 import { findAcronyms, expandQuery } from '../src/search/acronyms.ts';
 import { makeSnippet, renderSnippet } from '../src/search/snippet.ts';
 import { processTerm, stem, queryTerms } from '../src/search/terms.ts';
@@ -94,6 +94,21 @@ describe('search', () => {
     const p2 = lib.search('language models', {}, { limit: 5, offset: 5 }).hits.map((h) => h.id);
     expect(p2).toEqual(all.slice(5, 10));
   });
+  it('long pages make snippets when read: the same ones in any order, carried by copies and JSON', () => {
+    const page = lib.search('model', {}, { limit: 60, cache: false });
+    expect(page.hits.length).toBeGreaterThan(25);
+    const again = lib.search('model', {}, { limit: 60, cache: false });
+    // Read back to front here, front to back there.
+    const backwards = [...again.hits].reverse().map((h) => h.snippet).reverse();
+    expect(backwards).toEqual(page.hits.map((h) => h.snippet));
+    expect(page.hits.filter((h) => h.kind !== 'author').every((h) => h.snippet !== null)).toBe(true);
+    const h = page.hits[30]!;
+    expect({ ...h }.snippet).toEqual(h.snippet);
+    expect((JSON.parse(JSON.stringify(h)) as Hit).snippet).toEqual(h.snippet);
+    h.snippet = null;
+    expect(h.snippet).toBeNull();
+  });
+
   it('restricts to a set of ids (follow-ups over previous results)', () => {
     const within = new Set(lib.search('language models', { kinds: ['paper'] }, { limit: 10 }).hits.map((h) => h.id));
     const res = lib.search('mixture of experts', { within }, { limit: 50 });

@@ -691,11 +691,24 @@ export class Library {
       const doc = top.docs[i]!;
       pageHits.push({ kind: docs.kinds[doc]!, id: idOf(doc), score: top.scores[i]!, coverage: coverage(top.lo[i]!, top.hi[i]!), snippet: null });
     }
-    const matchedTerms = new Set([...terms, ...expansionTerms.flatMap((s) => [...s])]);
-    for (let i = offset; i < top.docs.length; i++) for (const t of exec.termsOf(top, top.docs[i]!)) matchedTerms.add(t);
-    const total = top.total;
-    for (const h of pageHits) h.snippet = this.snippetFor(h, matchedTerms);
-    return { hits: pageHits, total, expansions };
+    // Snippets highlight the terms any hit of the page matched.
+    const pageDocs = top.docs.slice(offset);
+    const matchedTerms = (fast: boolean): Set<string> => {
+      const matched = new Set([...terms, ...expansionTerms.flatMap((s) => [...s])]);
+      // `fast`: the run's own lists (valid until the executor's next run); else its index terms' postings.
+      for (const doc of pageDocs) for (const t of exec.termsOf(fast ? top : { derived: top.derived }, doc)) matched.add(t);
+      return matched;
+    };
+    if (pageHits.length <= EAGER_SNIPPETS) {
+      const matched = matchedTerms(true);
+      for (const h of pageHits) h.snippet = this.snippetFor(h, matched);
+    } else {
+      // Long pages (a conversation's sorted lists, exclusions, posts naming a paper) mostly go
+      // unread as snippets: each is made when first read.
+      let matched: Set<string> | null = null;
+      for (const h of pageHits) lazySnippet(h, () => this.snippetFor(h, (matched ??= matchedTerms(false))));
+    }
+    return { hits: pageHits, total: top.total, expansions };
   }
 
   private readonly executors = new Map<string, QueryExecutor>();
@@ -988,6 +1001,25 @@ export class Library {
     for (const p of this.corpus.papers) if (p.category) counts.set(p.category, (counts.get(p.category) ?? 0) + 1);
     return this.categories.map((code) => ({ code, name: CATEGORY_NAMES.get(code) ?? code, count: counts.get(code) ?? 0 }));
   }
+}
+
+/** Pages of at most this many hits get their snippets at once; longer ones when each is read (`lazySnippet`). */
+const EAGER_SNIPPETS = 25;
+
+/**
+ * Makes a hit's `snippet` on first read (then kept; an assignment replaces it). An enumerable
+ * property still, so copies, JSON and structured clones carry the snippet.
+ */
+function lazySnippet(hit: Hit, make: () => Snippet | null): void {
+  let value: Snippet | null | undefined;
+  Object.defineProperty(hit, 'snippet', {
+    enumerable: true,
+    configurable: true,
+    get: () => (value === undefined ? (value = make()) : value),
+    set: (v: Snippet | null) => {
+      value = v;
+    },
+  });
 }
 
 /** Length of the shortest prefix of `terms` with `distinct` distinct terms. */
