@@ -152,6 +152,34 @@ class KeyTable {
 
 const keyTable = new KeyTable();
 
+/**
+ * A set of small integers as bits, cleared by its caller bit by bit: the words of a split's lone
+ * papers, tested for every word of every paper of the name (a bit set of all words is a few tens
+ * of KB and stays in cache, where the key table's stamps for them would be missed each time).
+ */
+class BitSet {
+  private bits = new Uint32Array(1024);
+
+  has(k: number): boolean {
+    return k >>> 5 < this.bits.length && (this.bits[k >>> 5]! & (1 << (k & 31))) !== 0;
+  }
+
+  add(k: number): void {
+    if (k >>> 5 >= this.bits.length) {
+      const bits = new Uint32Array(Math.max((k >>> 5) + 1, this.bits.length * 2));
+      bits.set(this.bits);
+      this.bits = bits;
+    }
+    this.bits[k >>> 5]! |= 1 << (k & 31);
+  }
+
+  delete(k: number): void {
+    if (k >>> 5 < this.bits.length) this.bits[k >>> 5]! &= ~(1 << (k & 31));
+  }
+}
+
+const loneWords = new BitSet();
+
 /** Display label of a cluster (`idxs` ascending: the first-seen co-author wins a tie). */
 /** A paper's name keys and spellings as ids, for a split's passes. */
 interface Coded {
@@ -310,25 +338,39 @@ export function splitHomonyms(papers: Paper[], personKey: string, explicit: Read
     // A lone paper joins a split-off person when it shares more rare words with that person's
     // papers (words in few of the name's papers: `mri`, `reconstruction`) than with any paper of the main body.
     const vocabs = papers.map(options.contentWordIdsOf ?? ((p) => localWords.of(p)));
-    // Only the lone papers' words are looked up: per word of theirs, the papers using it (counted
-    // in the key table; the first `rareDf + 1` of them listed: all of them for a rare word).
+    // Only the lone papers' words are looked up: each gets a slot (its value in the key table),
+    // the number of papers using it, and the first `rareDf + 1` of them (all of them for a rare
+    // word), in typed arrays: one pass over every word of every paper, no map per word.
     keyTable.clear();
-    for (const i of singles) for (const w of vocabs[i]!) keyTable.set(w, 0);
-    const papersOfRare = new Map<number, number[]>();
+    let slots = 0;
+    for (const i of singles) {
+      for (const w of vocabs[i]!) {
+        if (keyTable.get(w) >= 0) continue;
+        keyTable.set(w, slots++);
+        loneWords.add(w);
+      }
+    }
+    const width = rareDf + 1;
+    const uses = new Int32Array(slots);
+    const users = new Int32Array(slots * width);
     vocabs.forEach((v, j) => {
       for (let x = 0; x < v.length; x++) {
-        const w = v[x]!;
-        const n = keyTable.get(w);
-        if (n < 0) continue;
-        keyTable.set(w, n + 1);
-        if (n > rareDf) continue;
-        const list = papersOfRare.get(w);
-        if (list) list.push(j);
-        else papersOfRare.set(w, [j]);
+        if (!loneWords.has(v[x]!)) continue;
+        const slot = keyTable.get(v[x]!);
+        if (uses[slot]! < width) users[slot * width + uses[slot]!] = j;
+        uses[slot]!++;
       }
     });
-    /** The rare words of a lone paper (in few of the name's papers). */
-    const rareWords = (i: number) => [...vocabs[i]!].filter((w) => keyTable.get(w) <= rareDf);
+    for (const i of singles) for (const w of vocabs[i]!) loneWords.delete(w);
+    /** The papers using each rare word (in few of the name's papers) of a lone paper. */
+    const rareUsers = (i: number): Int32Array[] => {
+      const out: Int32Array[] = [];
+      for (const w of vocabs[i]!) {
+        const slot = keyTable.get(w);
+        if (uses[slot]! <= rareDf) out.push(users.subarray(slot * width, slot * width + uses[slot]!));
+      }
+      return out;
+    };
     /** Where each paper is: -1 the main person, k ≥ 0 split-off person k, undefined not placed yet. */
     const placed = new Map<number, number>();
     for (const i of mainIdx) placed.set(i, -1);
@@ -338,8 +380,8 @@ export function splitHomonyms(papers: Paper[], personKey: string, explicit: Read
     // Nearest neighbour per group: the most rare words shared with any one placed paper of it.
     const rareSharedByGroup = (i: number): Map<number, number> => {
       const sharedWith = new Map<number, number>();
-      for (const w of rareWords(i)) {
-        for (const j of papersOfRare.get(w)!) if (j !== i && placed.has(j)) sharedWith.set(j, (sharedWith.get(j) ?? 0) + 1);
+      for (const js of rareUsers(i)) {
+        for (const j of js) if (j !== i && placed.has(j)) sharedWith.set(j, (sharedWith.get(j) ?? 0) + 1);
       }
       const best = new Map<number, number>();
       for (const [j, n] of sharedWith) {
