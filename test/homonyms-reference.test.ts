@@ -210,6 +210,25 @@ function keyIdsFor(papers: Paper[], explicit: ReadonlyMap<string, ReadonlySet<st
   return { person: id(nameKey(PERSON)), of: (p) => coded.get(p)! };
 }
 
+describe('ContentWordIds', () => {
+  it('numbers exactly the content words of each paper (diacritics, case, numbers, stop words, short words)', () => {
+    const r = rng(99);
+    const vocabulary = ['Réseaux', 'reseaux', 'NEURAL', 'neural', 'with', 'model', 'from', '2020', 'x86', 'gpu', 'ab12cd', 'Arık', 'arik', 'Øresund', 'straße', 'strasse', 'the', 'reconstruction-based', 'mri', 'MRI', 'twelve12', 'reconstructionists', 'İstanbul', 'co-training', 'self—supervised'];
+    const text = () => Array.from({ length: 3 + Math.floor(r() * 30) }, () => vocabulary[Math.floor(r() * vocabulary.length)]!).join(r() < 0.5 ? ' ' : ', ');
+    const papers = Array.from({ length: 300 }, (_, i) => ({ id: `p${i}`, title: r() < 0.1 ? null : text(), abstract: r() < 0.2 ? null : text() }) as Paper);
+    const ids = new ContentWordIds();
+    const words = papers.map((p) => contentWords(p));
+    const numbered = papers.map((p) => ids.of(p));
+    for (let i = 0; i < papers.length; i++) {
+      expect(numbered[i]!.length, `paper ${i}`).toBe(words[i]!.size);
+      expect(new Set(numbered[i]).size).toBe(numbered[i]!.length);
+      // The same word, the same number: as many shared numbers as shared words with any other paper.
+      for (let j = 0; j < i; j += 7) expect(numbered[i]!.filter((w) => numbered[j]!.includes(w)).length).toBe([...words[i]!].filter((w) => words[j]!.has(w)).length);
+    }
+    expect(ids.of(papers[0]!)).toBe(numbered[0]);
+  });
+});
+
 describe('splitHomonyms equals its string-keyed reference', () => {
   it('on 3,000 random people, numbering keys and words itself or given key and word ids', () => {
     const r = rng(20261203);

@@ -7,7 +7,7 @@
  */
 import { categoryName } from './categories.ts';
 import type { Paper } from './schema.ts';
-import { nameKey, words } from './text.ts';
+import { foldDiacritics, nameKey, words } from './text.ts';
 import { UnionFind } from './unionFind.ts';
 
 export interface HomonymCluster {
@@ -64,16 +64,21 @@ export function contentWords(p: Paper): Set<string> {
 /**
  * The content words of papers as numbers, each paper's computed once: a caller that splits the
  * same papers again (the incremental merge, at every change touching a person) keeps one, so the
- * words of a prolific person's papers are neither read again nor counted as strings.
+ * words of a prolific person's papers are neither read again nor counted as strings. The same
+ * words as `contentWords`, read in one pass: each token is looked up once (stop words and numbers
+ * are numbered -1), repeats within a paper told apart by a stamp per word.
  */
 export class ContentWordIds {
   private readonly ids = new Map<string, number>();
   private readonly byPaper = new WeakMap<Paper, Int32Array>();
+  /** Per word id, the last paper (count of papers read) it was taken from. */
+  private seenIn = new Int32Array(1024);
+  private papersRead = 0;
 
   /** The distinct content words of a paper. */
   of(p: Paper): Int32Array {
     let out = this.byPaper.get(p);
-    if (!out) this.byPaper.set(p, (out = this.number(contentWords(p))));
+    if (!out) this.byPaper.set(p, (out = this.read(p)));
     return out;
   }
 
@@ -83,17 +88,42 @@ export class ContentWordIds {
     if (out) this.byPaper.set(to, out);
   }
 
-  private number(ws: ReadonlySet<string>): Int32Array {
-    const out = new Int32Array(ws.size);
-    let i = 0;
-    for (const w of ws) {
+  private read(p: Paper): Int32Array {
+    const stamp = ++this.papersRead;
+    const found: number[] = [];
+    // The tokens `words` gives (runs of a-z0-9 in the folded, lower-cased text), scanned by hand:
+    // only those of four characters or more are cut out.
+    const text = foldDiacritics(`${p.title ?? ''} ${p.abstract ?? ''}`).toLowerCase();
+    let start = -1;
+    for (let i = 0; i <= text.length; i++) {
+      const c = i < text.length ? text.charCodeAt(i) : 0;
+      if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57)) {
+        if (start < 0) start = i;
+        continue;
+      }
+      if (start < 0) continue;
+      const from = start;
+      start = -1;
+      if (i - from < 4) continue;
+      const w = text.slice(from, i);
       let id = this.ids.get(w);
-      // A copy of a new word: a long one is a slice of its paper's whole lower-cased text, which
-      // the map would otherwise keep alive.
-      if (id === undefined) this.ids.set((' ' + w).slice(1), (id = this.ids.size));
-      out[i++] = id;
+      if (id === undefined) {
+        id = STOP.has(w) || /^\d+$/.test(w) ? -1 : this.ids.size;
+        // A copy: a long word is a slice of the paper's whole lower-cased text, which the map
+        // would otherwise keep alive.
+        this.ids.set((' ' + w).slice(1), id);
+      }
+      if (id < 0) continue;
+      if (id >= this.seenIn.length) {
+        const seenIn = new Int32Array(Math.max(id + 1, this.seenIn.length * 2));
+        seenIn.set(this.seenIn);
+        this.seenIn = seenIn;
+      }
+      if (this.seenIn[id] === stamp) continue;
+      this.seenIn[id] = stamp;
+      found.push(id);
     }
-    return out;
+    return Int32Array.from(found);
   }
 }
 
