@@ -187,7 +187,12 @@ describe('hostile and odd input: a clear answer, no exception, no mention, forma
             if (choices.length > 25 || choices.some((c) => !c.name || c.name.length > 100 || String(c.value).length > 100 || String(c.value).length === 0)) problems.push(`${b.label}: bad choices`);
             continue;
           }
-          const data = callbackData(cb);
+          // A deferred reply (on a busy machine) carries its text in the edit that follows.
+          let data = callbackData(cb);
+          if (cb.callbackType === 5) {
+            await h.standin.waitForResponses(b.sent.id, 2, 15_000);
+            data = (h.standin.interactionResponses(b.sent.id).find((r) => r.kind === 'editOriginal' && r.ok)?.body ?? {}) as Json;
+          }
           const texts = textsOf(data);
           if (!texts.join('').trim()) problems.push(`${b.label}: no text`);
           if (texts.some((x) => /something went wrong/.test(x))) problems.push(`${b.label}: generic error: ${texts.join(' | ').slice(0, 200)}`);
