@@ -72,6 +72,10 @@ describe('OnePersonProof', () => {
         }
         const fresh = OnePersonProof.of(current, person, of, proofOptions);
         expect(proof.holds(), `trial ${trial} step ${step}`).toBe(fresh.holds());
+        // The state kept is the state built afresh (loose and closed papers).
+        const ids = (set: ReadonlySet<Paper>) => [...set].map((p) => p.id).sort();
+        expect(ids(proof['loose']), `trial ${trial} step ${step}: loose`).toEqual(ids(fresh['loose']));
+        expect(ids(proof['closed']), `trial ${trial} step ${step}: closed`).toEqual(ids(fresh['closed']));
         // The person's papers in one order (the split's ties follow it).
         const papers = all.filter((p) => current.has(p));
         const clusters = splitHomonyms(papers, nameKey(PERSON), new Map(), { ...options, labelSingle: false, keyIds: { person, of } });

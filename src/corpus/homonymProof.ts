@@ -30,7 +30,6 @@
  */
 import type { HomonymOptions, PaperKeyIds } from './homonyms.ts';
 import type { Paper } from './schema.ts';
-import { UnionFind } from './unionFind.ts';
 
 function bump<K>(m: Map<K, number>, k: K, by: number): number {
   const n = (m.get(k) ?? 0) + by;
@@ -55,6 +54,15 @@ export class OnePersonProof {
   private readonly explicitKeys = new Map<number, number>();
   /** Explicit papers not anchored (see the module comment). */
   private readonly loose = new Set<Paper>();
+  /** Per co-author key, its occurrences on the loose papers that link, and those papers. */
+  private readonly looseKeys = new Map<number, number>();
+  private readonly looseByKey = new Map<number, Paper[]>();
+  /**
+   * The loose papers that link and are closed: every key of theirs is on loose papers only (an
+   * open one shares a key with an explicit paper that is not loose: that one is in its component,
+   * which is then no separable group). Only a component of closed papers can be one.
+   */
+  private readonly closed = new Set<Paper>();
 
   /**
    * @param person the id of the person's name key
@@ -70,7 +78,8 @@ export class OnePersonProof {
     const proof = new OnePersonProof(person, of, options);
     const explicit: Paper[] = [];
     for (const p of papers) if (proof.count(p, 1)) explicit.push(p);
-    for (const p of explicit) if (!proof.anchored(p)) proof.loose.add(p);
+    for (const p of explicit) if (!proof.anchored(p)) proof.setLoose(p, true);
+    for (const p of proof.loose) proof.recheck(p);
     return proof;
   }
 
@@ -81,21 +90,26 @@ export class OnePersonProof {
   update(removed: Iterable<Paper>, added: Iterable<Paper>): boolean {
     let anchorsLost = false;
     let anchorsGained = false;
+    /** Keys whose count on explicit or on loose papers changed: their loose papers are checked again. */
+    const dirty = new Set<number>();
     const addedExplicit: Paper[] = [];
     for (const p of removed) {
-      const change = this.count(p, -1);
-      if (change === 'explicit') this.loose.delete(p);
+      const change = this.count(p, -1, dirty);
+      if (change === 'explicit') this.setLoose(p, false, dirty);
       else anchorsLost ||= change === 'anchors';
     }
     if (anchorsLost) return false;
     for (const p of added) {
-      const change = this.count(p, 1);
+      const change = this.count(p, 1, dirty);
       if (change === 'explicit') addedExplicit.push(p);
       else anchorsGained ||= change === 'anchors';
     }
     // A new key or category of the implicit papers may anchor a loose paper.
-    if (anchorsGained) for (const p of this.loose) if (this.anchored(p)) this.loose.delete(p);
-    for (const p of addedExplicit) if (!this.anchored(p)) this.loose.add(p);
+    if (anchorsGained) for (const p of [...this.loose]) if (this.anchored(p)) this.setLoose(p, false, dirty);
+    for (const p of addedExplicit) if (!this.anchored(p)) this.setLoose(p, true, dirty);
+    const again = new Set<Paper>(addedExplicit.filter((p) => this.loose.has(p)));
+    for (const k of dirty) for (const p of this.looseByKey.get(k) ?? []) again.add(p);
+    for (const p of again) this.recheck(p);
     return true;
   }
 
@@ -103,25 +117,30 @@ export class OnePersonProof {
   holds(): boolean {
     if (this.size < this.minSize * 2) return true;
     if (this.minSize < 2) return false;
-    const linking = [...this.loose].filter((p) => this.links(p));
-    /** Per key, its occurrences on the loose papers that link. */
-    const looseKeys = new Map<number, number>();
-    for (const p of linking) for (const k of this.of(p).authors) if (k !== this.person) bump(looseKeys, k, 1);
-    // Loose papers joined by their shared keys; a component is open when one of its papers shares
-    // a key with an explicit paper that is not loose (that one is in its component too).
-    const uf = new UnionFind(linking.length);
-    const open = new Uint8Array(linking.length);
-    const firstWith = new Map<number, number>();
-    linking.forEach((p, i) => {
-      for (const k of this.of(p).authors) {
-        if (k === this.person) continue;
-        if (this.explicitKeys.get(k)! > looseKeys.get(k)!) open[i] = 1;
-        const j = firstWith.get(k);
-        if (j === undefined) firstWith.set(k, i);
-        else uf.union(i, j);
+    // The component of each closed paper, among the loose papers that link (joined by shared
+    // keys): a separable group when all closed and of `minSize` or more.
+    const seen = new Set<Paper>();
+    for (const start of this.closed) {
+      if (seen.has(start)) continue;
+      seen.add(start);
+      const stack = [start];
+      let size = 0;
+      let open = false;
+      while (stack.length) {
+        const p = stack.pop()!;
+        size++;
+        if (!this.closed.has(p)) open = true;
+        for (const k of this.of(p).authors) {
+          if (k === this.person) continue;
+          for (const q of this.looseByKey.get(k)!) {
+            if (seen.has(q)) continue;
+            seen.add(q);
+            stack.push(q);
+          }
+        }
       }
-    });
-    for (const g of uf.groups()) if (g.length >= this.minSize && !g.some((i) => open[i])) return false;
+      if (!open && size >= this.minSize) return false;
+    }
     return true;
   }
 
@@ -141,16 +160,57 @@ export class OnePersonProof {
     return false;
   }
 
+  /** Puts an explicit paper in or out of the loose ones (its keys into `dirty`). */
+  private setLoose(p: Paper, on: boolean, dirty?: Set<number>): void {
+    if (on) this.loose.add(p);
+    else if (!this.loose.delete(p)) return;
+    if (!on) this.closed.delete(p);
+    if (!this.links(p)) return;
+    for (const k of this.of(p).authors) {
+      if (k === this.person) continue;
+      bump(this.looseKeys, k, on ? 1 : -1);
+      // A list (a key's loose papers are few): a set per key would double the proof's memory.
+      const papers = this.looseByKey.get(k);
+      if (on) {
+        if (!papers) this.looseByKey.set(k, [p]);
+        else if (!papers.includes(p)) papers.push(p);
+      } else if (papers) {
+        const at = papers.indexOf(p);
+        if (at >= 0) papers.splice(at, 1);
+        if (!papers.length) this.looseByKey.delete(k);
+      }
+      dirty?.add(k);
+    }
+  }
+
+  /** Whether a loose paper is closed, from the counts as they are. */
+  private recheck(p: Paper): void {
+    if (!this.loose.has(p) || !this.links(p)) return;
+    for (const k of this.of(p).authors) {
+      if (k !== this.person && this.explicitKeys.get(k)! > this.looseKeys.get(k)!) {
+        this.closed.delete(p);
+        return;
+      }
+    }
+    this.closed.add(p);
+  }
+
   /**
    * Counts a paper in or out: 'explicit' for an explicit paper, 'anchors' for an implicit one
    * that brought in or took away a key or category of the implicit papers, null otherwise.
    */
-  private count(p: Paper, by: 1 | -1): 'explicit' | 'anchors' | null {
+  private count(p: Paper, by: 1 | -1, dirty?: Set<number>): 'explicit' | 'anchors' | null {
     this.size += by;
     const links = this.links(p);
     const keys = this.of(p).authors;
     if (this.explicit(p)) {
-      if (links) for (const k of keys) if (k !== this.person) bump(this.explicitKeys, k, by);
+      if (links) {
+        for (const k of keys) {
+          if (k === this.person) continue;
+          bump(this.explicitKeys, k, by);
+          dirty?.add(k);
+        }
+      }
       return 'explicit';
     }
     // A count going from 0 to 1 or from 1 to 0: the anchors changed.
