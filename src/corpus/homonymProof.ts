@@ -22,11 +22,15 @@
  * fewer than `2 × minClusterSize` papers the split returns one cluster without looking.
  *
  * What is kept: per category and per co-author key, how many implicit papers have it; per key,
- * how many explicit papers have it; and the loose papers. An added or removed paper changes these
- * counts by its own keys. When a key or category leaves the implicit papers, papers anchored by it
- * only could become loose, and finding them needs an index of every key's papers: `update` says
- * the proof is lost, and the caller rebuilds it from all the papers (`OnePersonProof.of`). Only
- * `minClusterSize ≥ 2` is covered (a single paper could be separable otherwise).
+ * how many explicit papers and how many loose papers have it, and the loose papers of each key;
+ * the loose papers, and those of them that are closed (no key shared with an explicit paper that
+ * is not loose). An added or removed paper changes these counts by its own keys, and only the
+ * loose papers of the keys whose counts changed are checked again; `holds` looks only at the
+ * components of the closed papers (a few, where the loose papers are hundreds). When a key or
+ * category leaves the implicit papers, papers anchored by it only could become loose, and finding
+ * them needs an index of every key's papers: `update` says the proof is lost, and the caller
+ * rebuilds it from all the papers (`OnePersonProof.of`). Only `minClusterSize ≥ 2` is covered (a
+ * single paper could be separable otherwise).
  */
 import type { HomonymOptions, PaperKeyIds } from './homonyms.ts';
 import type { Paper } from './schema.ts';
