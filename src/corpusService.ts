@@ -55,16 +55,23 @@ function adoptKept(loaded: LoadedCorpus): LoadedCorpus {
 }
 
 /**
- * Prepares, between other work (a step per turn of the event loop), what the first search or
- * change of a newly installed or patched library would otherwise build in one go on the answer
- * path (`Library.warmSteps`).
+ * Runs `steps` one step per turn of the event loop, the first now, so that answers run in between;
+ * a step that throws ends the run and goes to `onError`. Resolves when the run ends.
  */
-function warmUp(library: Library): void {
-  const steps = library.warmSteps();
-  const step = () => {
-    if (!steps.next().done) setImmediate(step);
-  };
-  setImmediate(step);
+function inTurns(steps: Generator<void, void>, onError: (err: unknown) => void): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const step = () => {
+      let last = true;
+      try {
+        last = !!steps.next().done;
+      } catch (err) {
+        onError(err);
+      }
+      if (last) resolve();
+      else setImmediate(step);
+    };
+    step();
+  });
 }
 
 export class CorpusService extends EventEmitter<CorpusServiceEvents> {
@@ -364,27 +371,27 @@ export class CorpusService extends EventEmitter<CorpusServiceEvents> {
       self.install(gen, { library, issues: meta.issues, files: meta.files, timings: meta.timings, loadedAt: self.options.now?.() ?? new Date(), ...(meta.from ? { from: meta.from } : {}) });
       logger.debug({ gen, parts: a!.parts, transferMs: Math.round(sendMs), finishMs: Math.round(performance.now() - t0) }, 'library received from the corpus worker');
     }
-    const it = steps();
-    const done = new Promise<void>((resolve) => {
-      const step = () => {
-        let last = true;
-        try {
-          last = !!it.next().done;
-        } catch (err) {
-          logger.error({ err, gen }, 'cannot finish the library the corpus worker sent; keeping the previous corpus');
-          this.byGen.set(gen, err as Error);
-        }
-        if (last) resolve();
-        else setImmediate(step);
-      };
-      step();
+    const done = inTurns(steps(), (err) => {
+      logger.error({ err, gen }, 'cannot finish the library the corpus worker sent; keeping the previous corpus');
+      this.byGen.set(gen, err as Error);
     });
     return done.then(() => this.updateRef());
   }
 
+  /**
+   * Prepares, between other work (from the next turn of the event loop), what the first search or
+   * change of a newly installed or patched library would otherwise build in one go on the answer
+   * path (`Library.warmSteps`). A failure there is logged; the library builds it when first used.
+   */
+  private warmUp(library: Library): void {
+    setImmediate(() => {
+      void inTurns(library.warmSteps(), (err) => this.options.logger.warn({ err }, 'cannot prepare the new library ahead of its first search'));
+    });
+  }
+
   private install(gen: number, loaded: LoadedCorpus): void {
     this.byGen.set(gen, loaded);
-    warmUp(loaded.library);
+    this.warmUp(loaded.library);
     const first = !this.loaded;
     this.loaded = loaded;
     this.loadedGen = gen;
